@@ -1,0 +1,53 @@
+# Confide: `make dev` runs the local stack, `make test` runs every test.
+# Both install what they need first. See README.md.
+
+SHELL := /bin/bash
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+FUNCTIONS := connect message disconnect api retention
+BUILD_DIR := build
+
+# Packages of the root module (node_modules holds Go templates of the CDK
+# CLI, so ./... is never used).
+PKGS := ./internal/... ./functions/... ./cmd/... ./e2e/...
+
+.PHONY: help deps go-deps node-deps build dev test test-go vet clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+deps: go-deps node-deps ## install every dependency
+
+go-deps: ## download the Go modules
+	go mod download
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-deps: node_modules/.package-lock.json ## install the npm tools (cognito-local, aws-cdk CLI)
+
+build: ## build every Lambda bootstrap (linux/arm64) into build/<function>/bootstrap
+	@for f in $(FUNCTIONS); do \
+		echo "build $$f"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
+			-o $(BUILD_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+dev: deps ## run the local stack: prints the URLs and demo logins (Ctrl-C stops it)
+	go run ./cmd/devstack
+
+vet: go-deps ## gofmt and go vet
+	@test -z "$$(gofmt -l internal functions cmd e2e)" || (gofmt -l internal functions cmd e2e; exit 1)
+	go vet $(PKGS)
+
+test-go: deps ## unit, store, handler and end-to-end tests against the local stack
+	go test -race -count=1 $(PKGS)
+
+test: deps vet test-go test-infra ## every test (what CI runs)
+
+clean: ## remove build output and local stack state
+	rm -rf $(BUILD_DIR) .devstack infra/cdk.out
+
+-include mk/*.mk

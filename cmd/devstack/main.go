@@ -1,0 +1,94 @@
+// Command devstack runs Confide on one machine: embedded DynamoDB,
+// cognito-local, the five functions behind a local API Gateway, and the web
+// clients. It prints the URLs and demo logins, writes
+// .devstack/endpoints.json, and stops everything on Ctrl-C or SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/confidechat/confide/internal/devstack"
+)
+
+func main() {
+	var (
+		root     = flag.String("root", ".", "repository root (node_modules/ and web/)")
+		state    = flag.String("state", ".devstack", "folder for endpoints.json and cognito-local's data")
+		host     = flag.String("host", "127.0.0.1", "address to listen on")
+		webPort  = flag.Int("web-port", 4500, "port of the web clients")
+		httpPort = flag.Int("http-port", 4510, "port of the HTTP API")
+		wsPort   = flag.Int("ws-port", 4511, "port of the WebSocket API and its management API")
+		dbPort   = flag.Int("dynamodb-port", 4512, "port of the embedded DynamoDB")
+		cogPort  = flag.Int("cognito-port", 4513, "port of cognito-local")
+		dynamo   = flag.String("dynamodb-endpoint", os.Getenv("CONFIDE_DYNAMODB_ENDPOINT"), "use this DynamoDB instead of the embedded one")
+		verbose  = flag.Bool("v", false, "log every invocation")
+	)
+	flag.Parse()
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	began := time.Now()
+	// Every run starts from empty data, as the embedded DynamoDB does.
+	if err := os.RemoveAll(filepath.Join(*state, "cognito")); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+	addr := func(p int) string { return fmt.Sprintf("%s:%d", *host, p) }
+	s, err := devstack.Start(ctx, devstack.Options{
+		Root:             *root,
+		StateDir:         filepath.Join(*state, "cognito"),
+		HTTPAddr:         addr(*httpPort),
+		WebSocketAddr:    addr(*wsPort),
+		WebAddr:          addr(*webPort),
+		DynamoDBAddr:     addr(*dbPort),
+		CognitoAddr:      addr(*cogPort),
+		DynamoDBEndpoint: *dynamo,
+		Seed:             true,
+		Logger:           log,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+	if err := s.WriteEndpoints(*state); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		s.Close()
+		os.Exit(1)
+	}
+	e := s.Endpoints
+	fmt.Printf(`Confide is running (started in %s).
+
+  Widget demo   %s
+  Dashboard     %s
+  HTTP API      %s
+  WebSocket     %s
+  Cognito       %s  (pool %s, client %s)
+  DynamoDB      %s  (table %s)
+
+Demo logins:
+`, time.Since(began).Round(time.Millisecond), e.WidgetDemo, e.Dashboard, e.HTTPAPI, e.WebSocket,
+		e.CognitoEndpoint, e.UserPoolID, e.UserPoolClientID, e.DynamoDBEndpoint, e.TableName)
+	for _, a := range s.Accounts {
+		fmt.Printf("  %-7s %-6s password %s\n", a.Role, a.Username, a.Password)
+	}
+	fmt.Printf("\nEndpoints written to %s. Press Ctrl-C to stop.\n", filepath.Join(*state, "endpoints.json"))
+	<-ctx.Done()
+	fmt.Println("\nstopping…")
+	if err := s.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack: stop:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,256 @@
+// Package e2e is a black-box suite of PROTOCOL.md: real WebSockets and HTTP,
+// tokens from Cognito's InitiateAuth. By default it starts the local stack
+// in process; with CONFIDE_E2E_ENDPOINTS naming an endpoints.json (the local
+// stack's, or one made from a deployed stack's outputs) it runs against that
+// deployment instead, creating its users with Cognito's admin API.
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/devstack"
+)
+
+// target is the deployment under test.
+type target struct {
+	ep      devstack.Endpoints
+	origin  string
+	cognito *cip.Client
+	// web is the local stack's web server, whose /_devstack controls move
+	// the clock and run retention; "" against a deployment.
+	web string
+}
+
+var deployment *target
+
+// logs captures every log line of an in-process stack, for the privacy test.
+var logs = &syncBuffer{}
+
+func TestMain(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	ctx := context.Background()
+	if path := os.Getenv("CONFIDE_E2E_ENDPOINTS"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return 0, err
+		}
+		var ep devstack.Endpoints
+		if err := json.Unmarshal(b, &ep); err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return 0, err
+		}
+		deployment = newTarget(ep, cfg, "")
+		return m.Run(), nil
+	}
+	stack, err := devstack.Start(ctx, devstack.Options{
+		Root:   "..",
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		return 0, err
+	}
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	web := strings.TrimSuffix(stack.Endpoints.WidgetDemo, "/widget/demo.html")
+	deployment = newTarget(stack.Endpoints, cfg, web)
+	code := m.Run()
+	// Close first: the $disconnect of every socket still open logs too.
+	stack.Close()
+	if err := checkLogsKeepSecrets(logs.String()); err != nil {
+		fmt.Fprintln(os.Stderr, "--- FAIL: privacy check of the captured logs:", err)
+		code = 1
+	}
+	return code, nil
+}
+
+func newTarget(ep devstack.Endpoints, cfg aws.Config, web string) *target {
+	u, _ := url.Parse(ep.WidgetDemo)
+	return &target{
+		ep:     ep,
+		origin: u.Scheme + "://" + u.Host,
+		cognito: cip.NewFromConfig(cfg, func(o *cip.Options) {
+			if ep.CognitoEndpoint != "" && !strings.Contains(ep.CognitoEndpoint, "amazonaws.com") {
+				o.BaseEndpoint = aws.String(ep.CognitoEndpoint)
+			}
+		}),
+		web: web,
+	}
+}
+
+// person is a signed-in user of the deployment.
+type person struct {
+	*client.Client
+	UserID   string
+	Username string
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func randomName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// newPerson creates a user (a counsellor when staff) and signs it in.
+func newPerson(t *testing.T, staff bool) *person {
+	t.Helper()
+	ctx := ctxFor(t, 30*time.Second)
+	name := randomName("client-")
+	if staff {
+		name = randomName("staff-")
+	}
+	password := "Pw-" + randomName("x") + "-9Aa!"
+	pool := aws.String(deployment.ep.UserPoolID)
+	out, err := deployment.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId: pool, Username: aws.String(name), MessageAction: ciptypes.MessageActionTypeSuppress,
+	})
+	if err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
+	if _, err := deployment.cognito.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: pool, Username: aws.String(name), Password: aws.String(password), Permanent: true,
+	}); err != nil {
+		t.Fatalf("set password of %s: %v", name, err)
+	}
+	if staff {
+		if _, err := deployment.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
+			UserPoolId: pool, Username: aws.String(name), GroupName: aws.String("staff"),
+		}); err != nil {
+			t.Fatalf("add %s to staff: %v", name, err)
+		}
+	}
+	var sub string
+	for _, a := range out.User.Attributes {
+		if aws.ToString(a.Name) == "sub" {
+			sub = aws.ToString(a.Value)
+		}
+	}
+	remember("password", password)
+	token := signIn(t, name, password)
+	remember("access token", token)
+	return &person{Client: client.New(deployment.ep.HTTPAPI, token, deployment.origin), UserID: sub, Username: name}
+}
+
+func signIn(t *testing.T, username, password string) string {
+	t.Helper()
+	res, err := deployment.cognito.InitiateAuth(ctxFor(t, 30*time.Second), &cip.InitiateAuthInput{
+		AuthFlow:       ciptypes.AuthFlowTypeUserPasswordAuth,
+		ClientId:       aws.String(deployment.ep.UserPoolClientID),
+		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password},
+	})
+	if err != nil {
+		t.Fatalf("sign in %s: %v", username, err)
+	}
+	return aws.ToString(res.AuthenticationResult.AccessToken)
+}
+
+// connect opens a WebSocket for p on a conversation ("" for the staff feed)
+// and closes it when the test ends.
+func connect(t *testing.T, p *person, conversationID string) *client.Socket {
+	t.Helper()
+	ctx := ctxFor(t, 10*time.Second)
+	ticket, err := p.Ticket(ctx)
+	if err != nil {
+		t.Fatalf("ticket for %s: %v", p.Username, err)
+	}
+	remember("ticket", ticket)
+	s, err := client.Dial(ctx, deployment.ep.WebSocket, ticket, conversationID, p.Origin)
+	if err != nil {
+		t.Fatalf("connect %s to %q: %v", p.Username, conversationID, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// startConversation creates a conversation for c, failing the test on error.
+func startConversation(t *testing.T, c *person) string {
+	t.Helper()
+	conv, err := c.CreateConversation(ctxFor(t, 10*time.Second), "")
+	if err != nil {
+		t.Fatalf("create conversation: %v", err)
+	}
+	return conv.ID
+}
+
+// wantCode fails unless err is an API error with status and code.
+func wantCode(t *testing.T, what string, err error, status int, code string) {
+	t.Helper()
+	e, ok := err.(*client.APIError)
+	if !ok {
+		t.Fatalf("%s: error = %v, want %d %s", what, err, status, code)
+	}
+	if e.Status != status || string(e.Code) != code {
+		t.Fatalf("%s: got %d %s, want %d %s", what, e.Status, e.Code, status, code)
+	}
+}
+
+// local reports whether the suite runs against the in-process local stack,
+// whose clock and retention run can be driven.
+func local() bool { return deployment.web != "" }
+
+// devstackControl posts to one of the local stack's controls.
+func devstackControl(t *testing.T, path string, body any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	res, err := http.Post(deployment.web+path, "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: status %d", path, res.StatusCode)
+	}
+}
+
+// runRetention runs the local stack's retention function once and returns
+// its report.
+func runRetention(t *testing.T) chat.SweepReport {
+	t.Helper()
+	res, err := http.Post(deployment.web+"/_devstack/retention", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatalf("run retention: %v", err)
+	}
+	defer res.Body.Close()
+	var rep chat.SweepReport
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("run retention: status %d", res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&rep); err != nil {
+		t.Fatalf("run retention: decode report: %v", err)
+	}
+	return rep
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/store"
+)
+
+// functions are Confide's Lambda functions by name.
+type functions map[routes.Function]awslambda.Function
+
+// functionDeps is what the functions' environment and permissions refer to.
+type functionDeps struct {
+	assetRoot  string
+	table      awsdynamodb.TableV2
+	identity   *identity
+	origins    *[]*string
+	management awsapigatewayv2.WebSocketStage
+}
+
+// DynamoDB actions by need. Scan is in neither: every access pattern is a
+// key lookup or a Query (ARCHITECTURE.md), so no function may Scan.
+// Transactions and batches are authorised per item by these same actions.
+var (
+	tableRead   = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
+	tableWrite  = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+	tableDelete = []string{"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+)
+
+// tableAccess is the data access each function gets. disconnect only reads
+// and removes a connection's items; the others create and change items
+// (retention closes idle conversations and writes audit entries besides
+// deleting what has expired). A function missing here fails the synth.
+var tableAccess = map[routes.Function][]string{
+	routes.Connect:    join(tableRead, tableWrite),
+	routes.Message:    join(tableRead, tableWrite),
+	routes.Disconnect: join(tableRead, tableDelete),
+	routes.API:        join(tableRead, tableWrite),
+	routes.Retention:  join(tableRead, tableWrite),
+}
+
+// localOnly are variables the local stack sets and AWS never needs.
+var localOnly = map[string]bool{routes.EnvDynamoDBEndpoint: true}
+
+// functionNames returns the names of every function of the route table.
+func functionNames() []string {
+	names := make([]string, 0, len(routes.Functions))
+	for _, f := range routes.Functions {
+		names = append(names, string(f.Name))
+	}
+	return names
+}
+
+// newFunctions creates every function of routes.Functions with its own log
+// group, role and environment.
+func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (functions, error) {
+	env := map[string]*string{
+		routes.EnvTableName:          deps.table.TableName(),
+		routes.EnvIssuer:             deps.identity.issuer,
+		routes.EnvClientID:           deps.identity.client.UserPoolClientId(),
+		routes.EnvStaffGroup:         jsii.String(deps.identity.staffGroup),
+		routes.EnvAllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
+		routes.EnvManagementEndpoint: deps.management.CallbackUrl(),
+	}
+	for name, v := range cfg.limits {
+		env[name] = jsii.String(v)
+	}
+
+	fns := functions{}
+	for _, spec := range routes.Functions {
+		vars := map[string]*string{}
+		for _, name := range spec.Env {
+			if v, ok := env[name]; ok {
+				vars[name] = v
+				continue
+			}
+			if _, optional := limitContext[name]; !optional && !localOnly[name] {
+				return nil, fmt.Errorf("function %s reads %s, which the stack does not know how to set", spec.Name, name)
+			}
+		}
+		actions, ok := tableAccess[spec.Name]
+		if !ok {
+			return nil, fmt.Errorf("function %s has no table access defined in infra/functions.go", spec.Name)
+		}
+		fns[spec.Name] = newFunction(stack, cfg, spec, deps, vars, actions)
+	}
+	return fns, nil
+}
+
+func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, deps functionDeps,
+	vars map[string]*string, actions []string) awslambda.Function {
+	id := construct(string(spec.Name))
+	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     cfg.logRetention,
+		RemovalPolicy: removalPolicy(cfg),
+	})
+	// A role of its own instead of AWSLambdaBasicExecutionRole, whose
+	// statement allows writing to every log group in the account.
+	role := awsiam.NewRole(stack, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Confide " + string(spec.Name) + " function"),
+	})
+	logs.GrantWrite(role)
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(actions...),
+		Resources: tableResources(deps.table),
+	}))
+	if spec.Pushes {
+		role.AddToPrincipalPolicy(manageConnections(stack, deps.management))
+	}
+
+	return awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
+		Description:           jsii.String(spec.Description),
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          awslambda.Architecture_ARM_64(),
+		Handler:               jsii.String("bootstrap"),
+		Code:                  awslambda.Code_FromAsset(jsii.String(filepath.Join(deps.assetRoot, string(spec.Name))), nil),
+		MemorySize:            jsii.Number(spec.MemoryMB),
+		Timeout:               awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
+		Environment:           &vars,
+		Role:                  role,
+		LogGroup:              logs,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
+		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+	})
+}
+
+// tableResources are the table's ARN and the ARN of each of its indexes,
+// named one by one rather than as index/*.
+func tableResources(table awsdynamodb.TableV2) *[]*string {
+	arns := []*string{table.TableArn()}
+	for _, ix := range store.Schema.Indexes {
+		arns = append(arns, jsii.String(*table.TableArn()+"/index/"+ix.Name))
+	}
+	return &arns
+}
+
+// manageConnections lets a function post to, look up and close the
+// connections of this API's stage only. AWS offers no narrower form than
+// @connections/* since connection ids are made at run time.
+func manageConnections(stack awscdk.Stack, stage awsapigatewayv2.WebSocketStage) awsiam.PolicyStatement {
+	var arns []*string
+	for _, method := range []string{"POST", "GET", "DELETE"} {
+		arns = append(arns, stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("execute-api"),
+			Resource:     stage.Api().ApiId(),
+			ResourceName: jsii.String(*stage.StageName() + "/" + method + "/@connections/*"),
+		}))
+	}
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("execute-api:ManageConnections"),
+		Resources: &arns,
+	})
+}
+
+// construct turns a function name into a construct id: "api" -> "Api".
+func construct(name string) string {
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+func join(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}

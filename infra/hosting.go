@@ -1,0 +1,178 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// site is the static hosting of the widget and the dashboard: a private
+// bucket behind CloudFront.
+type site struct {
+	bucket       awss3.Bucket
+	distribution awscloudfront.Distribution
+	// origin is the distribution's https origin, e.g. https://d1234.cloudfront.net.
+	origin *string
+}
+
+// hstsSeconds is two years, the max-age HSTS preload lists ask for.
+const hstsSeconds = 2 * 365 * 24 * 60 * 60
+
+// newSite creates the bucket and the distribution. connectSources are the
+// hosts the pages may open connections to (the APIs and Cognito).
+func newSite(stack awscdk.Stack, cfg settings, connectSources []string) *site {
+	bucket := awss3.NewBucket(stack, jsii.String("WebBucket"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		RemovalPolicy:     removalPolicy(cfg),
+		// Outside production the bucket is emptied so the stack can be
+		// destroyed; the web assets are rebuilt from the repository anyway.
+		AutoDeleteObjects: jsii.Bool(!cfg.prod),
+	})
+
+	headers := awscloudfront.NewResponseHeadersPolicy(stack, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String("Confide widget and dashboard: strict security headers"),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
+				ContentSecurityPolicy: jsii.String(contentSecurityPolicy(connectSources)),
+				Override:              jsii.Bool(true),
+			},
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+				AccessControlMaxAge: awscdk.Duration_Seconds(jsii.Number(hstsSeconds)),
+				IncludeSubdomains:   jsii.Bool(true),
+				Override:            jsii.Bool(true),
+			},
+			ContentTypeOptions: &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+			FrameOptions: &awscloudfront.ResponseHeadersFrameOptions{
+				FrameOption: awscloudfront.HeadersFrameOption_DENY,
+				Override:    jsii.Bool(true),
+			},
+			ReferrerPolicy: &awscloudfront.ResponseHeadersReferrerPolicy{
+				ReferrerPolicy: awscloudfront.HeadersReferrerPolicy_NO_REFERRER,
+				Override:       jsii.Bool(true),
+			},
+		},
+		CustomHeadersBehavior: &awscloudfront.ResponseCustomHeadersBehavior{
+			CustomHeaders: &[]*awscloudfront.ResponseCustomHeader{{
+				Header:   jsii.String("Permissions-Policy"),
+				Value:    jsii.String("camera=(), microphone=(), geolocation=(), payment=()"),
+				Override: jsii.Bool(true),
+			}},
+		},
+	})
+
+	distribution := awscloudfront.NewDistribution(stack, jsii.String("WebDistribution"), &awscloudfront.DistributionProps{
+		Comment: jsii.String("Confide widget and dashboard"),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(bucket, nil),
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
+			ResponseHeadersPolicy: headers,
+			Compress:              jsii.Bool(true),
+		},
+		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
+	})
+	return &site{
+		bucket:       bucket,
+		distribution: distribution,
+		origin:       jsii.String("https://" + *distribution.DistributionDomainName()),
+	}
+}
+
+// contentSecurityPolicy allows the pages their own scripts, styles and
+// images and connections to connectSources only; nothing may frame them.
+func contentSecurityPolicy(connectSources []string) string {
+	return strings.Join([]string{
+		"default-src 'self'",
+		"connect-src " + strings.Join(append([]string{"'self'"}, connectSources...), " "),
+		"script-src 'self'",
+		"style-src 'self'",
+		"img-src 'self' data:",
+		"object-src 'none'",
+		"frame-ancestors 'none'",
+		"base-uri 'none'",
+		"form-action 'self'",
+	}, "; ")
+}
+
+// connectSources are the hosts the widget and dashboard talk to: the
+// WebSocket API, the HTTP API and Cognito's sign-in endpoint. Without an
+// HTTP API (see NewStack) it names every execute-api host of the region.
+func connectSources(stack awscdk.Stack, ws *webSocketAPI, h *httpAPI) []string {
+	httpSource := "https://*.execute-api." + *stack.Region() + "." + *stack.UrlSuffix()
+	if h != nil {
+		httpSource = *h.api.ApiEndpoint()
+	}
+	return []string{
+		httpSource,
+		*ws.api.ApiEndpoint(),
+		"https://cognito-idp." + *stack.Region() + ".amazonaws.com",
+	}
+}
+
+// url returns the https URL of path on the distribution.
+func (s *site) url(path string) *string {
+	return jsii.String(*s.origin + "/" + path)
+}
+
+// webCacheSeconds is how long browsers and CloudFront keep a web file. The
+// deployment does not invalidate the distribution (CDK would grant
+// cloudfront:CreateInvalidation on every distribution for that), so a new
+// version reaches everyone within this time instead.
+const webCacheSeconds = 300
+
+// deploy uploads the web folder and a config.json with the endpoints the
+// pages need. The upload function gets a role and log group of its own, so
+// it holds no AWSLambdaBasicExecutionRole: only the grants CDK adds for the
+// asset bucket and this bucket.
+func (s *site) deploy(stack awscdk.Stack, cfg settings, webRoot string, config map[string]any) {
+	logs := awslogs.NewLogGroup(stack, jsii.String("WebDeploymentLogs"), &awslogs.LogGroupProps{
+		Retention:     cfg.logRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(stack, jsii.String("WebDeploymentRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Confide web upload"),
+	})
+	logs.GrantWrite(role)
+	awss3deployment.NewBucketDeployment(stack, jsii.String("WebDeployment"), &awss3deployment.BucketDeploymentProps{
+		DestinationBucket: s.bucket,
+		Sources: &[]awss3deployment.ISource{
+			awss3deployment.Source_Asset(jsii.String(webRoot), nil),
+			awss3deployment.Source_JsonData(jsii.String("config.json"), config, nil),
+		},
+		CacheControl: &[]awss3deployment.CacheControl{
+			awss3deployment.CacheControl_SetPublic(),
+			awss3deployment.CacheControl_MaxAge(awscdk.Duration_Seconds(jsii.Number(webCacheSeconds))),
+		},
+		Prune:       jsii.Bool(true),
+		MemoryLimit: jsii.Number(256),
+		Role:        role,
+		LogGroup:    logs,
+	})
+}
+
+// webConfig is the config.json the widget and the dashboard read: the same
+// names as the local stack's .devstack/endpoints.json.
+func webConfig(stack awscdk.Stack, id *identity, ws *webSocketAPI, h *httpAPI) map[string]any {
+	return map[string]any{
+		"httpApi":          h.stage.Url(),
+		"websocket":        ws.stage.Url(),
+		"cognitoEndpoint":  jsii.String("https://cognito-idp." + *stack.Region() + ".amazonaws.com/"),
+		"region":           stack.Region(),
+		"userPoolId":       id.pool.UserPoolId(),
+		"userPoolClientId": id.client.UserPoolClientId(),
+		"issuer":           id.issuer,
+	}
+}

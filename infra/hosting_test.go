@@ -1,0 +1,161 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestSecurityHeadersAreStrict(t *testing.T) {
+	tpl := standard(t)
+	must(t, func() {
+		tpl.assert.HasResourceProperties(jsii.String("AWS::CloudFront::ResponseHeadersPolicy"), map[string]any{
+			"ResponseHeadersPolicyConfig": assertions.Match_ObjectLike(&map[string]any{
+				"SecurityHeadersConfig": map[string]any{
+					"ContentSecurityPolicy": map[string]any{"ContentSecurityPolicy": assertions.Match_AnyValue(), "Override": true},
+					"ContentTypeOptions":    map[string]any{"Override": true},
+					"FrameOptions":          map[string]any{"FrameOption": "DENY", "Override": true},
+					"ReferrerPolicy":        map[string]any{"ReferrerPolicy": "no-referrer", "Override": true},
+					"StrictTransportSecurity": map[string]any{
+						"AccessControlMaxAgeSec": hstsSeconds, "IncludeSubdomains": true, "Override": true,
+					},
+				},
+			}),
+		})
+	})
+	csp := cspOf(t, tpl)
+	for _, want := range []string{
+		"default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+		"frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'",
+		"${" + wsAPI(tpl) + ".ApiEndpoint}", "https://cognito-idp.${AWS::Region}.amazonaws.com",
+	} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP lacks %q: %s", want, csp)
+		}
+	}
+	if strings.Contains(csp, "unsafe") {
+		t.Errorf("CSP allows unsafe sources: %s", csp)
+	}
+}
+
+func TestAllowedOriginsLimitCORSAndNameTheHTTPAPIInTheCSP(t *testing.T) {
+	cases := []struct {
+		name    string
+		context map[string]any
+		// origins is what CORS and CONFIDE_ALLOWED_ORIGINS must hold;
+		// distribution marks the CloudFront origin.
+		origins []string
+		// httpSource is what the CSP's connect-src must name for the HTTP API.
+		exactHTTP bool
+	}{
+		{"DefaultIsTheDistribution", nil, []string{"distribution"}, false},
+		{"ContextOrigins", map[string]any{"allowedOrigins": "https://help.example.org, https://d1.cloudfront.net/"},
+			[]string{"https://help.example.org", "https://d1.cloudfront.net"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tpl := standard(t)
+			if c.context != nil {
+				tpl = synthesize(t, c.context, false)
+			}
+			distribution := "https://${" + tpl.ofType("AWS::CloudFront::Distribution")[0] + ".DomainName}"
+			var want []string
+			for _, o := range c.origins {
+				if o == "distribution" {
+					o = distribution
+				}
+				want = append(want, o)
+			}
+			var httpAPI string
+			for _, id := range tpl.ofType("AWS::ApiGatewayV2::Api") {
+				if tpl.Resources[id].Properties["ProtocolType"] == "HTTP" {
+					httpAPI = id
+				}
+			}
+			cors := tpl.Resources[httpAPI].Properties["CorsConfiguration"].(map[string]any)
+			if got := render(cors["AllowOrigins"]); got != strings.Join(want, ",") {
+				t.Errorf("CORS origins: got %s, want %s", got, strings.Join(want, ","))
+			}
+			if got := render(cors["AllowMethods"]); got != "GET,POST,PUT,PATCH,DELETE" {
+				t.Errorf("CORS methods: got %s", got)
+			}
+			if got := render(cors["AllowHeaders"]); got != "authorization,content-type" || cors["AllowCredentials"] != false {
+				t.Errorf("CORS headers %s credentials %v, want authorization,content-type without credentials", got, cors["AllowCredentials"])
+			}
+			connect := environment(tpl.Resources[tpl.functionIDs(t)["connect"]])
+			if got := render(connect["CONFIDE_ALLOWED_ORIGINS"]); got != strings.Join(want, ",") {
+				t.Errorf("CONFIDE_ALLOWED_ORIGINS: got %s, want %s", got, strings.Join(want, ","))
+			}
+			csp := cspOf(t, tpl)
+			exact := strings.Contains(csp, "${"+httpAPI+".ApiEndpoint}")
+			if exact != c.exactHTTP {
+				t.Errorf("CSP names the HTTP API itself: got %v, want %v: %s", exact, c.exactHTTP, csp)
+			}
+			if !exact && !strings.Contains(csp, "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}") {
+				t.Errorf("CSP names neither the HTTP API nor the region's execute-api hosts: %s", csp)
+			}
+		})
+	}
+}
+
+func TestWebBucketIsPrivateBehindCloudFront(t *testing.T) {
+	tpl := standard(t)
+	must(t, func() {
+		tpl.assert.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"PublicAccessBlockConfiguration": map[string]any{
+				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+			},
+			"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{
+				map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
+			}},
+		})
+		tpl.assert.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{
+					"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+				}),
+			})},
+		})
+		tpl.assert.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(1))
+		tpl.assert.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+				"DefaultCacheBehavior": assertions.Match_ObjectLike(&map[string]any{
+					"ViewerProtocolPolicy":    "redirect-to-https",
+					"ResponseHeadersPolicyId": assertions.Match_AnyValue(),
+				}),
+			}),
+		})
+	})
+}
+
+func TestWebIsDeployedOnlyWhenTheFolderExists(t *testing.T) {
+	cases := []struct {
+		name string
+		web  bool
+	}{{"WithWeb", true}, {"WithoutWeb", false}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tpl := standard(t)
+			if !c.web {
+				tpl = synthesize(t, nil, false)
+			}
+			if got := len(tpl.ofType("Custom::CDKBucketDeployment")); got != map[bool]int{true: 1, false: 0}[c.web] {
+				t.Errorf("bucket deployments: got %d with web %v", got, c.web)
+			}
+		})
+	}
+}
+
+// cspOf returns the rendered Content-Security-Policy of the distribution.
+func cspOf(t *testing.T, tpl *template) string {
+	t.Helper()
+	policies := tpl.ofType("AWS::CloudFront::ResponseHeadersPolicy")
+	if len(policies) != 1 {
+		t.Fatalf("response headers policies: got %d, want 1", len(policies))
+	}
+	config := tpl.Resources[policies[0]].Properties["ResponseHeadersPolicyConfig"].(map[string]any)
+	security := config["SecurityHeadersConfig"].(map[string]any)
+	return render(security["ContentSecurityPolicy"].(map[string]any)["ContentSecurityPolicy"])
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/confidechat/confide/internal/routes"
+)
+
+// Alarm settings. Every function error is a fault: application errors are
+// answered to the caller, so Lambda counts only crashes and timeouts.
+const (
+	alarmPeriodMinutes = 5
+	// http5xxPercent is the share of HTTP API answers that may be 5xx
+	// before the alarm fires (in 2 of 3 periods).
+	http5xxPercent = 1
+)
+
+// throttledOperations are the DynamoDB operations the functions use; the
+// alarm sums their throttled requests (an alarm takes at most 10 metrics).
+var throttledOperations = []awsdynamodb.Operation{
+	awsdynamodb.Operation_GET_ITEM, awsdynamodb.Operation_BATCH_GET_ITEM,
+	awsdynamodb.Operation_QUERY, awsdynamodb.Operation_PUT_ITEM,
+	awsdynamodb.Operation_UPDATE_ITEM, awsdynamodb.Operation_DELETE_ITEM,
+	awsdynamodb.Operation_BATCH_WRITE_ITEM, awsdynamodb.Operation_TRANSACT_WRITE_ITEMS,
+	awsdynamodb.Operation_TRANSACT_GET_ITEMS,
+}
+
+// newMonitoring creates the alarms and the dashboard and returns the
+// dashboard's console URL.
+func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdynamodb.TableV2,
+	ws *webSocketAPI, h *httpAPI) *string {
+	period := awscdk.Duration_Minutes(jsii.Number(alarmPeriodMinutes))
+	sum := &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}
+	alarm := func(id, description string, metric awscloudwatch.IMetric, threshold float64, evaluate, breaching int) {
+		awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(description),
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(evaluate),
+			DatapointsToAlarm:  jsii.Number(breaching),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	}
+
+	var durations []awscloudwatch.IMetric
+	for _, spec := range routes.Functions {
+		fn, id := fns[spec.Name], construct(string(spec.Name))
+		alarm(id+"Errors", "Confide "+string(spec.Name)+" failed (crash or timeout)", fn.MetricErrors(sum), 1, 1, 1)
+		alarm(id+"Throttles", "Confide "+string(spec.Name)+" was throttled (account concurrency)", fn.MetricThrottles(sum), 1, 1, 1)
+		durations = append(durations, fn.MetricDuration(&awscloudwatch.MetricOptions{
+			Period: period, Statistic: jsii.String("p99"), Label: jsii.String(string(spec.Name) + " p99"),
+		}))
+	}
+
+	alarm("TableThrottles", "DynamoDB throttled Confide's requests",
+		table.MetricThrottledRequestsForOperations(&awsdynamodb.OperationsMetricOptions{
+			Operations: &throttledOperations, Period: period,
+		}), 1, 1, 1)
+
+	wsMetric := func(name, label string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:  jsii.String("AWS/ApiGateway"),
+			MetricName: jsii.String(name),
+			DimensionsMap: &map[string]*string{
+				"ApiId": ws.api.ApiId(),
+				"Stage": ws.stage.StageName(),
+			},
+			Period:    period,
+			Statistic: jsii.String("Sum"),
+			Label:     jsii.String(label),
+		})
+	}
+	connects := wsMetric("ConnectCount", "new connections")
+	messages := wsMetric("MessageCount", "messages")
+	// API Gateway reports new connections, not open ones: many of them in a
+	// period is the early sign of nearing the account's connection rate and
+	// Confide's connection cap.
+	alarm("WebSocketConnections", "Confide's WebSocket connections near the configured ceiling",
+		connects, cfg.connectionCeiling, 1, 1)
+
+	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("IF(requests > 0, 100 * errors / requests, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors":   h.api.MetricServerError(sum),
+			"requests": h.api.MetricCount(sum),
+		},
+		Period: period,
+		Label:  jsii.String("HTTP 5xx %"),
+	})
+	alarm("HttpServerErrors", "Confide's HTTP API answers 5xx", errorRate, http5xxPercent, 3, 2)
+
+	dashboard := awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
+	})
+	graph := func(title string, metrics ...awscloudwatch.IMetric) awscloudwatch.IWidget {
+		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String(title), Left: &metrics, Width: jsii.Number(8),
+		})
+	}
+	dashboard.AddWidgets(
+		graph("WebSocket connections", connects),
+		graph("WebSocket messages", messages),
+		graph("p99 duration by function (ms)", durations...),
+	)
+	dashboard.AddWidgets(
+		graph("HTTP API 5xx %", errorRate),
+		graph("DynamoDB throttled requests", table.MetricThrottledRequestsForOperations(
+			&awsdynamodb.OperationsMetricOptions{Operations: &throttledOperations, Period: period})),
+	)
+	return jsii.String("https://console.aws.amazon.com/cloudwatch/home?region=" + *stack.Region() +
+		"#dashboards:name=" + *dashboard.DashboardName())
+}

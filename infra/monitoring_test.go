@@ -1,0 +1,90 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/confidechat/confide/internal/routes"
+)
+
+func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
+	cases := []struct {
+		name    string
+		context map[string]any
+		ceiling float64
+	}{
+		{"DefaultCeiling", nil, 9000},
+		{"ContextCeiling", map[string]any{"connectionCeiling": "1200"}, 1200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tpl := standard(t)
+			if c.context != nil {
+				tpl = synthesize(t, c.context, false)
+			}
+			alarms := tpl.ofType("AWS::CloudWatch::Alarm")
+			if want := 2*len(routes.Functions) + 3; len(alarms) != want {
+				t.Errorf("alarms: got %d, want %d", len(alarms), want)
+			}
+			count := map[string]int{}
+			for _, id := range alarms {
+				names := metricNames(tpl.Resources[id].Properties)
+				for _, n := range names {
+					count[n]++
+				}
+				if slices.Contains(names, "ConnectCount") && tpl.Resources[id].Properties["Threshold"] != c.ceiling {
+					t.Errorf("connection alarm threshold: got %v, want %v", tpl.Resources[id].Properties["Threshold"], c.ceiling)
+				}
+			}
+			want := map[string]int{
+				"Errors": len(routes.Functions), "Throttles": len(routes.Functions),
+				"ConnectCount": 1, "5xx": 1, "Count": 1,
+			}
+			for name, n := range want {
+				if count[name] != n {
+					t.Errorf("alarms on %s: got %d, want %d", name, count[name], n)
+				}
+			}
+			if count["ThrottledRequests"] == 0 {
+				t.Errorf("no alarm on DynamoDB ThrottledRequests: %v", count)
+			}
+		})
+	}
+}
+
+func TestDashboardShowsConnectionsMessagesAndDurations(t *testing.T) {
+	tpl := standard(t)
+	dashboards := tpl.ofType("AWS::CloudWatch::Dashboard")
+	if len(dashboards) != 1 {
+		t.Fatalf("dashboards: got %d, want 1", len(dashboards))
+	}
+	body := render(tpl.Resources[dashboards[0]].Properties["DashboardBody"])
+	for _, want := range []string{`"ConnectCount"`, `"MessageCount"`, `"Duration"`, `"stat":"p99"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %s", want)
+		}
+	}
+	for _, id := range tpl.functionIDs(t) {
+		if !strings.Contains(body, "${"+id+"}") {
+			t.Errorf("dashboard lacks function %s", id)
+		}
+	}
+}
+
+// metricNames returns the metric names an alarm watches, directly or in a
+// math expression.
+func metricNames(alarm map[string]any) []string {
+	if name, ok := alarm["MetricName"].(string); ok {
+		return []string{name}
+	}
+	var names []string
+	for _, m := range list(alarm["Metrics"]) {
+		stat, _ := m.(map[string]any)["MetricStat"].(map[string]any)
+		metric, _ := stat["Metric"].(map[string]any)
+		if name, ok := metric["MetricName"].(string); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}

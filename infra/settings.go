@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/confidechat/confide/internal/routes"
+)
+
+// Context keys read by the stack. Pass them with `cdk -c key=value` (the
+// Makefile's CONTEXT variable) or put them in cdk.json.
+const (
+	ctxStage             = "stage"
+	ctxUserPoolID        = "userPoolId"
+	ctxUserPoolClientID  = "userPoolClientId"
+	ctxStaffGroup        = "staffGroup"
+	ctxSelfSignUp        = "selfSignUp"
+	ctxAllowedOrigins    = "allowedOrigins"
+	ctxLogRetentionDays  = "logRetentionDays"
+	ctxWSStage           = "wsStage"
+	ctxWSThrottleRate    = "wsThrottleRate"
+	ctxWSThrottleBurst   = "wsThrottleBurst"
+	ctxHTTPThrottleRate  = "httpThrottleRate"
+	ctxHTTPThrottleBurst = "httpThrottleBurst"
+	ctxConnectionCeiling = "connectionCeiling"
+)
+
+// limitContext names the context key that sets each optional function
+// setting. A variable listed here is set only when its key is given, so the
+// application's own default applies otherwise.
+var limitContext = map[string]string{
+	routes.EnvMaxMessageChars: "maxMessageChars",
+	routes.EnvRateLimit:       "rateLimit",
+	routes.EnvRateWindow:      "rateWindow",
+	routes.EnvIdleTimeout:     "idleTimeout",
+	routes.EnvConnectionCap:   "connectionCap",
+	routes.EnvStaffCIDRs:      "staffCidrs",
+	routes.EnvLogLevel:        "logLevel",
+}
+
+// retentionDays are the log retention periods CloudWatch Logs accepts.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
+	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
+	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
+	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
+	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// settings are the deployment choices read from the CDK context.
+type settings struct {
+	// prod keeps the data: deletion protection and RETAIN on the table,
+	// the user pool, the log groups and the web bucket.
+	prod bool
+	// userPoolID and userPoolClientID name an existing pool and app client
+	// to use instead of creating them; both or neither.
+	userPoolID, userPoolClientID string
+	staffGroup                   string
+	selfSignUp                   bool
+	// allowedOrigins are the browser origins allowed to call the APIs; empty
+	// means the stack's own CloudFront origin.
+	allowedOrigins    []string
+	logRetention      awslogs.RetentionDays
+	wsStage           string
+	wsRate, wsBurst   float64
+	httpRate          float64
+	httpBurst         float64
+	connectionCeiling float64
+	// limits holds the optional function settings given by context, by
+	// environment variable name.
+	limits map[string]string
+}
+
+// readSettings reads the stack's settings from the context of node.
+func readSettings(node constructs.Node) (settings, error) {
+	c := contextReader{node: node}
+	s := settings{
+		prod:              c.str(ctxStage, "dev") == "prod",
+		userPoolID:        c.str(ctxUserPoolID, ""),
+		userPoolClientID:  c.str(ctxUserPoolClientID, ""),
+		staffGroup:        c.str(ctxStaffGroup, "staff"),
+		selfSignUp:        c.boolean(ctxSelfSignUp, true),
+		allowedOrigins:    splitList(c.str(ctxAllowedOrigins, "")),
+		wsStage:           c.str(ctxWSStage, "prod"),
+		wsRate:            c.number(ctxWSThrottleRate, 500),
+		wsBurst:           c.number(ctxWSThrottleBurst, 1000),
+		httpRate:          c.number(ctxHTTPThrottleRate, 500),
+		httpBurst:         c.number(ctxHTTPThrottleBurst, 1000),
+		connectionCeiling: c.number(ctxConnectionCeiling, 9000),
+		limits:            map[string]string{},
+	}
+	days := int(c.number(ctxLogRetentionDays, 30))
+	s.logRetention = retentionDays[days]
+	if s.logRetention == "" && c.err == nil {
+		c.err = fmt.Errorf("context %s: %d is not a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)", ctxLogRetentionDays, days)
+	}
+	for env, key := range limitContext {
+		if v := c.str(key, ""); v != "" {
+			s.limits[env] = v
+		}
+	}
+	if (s.userPoolID == "") != (s.userPoolClientID == "") {
+		return s, fmt.Errorf("context %s and %s go together: give both or neither", ctxUserPoolID, ctxUserPoolClientID)
+	}
+	for _, o := range s.allowedOrigins {
+		if !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://localhost") {
+			return s, fmt.Errorf("context %s: %q is not an https origin", ctxAllowedOrigins, o)
+		}
+	}
+	return s, c.err
+}
+
+// contextReader reads typed context values and keeps the first error.
+type contextReader struct {
+	node constructs.Node
+	err  error
+}
+
+func (c *contextReader) raw(key string) (string, bool) {
+	v := c.node.TryGetContext(&key)
+	if v == nil {
+		return "", false
+	}
+	switch v := v.(type) {
+	case string:
+		return strings.TrimSpace(v), v != ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(v), true
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, p := range v {
+			parts = append(parts, fmt.Sprint(p))
+		}
+		return strings.Join(parts, ","), true
+	default:
+		return fmt.Sprint(v), true
+	}
+}
+
+func (c *contextReader) str(key, def string) string {
+	if v, ok := c.raw(key); ok {
+		return v
+	}
+	return def
+}
+
+func (c *contextReader) number(key string, def float64) float64 {
+	v, ok := c.raw(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n <= 0 {
+		if c.err == nil {
+			c.err = fmt.Errorf("context %s: %q is not a positive number", key, v)
+		}
+		return def
+	}
+	return n
+}
+
+func (c *contextReader) boolean(key string, def bool) bool {
+	v, ok := c.raw(key)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		if c.err == nil {
+			c.err = fmt.Errorf("context %s: %q is not true or false", key, v)
+		}
+		return def
+	}
+	return b
+}
+
+// splitList splits a comma-separated list, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.TrimSuffix(p, "/"))
+		}
+	}
+	return out
+}

@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/confidechat/confide/internal/auth"
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/httpapi"
+	"github.com/confidechat/confide/internal/push"
+	"github.com/confidechat/confide/internal/store"
+	"github.com/confidechat/confide/internal/wsapi"
+)
+
+// App holds every dependency of Confide's functions, built once per Lambda
+// container (or once per local stack) and shared by its invocations.
+type App struct {
+	Config  Config
+	Service *chat.Service
+	Store   *store.Store
+	// WebSocket serves $connect, $disconnect and the actions.
+	WebSocket *wsapi.Handlers
+	// HTTP serves the HTTP API.
+	HTTP *httpapi.API
+	Log  *slog.Logger
+}
+
+// Option changes how New builds an App.
+type Option func(*options)
+
+type options struct {
+	aws        *aws.Config
+	now        func() time.Time
+	log        *slog.Logger
+	httpClient *http.Client
+	dynamoOpts []func(*dynamodb.Options)
+}
+
+// WithAWSConfig uses cfg instead of the default AWS configuration chain.
+func WithAWSConfig(cfg aws.Config) Option { return func(o *options) { o.aws = &cfg } }
+
+// WithClock replaces the clock of the service (tests and the local stack
+// move time with it).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLogger replaces the JSON logger on stdout.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithHTTPClient sets the client used to fetch the token issuer's keys.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// WithDynamoDBOptions adds options to the DynamoDB client (for example an
+// SDK middleware that counts calls).
+func WithDynamoDBOptions(fns ...func(*dynamodb.Options)) Option {
+	return func(o *options) { o.dynamoOpts = append(o.dynamoOpts, fns...) }
+}
+
+// FromEnv builds an App from the process environment: what every Lambda
+// main calls.
+func FromEnv(ctx context.Context) (*App, error) {
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg)
+}
+
+// New builds an App from cfg. It makes no network call: the token issuer's
+// keys are fetched on first use.
+func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
+	o := options{now: time.Now, httpClient: &http.Client{Timeout: 5 * time.Second}}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	if o.log == nil {
+		o.log = NewLogger(cfg.LogLevel)
+	}
+	if o.aws == nil {
+		c, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		o.aws = &c
+	}
+	db := dynamodb.NewFromConfig(*o.aws, append([]func(*dynamodb.Options){func(d *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			d.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
+		}
+	}}, o.dynamoOpts...)...)
+	st := store.New(db, cfg.TableName)
+	mgmt := apigatewaymanagementapi.NewFromConfig(*o.aws, func(m *apigatewaymanagementapi.Options) {
+		if cfg.ManagementEndpoint != "" {
+			m.BaseEndpoint = aws.String(cfg.ManagementEndpoint)
+		}
+	})
+	svc := chat.NewService(chat.Options{
+		Store:  st,
+		Pusher: push.New(mgmt, 0, o.log),
+		Typing: st,
+		Limits: cfg.Limits,
+		Now:    o.now,
+		Logger: o.log,
+	})
+	// Tokens and tickets live in real time even when the service clock is
+	// moved (the local stack moves it to test retention).
+	tickets := &auth.Tickets{Store: st}
+	network := StaffNetwork(cfg.StaffCIDRs)
+	a := &App{
+		Config:  cfg,
+		Service: svc,
+		Store:   st,
+		Log:     o.log,
+		WebSocket: &wsapi.Handlers{
+			Service: svc, Tickets: tickets, Origins: cfg.AllowedOrigins, Network: network, Log: o.log,
+		},
+		HTTP: &httpapi.API{
+			Service: svc,
+			Verifier: auth.NewVerifier(auth.Config{
+				Issuer: cfg.Issuer, ClientID: cfg.ClientID, StaffGroup: cfg.StaffGroup,
+				HTTPClient: o.httpClient, Logger: o.log,
+			}),
+			Tickets: tickets, Network: network, Log: o.log,
+		},
+	}
+	return a, nil
+}
+
+// Retention is the retention function's handler, run on a schedule.
+func (a *App) Retention(ctx context.Context, _ events.EventBridgeEvent) (chat.SweepReport, error) {
+	rep, err := a.Service.Sweep(ctx)
+	a.Log.InfoContext(ctx, "retention sweep", "expired", rep.Expired, "closed", rep.Closed, "complete", rep.Complete)
+	return rep, err
+}
+
+// NewLogger returns the JSON logger of the functions at level ("debug",
+// "info", "warn", "error"; default info).
+func NewLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}

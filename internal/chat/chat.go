@@ -1,0 +1,226 @@
+// Package chat is Confide's domain: conversations between a client and the
+// counsellors who answer, their messages, who may do what, and the use cases
+// every adapter calls. It imports nothing from AWS; the store, the token
+// verifier and the push channel are interfaces declared here and implemented
+// at the edges.
+package chat
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Role is what a person is to Confide.
+type Role string
+
+// The two roles. A person is staff (a counsellor) when their token's groups
+// hold the staff group; everyone else is a client.
+const (
+	RoleClient Role = "client"
+	RoleStaff  Role = "staff"
+)
+
+// Identity is a verified caller.
+type Identity struct {
+	// UserID is the Cognito sub.
+	UserID   string `json:"userId"`
+	Username string `json:"username"`
+	Role     Role   `json:"role"`
+}
+
+// IsStaff reports whether the caller is a counsellor.
+func (id Identity) IsStaff() bool { return id.Role == RoleStaff }
+
+// Status is the state of a conversation.
+type Status string
+
+// Conversation states.
+const (
+	StatusActive Status = "active"
+	StatusClosed Status = "closed"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return s == StatusActive || s == StatusClosed }
+
+// Retention says how long a conversation's messages are kept.
+type Retention string
+
+// Retention modes. Retention24h is the default: private by default.
+const (
+	Retention24h       Retention = "24h"
+	RetentionPermanent Retention = "permanent"
+)
+
+// RetentionPeriod is how long a message of a 24h conversation is kept.
+const RetentionPeriod = 24 * time.Hour
+
+// Valid reports whether r is a known retention mode.
+func (r Retention) Valid() bool { return r == Retention24h || r == RetentionPermanent }
+
+// ClosedBySystem is Conversation.ClosedBy when the retention sweep closed an
+// idle conversation.
+const ClosedBySystem = "system"
+
+// Conversation is one session between a client and the counsellors. Its JSON
+// form is the Conversation of PROTOCOL.md.
+type Conversation struct {
+	ID            string    `json:"id"`
+	UserID        string    `json:"userId"`
+	Status        Status    `json:"status"`
+	Retention     Retention `json:"retention"`
+	CreatedAt     Time      `json:"createdAt"`
+	LastMessageAt *Time     `json:"lastMessageAt"`
+	ClosedAt      *Time     `json:"closedAt"`
+	ClosedBy      *string   `json:"closedBy"`
+	Assignee      *string   `json:"assignee"`
+	// Unread counts the messages from the other side the caller has not read.
+	Unread int `json:"unread"`
+	// UserDeleted is set in staff views only: the client hid the conversation.
+	UserDeleted *bool `json:"userDeleted,omitempty"`
+
+	// Deleted is the stored user-deleted flag; UserDeleted exposes it to staff.
+	Deleted bool `json:"-"`
+	// LastSenderRole is the role of the last message's sender ("" if none).
+	LastSenderRole Role `json:"-"`
+	// FirstResponseAt is when staff first answered, for the stats.
+	FirstResponseAt *Time `json:"-"`
+	// Rating and Comment are the client's feedback once given (Rating 0: none).
+	Rating  int    `json:"-"`
+	Comment string `json:"-"`
+	// ExpiresAt is when the record itself may be forgotten (24h, closed).
+	ExpiresAt *Time `json:"-"`
+}
+
+// ActivityAt is when the conversation was last active: its last message, or
+// its creation when it has none. Lists are ordered by it, newest first.
+func (c Conversation) ActivityAt() time.Time {
+	if c.LastMessageAt != nil {
+		return c.LastMessageAt.Time
+	}
+	return c.CreatedAt.Time
+}
+
+// Waiting reports whether the conversation is active and its last message is
+// from the client and unanswered.
+func (c Conversation) Waiting() bool {
+	return c.Status == StatusActive && c.LastSenderRole == RoleClient
+}
+
+// Message is one message of a conversation. Its JSON form is the Message of
+// PROTOCOL.md; a deleted message carries no body.
+type Message struct {
+	ID              string `json:"id"`
+	ConversationID  string `json:"conversationId"`
+	SenderID        string `json:"senderId"`
+	SenderRole      Role   `json:"senderRole"`
+	Body            string `json:"body,omitempty"`
+	ClientMessageID string `json:"clientMessageId"`
+	CreatedAt       Time   `json:"createdAt"`
+	EditedAt        *Time  `json:"editedAt"`
+	Deleted         bool   `json:"deleted"`
+
+	// ExpiresAt is when a 24h conversation's message expires (nil: never).
+	ExpiresAt *Time `json:"-"`
+}
+
+// Redacted returns the message as it may be shown: a deleted message keeps
+// its place but loses its body.
+func (m Message) Redacted() Message {
+	if m.Deleted {
+		m.Body = ""
+	}
+	return m
+}
+
+// Connection is one open WebSocket connection.
+type Connection struct {
+	ID       string `json:"id"`
+	UserID   string `json:"userId"`
+	Username string `json:"username"`
+	Role     Role   `json:"role"`
+	// ConversationID is the conversation named at connect; empty for the
+	// staff feed.
+	ConversationID string `json:"conversationId,omitempty"`
+	SourceIP       string `json:"sourceIp,omitempty"`
+	ConnectedAt    Time   `json:"connectedAt"`
+	// ExpiresAt is connect + 2 h 10 min: no connection outlives it.
+	ExpiresAt Time `json:"expiresAt"`
+	// TokenExpiresAt is when the access token behind the ticket expires.
+	TokenExpiresAt *Time `json:"tokenExpiresAt,omitempty"`
+}
+
+// Identity returns the identity the connection was opened with.
+func (c Connection) Identity() Identity {
+	return Identity{UserID: c.UserID, Username: c.Username, Role: c.Role}
+}
+
+// IsFeed reports whether the connection is a staff feed.
+func (c Connection) IsFeed() bool { return c.Role == RoleStaff && c.ConversationID == "" }
+
+// ConnectionLifetime is how long a connection item lives: API Gateway's
+// 2 hours plus a margin for a late $disconnect.
+const ConnectionLifetime = 2*time.Hour + 10*time.Minute
+
+// AuditEntry records a sensitive action. It never holds message text.
+type AuditEntry struct {
+	ID     string `json:"-"`
+	At     Time   `json:"at"`
+	Actor  string `json:"actor"`
+	Action string `json:"action"`
+	Target string `json:"target"`
+}
+
+// Audit actions.
+const (
+	AuditConversationCreated = "conversation.created"
+	AuditConversationClaimed = "conversation.claimed"
+	AuditConversationClosed  = "conversation.closed"
+	AuditUserDeleted         = "conversation.user_deleted"
+	AuditRetentionChanged    = "conversation.retention_changed"
+	AuditMessageEdited       = "message.edited"
+	AuditMessageDeleted      = "message.deleted"
+	AuditUserErased          = "user.erased"
+)
+
+// Time is a UTC instant written as RFC 3339 with milliseconds, the one
+// timestamp format of the protocol.
+type Time struct{ time.Time }
+
+// TimeFormat is the protocol's timestamp layout.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// At returns t as a protocol Time, truncated to the millisecond.
+func At(t time.Time) Time { return Time{t.UTC().Truncate(time.Millisecond)} }
+
+// Ptr returns a pointer to t, for optional timestamps.
+func (t Time) Ptr() *Time { return &t }
+
+// String returns t in the protocol format.
+func (t Time) String() string { return t.UTC().Format(TimeFormat) }
+
+// MarshalJSON writes t in the protocol format.
+func (t Time) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
+
+// UnmarshalJSON reads any RFC 3339 timestamp.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*t = At(v)
+	return nil
+}
+
+// ParseTime reads a timestamp written by Time.String.
+func ParseTime(s string) (Time, error) {
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return Time{}, err
+	}
+	return At(v), nil
+}

@@ -1,0 +1,127 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Code is an application error code of PROTOCOL.md.
+type Code string
+
+// The error codes of PROTOCOL.md.
+const (
+	CodeBadRequest      Code = "bad_request"
+	CodePayloadTooLarge Code = "payload_too_large"
+	CodeEmptyMessage    Code = "empty_message"
+	CodeMessageTooLong  Code = "message_too_long"
+	CodeUnauthorized    Code = "unauthorized"
+	CodeForbidden       Code = "forbidden"
+	CodeNotFound        Code = "not_found"
+	CodeConflict        Code = "conflict"
+	CodeRateLimited     Code = "rate_limited"
+	CodeInternal        Code = "internal"
+	CodeUnknownAction   Code = "unknown_action"
+)
+
+// statuses maps each code to its HTTP status: the one place where codes
+// become statuses.
+var statuses = map[Code]int{
+	CodeBadRequest:      http.StatusBadRequest,
+	CodePayloadTooLarge: http.StatusRequestEntityTooLarge,
+	CodeEmptyMessage:    http.StatusBadRequest,
+	CodeMessageTooLong:  http.StatusRequestEntityTooLarge,
+	CodeUnauthorized:    http.StatusUnauthorized,
+	CodeForbidden:       http.StatusForbidden,
+	CodeNotFound:        http.StatusNotFound,
+	CodeConflict:        http.StatusConflict,
+	CodeRateLimited:     http.StatusTooManyRequests,
+	CodeInternal:        http.StatusInternalServerError,
+	CodeUnknownAction:   http.StatusBadRequest,
+}
+
+// Status returns the HTTP status of code (500 for an unknown code).
+func (c Code) Status() int {
+	if s, ok := statuses[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error is an application error: a code, a message fit for people, and
+// optionally the error that caused it (never shown to callers).
+type Error struct {
+	Code    Code
+	Message string
+	// ConversationID names the active conversation on a one-active conflict.
+	ConversationID string
+	// RetryAfter is set on rate_limited.
+	RetryAfter time.Duration
+	// Err is the underlying cause, for logs only.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, &Error{Code: c}) match any error with code c.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == ""
+}
+
+// Errorf returns an application error with code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrCode is a sentinel for errors.Is: errors.Is(err, chat.ErrCode(chat.CodeNotFound)).
+func ErrCode(code Code) error { return &Error{Code: code} }
+
+// ErrorCode returns the code of err: its application code, or internal for
+// anything unexpected.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// Public returns what may be shown to a caller for err: application errors as
+// they are, anything else as a bare "internal" that says nothing about
+// internals.
+func Public(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e.Code != CodeInternal {
+		return e
+	}
+	return &Error{Code: CodeInternal, Message: "Something went wrong on our side. Please try again."}
+}
+
+// NotFound returns the not_found error. It is also what a caller gets for a
+// thing it may not see, so existence never leaks.
+func NotFound() *Error { return Errorf(CodeNotFound, "Not found.") }
+
+// Unauthorized returns the unauthorized error.
+func Unauthorized() *Error { return Errorf(CodeUnauthorized, "Please sign in again.") }
+
+// Closed returns the conflict error for acting on a closed conversation.
+func Closed() *Error { return Errorf(CodeConflict, "This conversation is closed.") }
+
+// BadRequest returns a bad_request error with a message for people.
+func BadRequest(format string, args ...any) *Error { return Errorf(CodeBadRequest, format, args...) }
+
+// ErrStale is returned by a store when a write's condition failed because the
+// conversation changed under it (for example its retention); the service
+// re-reads and tries once more.
+var ErrStale = errors.New("chat: conversation changed")

@@ -1,0 +1,171 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+)
+
+// Event is a server-to-client frame of PROTOCOL.md.
+type Event struct {
+	Type           string        `json:"type"`
+	ConversationID string        `json:"conversationId,omitempty"`
+	Message        *Message      `json:"message,omitempty"`
+	MessageID      string        `json:"messageId,omitempty"`
+	Conversation   *Conversation `json:"conversation,omitempty"`
+	Role           Role          `json:"role,omitempty"`
+	Typing         *bool         `json:"typing,omitempty"`
+}
+
+// ErrorFrame is the error frame sent to a WebSocket sender.
+type ErrorFrame struct {
+	Type            string `json:"type"`
+	Code            Code   `json:"code"`
+	Message         string `json:"message"`
+	ClientMessageID string `json:"clientMessageId,omitempty"`
+}
+
+// NewErrorFrame returns the frame for err, which says nothing about internals.
+func NewErrorFrame(err error, clientMessageID string) ErrorFrame {
+	e := Public(err)
+	return ErrorFrame{Type: "error", Code: e.Code, Message: e.Message, ClientMessageID: clientMessageID}
+}
+
+// Pong is the answer to a ping.
+var Pong = Event{Type: "pong"}
+
+// audience says which connections receive an event.
+type audience struct {
+	conversationID string
+	// conversation: every connection of the conversation.
+	conversation bool
+	// feed: the staff feed.
+	feed bool
+	// roles restricts the conversation's connections to these roles (nil:
+	// all of them); how "the other side" is addressed.
+	roles map[Role]bool
+	// only addresses one connection and nothing else.
+	only string
+}
+
+// frames renders an event once per role: staff may see more than clients.
+type frames func(Role) []byte
+
+func eventFrames(e Event) frames {
+	staff := mustJSON(e)
+	client := staff
+	if e.Conversation != nil {
+		c := *e.Conversation
+		c.UserDeleted = nil
+		ce := e
+		ce.Conversation = &c
+		client = mustJSON(ce)
+	}
+	if e.Conversation != nil {
+		c := *e.Conversation
+		d := c.Deleted
+		c.UserDeleted = &d
+		se := e
+		se.Conversation = &c
+		staff = mustJSON(se)
+	}
+	return func(r Role) []byte {
+		if r == RoleStaff {
+			return staff
+		}
+		return client
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("chat: marshal event: " + err.Error())
+	}
+	return b
+}
+
+// publish sends an event to its audience and forgets connections that are
+// gone. Failures are logged; the action that caused the event has happened.
+func (s *Service) publish(ctx context.Context, a audience, render frames) {
+	conns, err := s.audienceConnections(ctx, a)
+	if err != nil {
+		s.log.ErrorContext(ctx, "fan-out lookup failed", "conversationId", a.conversationID, "err", err)
+	}
+	s.deliver(ctx, conns, render)
+}
+
+// audienceConnections finds the connections of an audience: one Query for
+// the conversation and one for the feed, run side by side.
+func (s *Service) audienceConnections(ctx context.Context, a audience) ([]Connection, error) {
+	now := s.now()
+	var (
+		wg             sync.WaitGroup
+		inConv, inFeed []Connection
+		errConv, errFd error
+	)
+	if a.conversation {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inConv, errConv = s.store.ConversationConnections(ctx, a.conversationID, now)
+		}()
+	}
+	if a.feed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inFeed, errFd = s.store.FeedConnections(ctx, now)
+		}()
+	}
+	wg.Wait()
+	return a.pick(inConv, inFeed), joinErr(errConv, errFd)
+}
+
+// pick keeps the connections of inConv and inFeed the audience addresses.
+func (a audience) pick(inConv, inFeed []Connection) []Connection {
+	out := make([]Connection, 0, len(inConv)+len(inFeed))
+	for _, c := range inConv {
+		if a.roles == nil || a.roles[c.Role] {
+			out = append(out, c)
+		}
+	}
+	return append(out, inFeed...)
+}
+
+func joinErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// deliver pushes the rendered frame to each connection and deletes the ones
+// that are gone.
+func (s *Service) deliver(ctx context.Context, conns []Connection, render frames) {
+	if len(conns) == 0 {
+		return
+	}
+	ds := make([]Delivery, 0, len(conns))
+	seen := make(map[string]bool, len(conns))
+	for _, c := range conns {
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		ds = append(ds, Delivery{ConnectionID: c.ID, Frame: render(c.Role)})
+	}
+	for _, id := range s.pusher.Deliver(ctx, ds) {
+		if err := s.store.DeleteConnection(ctx, id); err != nil {
+			s.log.WarnContext(ctx, "forget gone connection failed", "connectionId", id, "err", err)
+		}
+	}
+}
+
+// publishConversation sends a conversation event to the staff feed and, when
+// toConversation, to the conversation's connections.
+func (s *Service) publishConversation(ctx context.Context, typ string, c Conversation, toConversation bool) {
+	c.Unread = 0
+	s.publish(ctx, audience{conversationID: c.ID, conversation: toConversation, feed: true},
+		eventFrames(Event{Type: typ, Conversation: &c}))
+}

@@ -1,0 +1,335 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// SendInput is a message to send.
+type SendInput struct {
+	ConversationID  string
+	ClientMessageID string
+	Body            string
+	// Connection is the sender's connection when sent over the WebSocket: a
+	// repeated clientMessageId is acknowledged to it again.
+	Connection string
+}
+
+// SendMessage stores a message and delivers it to every connection of the
+// conversation (the sender's own too: that is its acknowledgement) and the
+// staff feed. The same clientMessageId again returns the first message with
+// created false and stores nothing.
+func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput) (Message, bool, error) {
+	body, err := NormalizeBody(in.Body, s.limits.MaxMessageChars)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if err := ValidClientMessageID(in.ClientMessageID); err != nil {
+		return Message{}, false, err
+	}
+	if !ValidID(in.ConversationID) {
+		return Message{}, false, NotFound()
+	}
+	now := s.now()
+
+	// The checks that do not depend on each other run side by side: the
+	// conversation, the sender's rate window and the fan-out audience.
+	var (
+		wg       sync.WaitGroup
+		conv     Conversation
+		convErr  error
+		allowed  bool
+		rateErr  error
+		audConns []Connection
+		audErr   error
+	)
+	aud := audience{conversationID: in.ConversationID, conversation: true, feed: true}
+	wg.Add(3)
+	go func() { defer wg.Done(); conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) }()
+	go func() { defer wg.Done(); allowed, rateErr = s.hitRate(ctx, caller.UserID, now) }()
+	go func() { defer wg.Done(); audConns, audErr = s.audienceConnections(ctx, aud) }()
+	wg.Wait()
+	if convErr != nil {
+		return Message{}, false, convErr
+	}
+	if !caller.IsStaff() && (conv.UserID != caller.UserID || conv.Deleted) {
+		return Message{}, false, NotFound()
+	}
+	if conv.Status != StatusActive {
+		return Message{}, false, Closed()
+	}
+	if rateErr != nil {
+		return Message{}, false, rateErr
+	}
+	if !allowed {
+		return Message{}, false, &Error{Code: CodeRateLimited, Message: "You are sending messages too quickly. Please wait a moment.",
+			RetryAfter: s.retryAfter(now)}
+	}
+
+	m := Message{
+		ID:              s.newID(now),
+		ConversationID:  conv.ID,
+		SenderID:        caller.UserID,
+		SenderRole:      caller.Role,
+		Body:            body,
+		ClientMessageID: in.ClientMessageID,
+		CreatedAt:       At(now),
+	}
+	owner := ""
+	if !caller.IsStaff() {
+		owner = caller.UserID
+	}
+	stored, created, err := s.putMessage(ctx, m, conv, owner)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if !created {
+		if in.Connection != "" {
+			s.deliver(ctx, []Connection{{ID: in.Connection, Role: caller.Role}},
+				eventFrames(Event{Type: "message.created", ConversationID: conv.ID, Message: &stored}))
+		}
+		return stored, false, nil
+	}
+	if audErr != nil {
+		// The message is stored; find the audience again rather than lose the delivery.
+		audConns, audErr = s.audienceConnections(ctx, aud)
+		if audErr != nil {
+			s.log.ErrorContext(ctx, "fan-out lookup failed", "conversationId", conv.ID, "err", audErr)
+		}
+	}
+	s.deliver(ctx, audConns, eventFrames(Event{Type: "message.created", ConversationID: conv.ID, Message: &stored}))
+	return stored, true, nil
+}
+
+// putMessage stores m with the conversation's retention, once more with a
+// fresh read if the retention changed in between.
+func (s *Service) putMessage(ctx context.Context, m Message, conv Conversation, owner string) (Message, bool, error) {
+	for attempt := 0; ; attempt++ {
+		m.ExpiresAt = nil
+		if conv.Retention == Retention24h {
+			exp := At(m.CreatedAt.Add(RetentionPeriod))
+			m.ExpiresAt = &exp
+		}
+		stored, created, err := s.store.PutMessage(ctx, m, conv.Retention, owner)
+		if !errors.Is(err, ErrStale) || attempt > 0 {
+			return stored, created, err
+		}
+		if conv, err = s.store.GetConversation(ctx, conv.ID, s.now()); err != nil {
+			return Message{}, false, err
+		}
+	}
+}
+
+func (s *Service) hitRate(ctx context.Context, userID string, now time.Time) (bool, error) {
+	window := now.Truncate(s.limits.RateWindow)
+	return s.store.Hit(ctx, userID, window, s.limits.RateLimit, 2*s.limits.RateWindow)
+}
+
+func (s *Service) retryAfter(now time.Time) time.Duration {
+	next := now.Truncate(s.limits.RateWindow).Add(s.limits.RateWindow)
+	return next.Sub(now).Round(time.Second) + time.Second
+}
+
+// EditMessage changes the body of the caller's own message. Anyone else's
+// message is not_found.
+func (s *Service) EditMessage(ctx context.Context, caller Identity, conversationID, messageID, body string) (Message, error) {
+	body, err := NormalizeBody(body, s.limits.MaxMessageChars)
+	if err != nil {
+		return Message{}, err
+	}
+	conv, err := s.conversationFor(ctx, caller, conversationID)
+	if err != nil {
+		return Message{}, err
+	}
+	if !ValidID(messageID) {
+		return Message{}, NotFound()
+	}
+	if conv.Status != StatusActive {
+		return Message{}, Closed()
+	}
+	now := s.now()
+	m, err := s.store.UpdateMessage(ctx, conv.ID, messageID, caller.UserID, &body, now, false, now)
+	if err != nil {
+		return Message{}, err
+	}
+	s.audit(ctx, caller.UserID, AuditMessageEdited, conv.ID+"/"+m.ID)
+	s.publish(ctx, audience{conversationID: conv.ID, conversation: true, feed: true},
+		eventFrames(Event{Type: "message.updated", ConversationID: conv.ID, Message: &m}))
+	return m, nil
+}
+
+// DeleteMessage soft-deletes the caller's own message: it keeps its place,
+// clients never see it again, staff see it flagged without its body.
+func (s *Service) DeleteMessage(ctx context.Context, caller Identity, conversationID, messageID string) error {
+	conv, err := s.conversationFor(ctx, caller, conversationID)
+	if err != nil {
+		return err
+	}
+	if !ValidID(messageID) {
+		return NotFound()
+	}
+	now := s.now()
+	if _, err := s.store.UpdateMessage(ctx, conv.ID, messageID, caller.UserID, nil, now, true, now); err != nil {
+		return err
+	}
+	s.audit(ctx, caller.UserID, AuditMessageDeleted, conv.ID+"/"+messageID)
+	s.publish(ctx, audience{conversationID: conv.ID, conversation: true, feed: true},
+		eventFrames(Event{Type: "message.deleted", ConversationID: conv.ID, MessageID: messageID}))
+	return nil
+}
+
+// MessageList is one page of messages, oldest first.
+type MessageList struct {
+	Messages   []Message `json:"messages"`
+	NextCursor *string   `json:"nextCursor"`
+}
+
+// MessageQuery selects a page of messages: the newest Limit, the page before
+// Cursor, or the messages after the message After.
+type MessageQuery struct {
+	Limit  int
+	Cursor string
+	After  string
+}
+
+// ListMessages returns a page of a conversation's messages as the caller may
+// see them: clients never see deleted messages, staff see them without body.
+func (s *Service) ListMessages(ctx context.Context, caller Identity, conversationID string, q MessageQuery) (MessageList, error) {
+	limit, err := pageLimit(q.Limit, 50, 100)
+	if err != nil {
+		return MessageList{}, err
+	}
+	if q.Cursor != "" && q.After != "" {
+		return MessageList{}, BadRequest("Use either cursor or after, not both.")
+	}
+	if q.After != "" && !ValidID(q.After) {
+		return MessageList{}, BadRequest("after must be a message id.")
+	}
+	conv, err := s.conversationFor(ctx, caller, conversationID)
+	if err != nil {
+		return MessageList{}, err
+	}
+	listing := "messages:" + conv.ID
+	before, err := decodeCursor(q.Cursor, caller.UserID, listing, ValidID)
+	if err != nil {
+		return MessageList{}, err
+	}
+	msgs, next, err := s.visibleMessages(ctx, caller, conv.ID, MessageRange{Before: before, After: q.After, Limit: limit})
+	if err != nil {
+		return MessageList{}, err
+	}
+	out := MessageList{Messages: msgs}
+	if q.After == "" {
+		out.NextCursor = encodeCursor(caller.UserID, listing, next)
+	}
+	return out, nil
+}
+
+// visibleMessages reads pages until it has r.Limit messages the caller may
+// see or the conversation has no more, and returns them oldest first. When
+// reading backwards it also returns the position of the page before them
+// ("" when there is nothing older).
+func (s *Service) visibleMessages(ctx context.Context, caller Identity, conversationID string, r MessageRange) ([]Message, string, error) {
+	now := s.now()
+	out := []Message{}
+	for {
+		page, err := s.store.ListMessages(ctx, conversationID, r, now)
+		if err != nil {
+			return nil, "", err
+		}
+		kept := make([]Message, 0, len(page.Items))
+		for _, m := range page.Items {
+			if m.Deleted && !caller.IsStaff() {
+				continue
+			}
+			kept = append(kept, m.Redacted())
+		}
+		if r.After != "" {
+			out = append(out, kept...)
+			if len(out) >= r.Limit || page.Next == "" {
+				return out[:min(len(out), r.Limit)], "", nil
+			}
+			r.After = page.Next
+			continue
+		}
+		out = append(kept, out...)
+		if len(out) > r.Limit {
+			// Older visible messages are left out: the next page starts
+			// before the oldest one returned.
+			out = out[len(out)-r.Limit:]
+			return out, out[0].ID, nil
+		}
+		if len(out) == r.Limit || page.Next == "" {
+			return out, page.Next, nil
+		}
+		r.Before = page.Next
+	}
+}
+
+// MarkRead moves the caller's read marker to messageID and tells the other
+// side.
+func (s *Service) MarkRead(ctx context.Context, caller Identity, conversationID, messageID string) error {
+	if !ValidID(messageID) {
+		return BadRequest("messageId must be a message id.")
+	}
+	conv, err := s.conversationFor(ctx, caller, conversationID)
+	if err != nil {
+		return err
+	}
+	var exp *time.Time
+	if conv.Retention == Retention24h {
+		t := s.now().Add(RetentionPeriod)
+		exp = &t
+	}
+	if err := s.store.PutReadMarker(ctx, conv.ID, caller.UserID, messageID, exp); err != nil {
+		return err
+	}
+	s.publish(ctx, otherSide(conv.ID, caller.Role), eventFrames(Event{Type: "read", ConversationID: conv.ID, Role: caller.Role, MessageID: messageID}))
+	return nil
+}
+
+// otherSide is the audience of a relay from role: a client's other side is
+// the conversation's staff connections and the staff feed; staff's is the
+// client's connections.
+func otherSide(conversationID string, role Role) audience {
+	if role == RoleStaff {
+		return audience{conversationID: conversationID, conversation: true, roles: map[Role]bool{RoleClient: true}}
+	}
+	return audience{conversationID: conversationID, conversation: true, feed: true, roles: map[Role]bool{RoleStaff: true}}
+}
+
+// WidgetView is what the widget shows for a client's active conversation.
+type WidgetView struct {
+	Conversation Conversation `json:"conversation"`
+	Messages     []Message    `json:"messages"`
+	Unread       int          `json:"unread"`
+}
+
+// widgetMessages is how many messages the widget shows.
+const widgetMessages = 20
+
+// Widget returns the client's active conversation with its last 20 visible
+// messages. not_found when there is none; staff are forbidden.
+func (s *Service) Widget(ctx context.Context, caller Identity) (WidgetView, error) {
+	if caller.IsStaff() {
+		return WidgetView{}, Errorf(CodeForbidden, "The widget is for clients.")
+	}
+	id, err := s.store.ActiveConversationID(ctx, caller.UserID)
+	if err != nil {
+		return WidgetView{}, err
+	}
+	if id == "" {
+		return WidgetView{}, NotFound()
+	}
+	conv, err := s.GetConversation(ctx, caller, id)
+	if err != nil {
+		return WidgetView{}, err
+	}
+	msgs, _, err := s.visibleMessages(ctx, caller, id, MessageRange{Limit: widgetMessages})
+	if err != nil {
+		return WidgetView{}, err
+	}
+	return WidgetView{Conversation: conv, Messages: msgs, Unread: conv.Unread}, nil
+}

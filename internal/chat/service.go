@@ -1,0 +1,159 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Pusher delivers frames to open WebSocket connections. internal/push
+// implements it with the API Gateway management API.
+type Pusher interface {
+	// Deliver sends every delivery concurrently (bounded) and returns the ids
+	// of the connections that are gone. A failure to one connection never
+	// stops delivery to the others.
+	Deliver(ctx context.Context, deliveries []Delivery) (gone []string)
+	// Disconnect closes a connection from the server side.
+	Disconnect(ctx context.Context, connectionID string) error
+}
+
+// Delivery is one frame for one connection.
+type Delivery struct {
+	ConnectionID string
+	Frame        []byte
+}
+
+// TypingGate lets at most one typing frame through per connection per gap.
+type TypingGate interface {
+	// PassTyping reports whether a typing frame from connectionID may be
+	// relayed at now, and if so records it.
+	PassTyping(ctx context.Context, connectionID string, now time.Time, gap time.Duration) (bool, error)
+}
+
+// Limits are the tunable limits of the service.
+type Limits struct {
+	// MaxMessageChars is the longest message, in Unicode characters after
+	// trimming (default 4000).
+	MaxMessageChars int
+	// RateLimit messages per RateWindow per person (default 20 per 10 s).
+	RateLimit  int
+	RateWindow time.Duration
+	// IdleTimeout closes active conversations without a message for that
+	// long (default 12 h).
+	IdleTimeout time.Duration
+	// ConnectionCap is the most open connections one person may have
+	// (default 5).
+	ConnectionCap int
+	// TypingGap is the least time between two relayed typing frames of one
+	// connection (default 2 s).
+	TypingGap time.Duration
+}
+
+// DefaultLimits returns the limits of PROTOCOL.md.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxMessageChars: 4000,
+		RateLimit:       20,
+		RateWindow:      10 * time.Second,
+		IdleTimeout:     12 * time.Hour,
+		ConnectionCap:   5,
+		TypingGap:       2 * time.Second,
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxMessageChars <= 0 {
+		l.MaxMessageChars = d.MaxMessageChars
+	}
+	if l.RateLimit <= 0 {
+		l.RateLimit = d.RateLimit
+	}
+	if l.RateWindow <= 0 {
+		l.RateWindow = d.RateWindow
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.ConnectionCap <= 0 {
+		l.ConnectionCap = d.ConnectionCap
+	}
+	if l.TypingGap <= 0 {
+		l.TypingGap = d.TypingGap
+	}
+	return l
+}
+
+// Service is the set of Confide's use cases. The HTTP and WebSocket adapters
+// call it with a verified Identity; it decides what the caller may see and
+// do, stores, audits and fans out.
+type Service struct {
+	store  Store
+	pusher Pusher
+	typing TypingGate
+	limits Limits
+	now    func() time.Time
+	log    *slog.Logger
+
+	idMu    sync.Mutex
+	entropy *ulid.MonotonicEntropy
+}
+
+// Options configures a Service.
+type Options struct {
+	Store  Store
+	Pusher Pusher
+	// Typing gates typing frames; nil relays every one.
+	Typing TypingGate
+	Limits Limits
+	// Now is the clock (default time.Now); tests and the local stack inject
+	// their own to move time.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Service{
+		store:   o.Store,
+		pusher:  o.Pusher,
+		typing:  o.Typing,
+		limits:  o.Limits.withDefaults(),
+		now:     o.Now,
+		log:     o.Logger,
+		entropy: ulid.Monotonic(rand.Reader, 0),
+	}
+}
+
+// Limits returns the limits in force.
+func (s *Service) Limits() Limits { return s.limits }
+
+// Now returns the service's current time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// newID returns a new id, sortable by creation time.
+func (s *Service) newID(t time.Time) string {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	return ulid.MustNew(ulid.Timestamp(t), s.entropy).String()
+}
+
+// audit records a sensitive action. A failure is logged, not returned: the
+// action itself has happened and must not be reported as failed.
+func (s *Service) audit(ctx context.Context, actor, action, target string) {
+	at := s.now()
+	e := AuditEntry{ID: s.newID(at), At: At(at), Actor: actor, Action: action, Target: target}
+	if err := s.store.PutAudit(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "audit write failed", "action", action, "target", target, "err", err)
+	}
+}

@@ -1,0 +1,150 @@
+package chat
+
+import (
+	"context"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Stats is the staff dashboard's summary, for GET /stats.
+type Stats struct {
+	ActiveConversations        int          `json:"activeConversations"`
+	WaitingConversations       int          `json:"waitingConversations"`
+	Connections                int          `json:"connections"`
+	CounsellorsOnline          int          `json:"counsellorsOnline"`
+	MedianFirstResponseSeconds *float64     `json:"medianFirstResponseSeconds"`
+	MedianSessionSeconds       *float64     `json:"medianSessionSeconds"`
+	Satisfaction               Satisfaction `json:"satisfaction"`
+}
+
+// Satisfaction summarises the clients' ratings.
+type Satisfaction struct {
+	Average *float64 `json:"average"`
+	Count   int      `json:"count"`
+}
+
+// statsSample bounds how many conversations of each status the stats read.
+const statsSample = 1000
+
+// Stats summarises the service for staff. First response is measured from
+// the start of a session to the first counsellor message; medians are null
+// while there is nothing to measure.
+func (s *Service) Stats(ctx context.Context, caller Identity) (Stats, error) {
+	if !caller.IsStaff() {
+		return Stats{}, errStaffOnly()
+	}
+	now := s.now()
+	var (
+		wg             sync.WaitGroup
+		active, closed []Conversation
+		conns, online  int
+		errs           [3]error
+	)
+	wg.Add(3)
+	go func() { defer wg.Done(); active, closed, errs[0] = s.store.StatsSample(ctx, statsSample, now) }()
+	go func() { defer wg.Done(); conns, errs[1] = s.store.CountConnections(ctx, now) }()
+	go func() { defer wg.Done(); online, errs[2] = s.store.OnlineStaff(ctx, now) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Stats{}, err
+		}
+	}
+	st := Stats{ActiveConversations: len(active), Connections: conns, CounsellorsOnline: online}
+	var firsts, sessions []float64
+	var ratingSum int
+	for _, c := range active {
+		if c.Waiting() {
+			st.WaitingConversations++
+		}
+	}
+	for _, c := range append(append([]Conversation{}, active...), closed...) {
+		if c.FirstResponseAt != nil {
+			firsts = append(firsts, c.FirstResponseAt.Sub(c.CreatedAt.Time).Seconds())
+		}
+	}
+	for _, c := range closed {
+		if c.ClosedAt != nil {
+			sessions = append(sessions, c.ClosedAt.Sub(c.CreatedAt.Time).Seconds())
+		}
+		if c.Rating > 0 {
+			ratingSum += c.Rating
+			st.Satisfaction.Count++
+		}
+	}
+	st.MedianFirstResponseSeconds = median(firsts)
+	st.MedianSessionSeconds = median(sessions)
+	if st.Satisfaction.Count > 0 {
+		avg := float64(ratingSum) / float64(st.Satisfaction.Count)
+		st.Satisfaction.Average = &avg
+	}
+	return st, nil
+}
+
+func median(xs []float64) *float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	sort.Float64s(xs)
+	m := xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		m = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	return &m
+}
+
+func errStaffOnly() *Error { return Errorf(CodeForbidden, "Only counsellors can see this.") }
+
+// AuditList is one page of the audit trail.
+type AuditList struct {
+	Entries    []AuditEntry `json:"entries"`
+	NextCursor *string      `json:"nextCursor"`
+}
+
+// AuditQuery selects a page of the audit trail; zero From/To mean the last
+// seven days.
+type AuditQuery struct {
+	From, To time.Time
+	Cursor   string
+	Limit    int
+}
+
+// maxAuditRange is the widest date range one audit listing may span.
+const maxAuditRange = 92 * 24 * time.Hour
+
+var auditPos = regexp.MustCompile(`^\d{4}-\d\d-\d\d\|[0-9TZ:.\-]+#[0-9A-HJKMNP-TV-Z]{26}$`)
+
+// Audit lists the audit trail for staff, oldest first.
+func (s *Service) Audit(ctx context.Context, caller Identity, q AuditQuery) (AuditList, error) {
+	if !caller.IsStaff() {
+		return AuditList{}, errStaffOnly()
+	}
+	limit, err := pageLimit(q.Limit, 50, 200)
+	if err != nil {
+		return AuditList{}, err
+	}
+	if q.To.IsZero() {
+		q.To = s.now()
+	}
+	if q.From.IsZero() {
+		q.From = q.To.Add(-7 * 24 * time.Hour)
+	}
+	if q.To.Before(q.From) || q.To.Sub(q.From) > maxAuditRange {
+		return AuditList{}, BadRequest("from must be before to, at most 92 days apart.")
+	}
+	listing := "audit:" + At(q.From).String() + ":" + At(q.To).String()
+	after, err := decodeCursor(q.Cursor, caller.UserID, listing, auditPos.MatchString)
+	if err != nil {
+		return AuditList{}, err
+	}
+	page, err := s.store.ListAudit(ctx, q.From, q.To, after, limit)
+	if err != nil {
+		return AuditList{}, err
+	}
+	if page.Items == nil {
+		page.Items = []AuditEntry{}
+	}
+	return AuditList{Entries: page.Items, NextCursor: encodeCursor(caller.UserID, listing, page.Next)}, nil
+}

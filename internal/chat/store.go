@@ -1,0 +1,190 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps conversations, messages, connections, tickets, rate windows
+// and audit entries. internal/store implements it on one DynamoDB table.
+//
+// Every read drops items whose ExpiresAt is at or before now itself: TTL
+// deletion lags by days, so nothing may rely on it. Errors are *Error with
+// CodeNotFound or CodeConflict where documented, anything else is internal.
+type Store interface {
+	ConversationStore
+	MessageStore
+	ConnectionStore
+	TicketStore
+	RateStore
+	AuditStore
+}
+
+// Page is one page of a listing: Next is the store's position after the last
+// item ("" when there is nothing more). Positions are raw store positions;
+// the service wraps them in cursors bound to the caller.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// ConversationStore keeps conversations.
+type ConversationStore interface {
+	// CreateConversation stores c and the client's active-session lock in one
+	// transaction. When the client already has an active conversation it
+	// stores nothing and returns an *Error with CodeConflict whose
+	// ConversationID names the active one (also under concurrent calls).
+	CreateConversation(ctx context.Context, c Conversation) error
+	// GetConversation returns a conversation or CodeNotFound (also when its
+	// record has expired at now).
+	GetConversation(ctx context.Context, id string, now time.Time) (Conversation, error)
+	// ActiveConversationID returns the client's active conversation id, or ""
+	// when there is none.
+	ActiveConversationID(ctx context.Context, userID string) (string, error)
+	// ListUserConversations lists a client's conversations, not user-deleted,
+	// most recently active first, starting after position after ("" for the
+	// first page).
+	ListUserConversations(ctx context.Context, userID string, after string, limit int, now time.Time) (Page[Conversation], error)
+	// ListConversations lists all conversations with status (or every status
+	// when status is ""), most recently active first, for staff.
+	ListConversations(ctx context.Context, status Status, after string, limit int, now time.Time) (Page[Conversation], error)
+	// ListIdle lists active conversations last active before cutoff, oldest
+	// first, at most limit.
+	ListIdle(ctx context.Context, cutoff time.Time, limit int) ([]Conversation, error)
+	// UpdateConversation applies u to conversation id if its status is still
+	// u.IfStatus (when set) and returns the updated conversation. CodeNotFound
+	// when it does not exist; CodeConflict when the status condition fails.
+	// Closing also removes the client's active-session lock in the same
+	// transaction.
+	UpdateConversation(ctx context.Context, id string, u ConversationUpdate) (Conversation, error)
+	// SetRetention changes the retention of a conversation and re-stamps the
+	// ExpiresAt of every message (sent + 24h, or none for permanent) and of
+	// the record itself when closed.
+	SetRetention(ctx context.Context, id string, r Retention) (Conversation, error)
+	// PutFeedback records the client's rating once, on a closed conversation
+	// owned by userID: CodeNotFound if not theirs, CodeConflict if not
+	// closed or already rated.
+	PutFeedback(ctx context.Context, id, userID string, rating int, comment string, at time.Time) error
+	// PutReadMarker moves userID's read marker in conversation id to messageID
+	// (only forward: an older id leaves it where it is).
+	PutReadMarker(ctx context.Context, id, userID, messageID string, expiresAt *time.Time) error
+	// Unread counts the messages of conversation id, sent by the other role
+	// than role, not deleted and not expired at now, after userID's read marker.
+	Unread(ctx context.Context, id, userID string, role Role, now time.Time) (int, error)
+	// StatsSample returns the conversations the stats are computed from: every
+	// active one and the most recent closed ones, at most limit of each.
+	StatsSample(ctx context.Context, limit int, now time.Time) (active, closed []Conversation, err error)
+}
+
+// ConversationUpdate is a change to a conversation's record. Nil fields are
+// left as they are.
+type ConversationUpdate struct {
+	// IfStatus, when set, is a condition: the current status must equal it.
+	IfStatus Status
+	// IfOwner, when set, is a condition: the owner must equal it (else
+	// CodeNotFound).
+	IfOwner string
+
+	Status      *Status
+	ClosedAt    *Time
+	ClosedBy    *string
+	Assignee    *string
+	UserDeleted *bool
+	ExpiresAt   *Time
+}
+
+// MessageStore keeps messages.
+type MessageStore interface {
+	// PutMessage stores m in conversation m.ConversationID, together with its
+	// clientMessageId record, and moves the conversation's LastMessageAt,
+	// LastSenderRole (and FirstResponseAt on the first staff message), all in
+	// one transaction conditioned on the conversation being active with
+	// retention m's retention (and owned by ifOwner when set).
+	// A clientMessageId already used in the conversation stores nothing and
+	// returns the first message with created false. CodeNotFound when the
+	// conversation does not exist or is not ifOwner's; CodeConflict when it
+	// is closed.
+	PutMessage(ctx context.Context, m Message, retention Retention, ifOwner string) (stored Message, created bool, err error)
+	// GetMessage returns one message or CodeNotFound (also expired).
+	GetMessage(ctx context.Context, conversationID, messageID string, now time.Time) (Message, error)
+	// UpdateMessage edits or soft-deletes message messageID if its sender is
+	// senderID and it is not deleted (else CodeNotFound). body nil leaves the
+	// body; deleted marks it deleted.
+	UpdateMessage(ctx context.Context, conversationID, messageID, senderID string, body *string, editedAt time.Time, deleted bool, now time.Time) (Message, error)
+	// ListMessages returns up to limit messages of a conversation, oldest
+	// first, not expired at now (deleted ones included: the service redacts).
+	// With before set, the newest limit messages older than message id
+	// before; with after set, the oldest limit messages newer than after;
+	// with neither, the newest limit messages. Next is the id of the oldest
+	// message returned when older ones exist (before/neither), or of the
+	// newest returned when newer ones exist (after).
+	ListMessages(ctx context.Context, conversationID string, q MessageRange, now time.Time) (Page[Message], error)
+	// DeleteExpired removes up to limit items (messages, their clientMessageId
+	// records, read markers, conversation records, connections) whose
+	// ExpiresAt is at or before now, and returns how many it removed.
+	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+	// EraseUser removes every conversation, message and read marker of a client.
+	EraseUser(ctx context.Context, userID string) (int, error)
+}
+
+// MessageRange selects a page of messages; see MessageStore.ListMessages.
+type MessageRange struct {
+	Before string
+	After  string
+	Limit  int
+}
+
+// ConnectionStore keeps open WebSocket connections.
+type ConnectionStore interface {
+	// PutConnection stores c and its memberships: in its conversation, in the
+	// staff feed when it is one, under its user, and among online staff.
+	PutConnection(ctx context.Context, c Connection) error
+	// GetConnection returns a connection or CodeNotFound (also expired).
+	GetConnection(ctx context.Context, id string, now time.Time) (Connection, error)
+	// DeleteConnection removes a connection and every membership of it. It is
+	// not an error when it is already gone.
+	DeleteConnection(ctx context.Context, id string) error
+	// ConversationConnections returns the connections of a conversation.
+	ConversationConnections(ctx context.Context, conversationID string, now time.Time) ([]Connection, error)
+	// FeedConnections returns the staff feed connections.
+	FeedConnections(ctx context.Context, now time.Time) ([]Connection, error)
+	// UserConnections returns every connection of a user.
+	UserConnections(ctx context.Context, userID string, now time.Time) ([]Connection, error)
+	// OnlineStaff counts distinct staff users with an open connection.
+	OnlineStaff(ctx context.Context, now time.Time) (int, error)
+	// CountConnections counts every open connection (for the stats).
+	CountConnections(ctx context.Context, now time.Time) (int, error)
+}
+
+// TicketStore keeps one-time WebSocket tickets, by hash only.
+type TicketStore interface {
+	// PutTicket stores a ticket's hash with the identity it stands for.
+	PutTicket(ctx context.Context, hash string, t TicketClaims) error
+	// ConsumeTicket deletes the ticket and returns its claims, if it exists
+	// and has not expired at now; else CodeUnauthorized. Under concurrent
+	// calls exactly one succeeds.
+	ConsumeTicket(ctx context.Context, hash string, now time.Time) (TicketClaims, error)
+}
+
+// TicketClaims is what a ticket stands for.
+type TicketClaims struct {
+	Identity
+	ExpiresAt      Time  `json:"expiresAt"`
+	TokenExpiresAt *Time `json:"tokenExpiresAt,omitempty"`
+}
+
+// RateStore counts messages per person per window.
+type RateStore interface {
+	// Hit counts one message of userID in the window starting at window and
+	// reports whether it is within limit. The count item expires after ttl.
+	Hit(ctx context.Context, userID string, window time.Time, limit int, ttl time.Duration) (bool, error)
+}
+
+// AuditStore keeps the audit trail.
+type AuditStore interface {
+	// PutAudit appends an entry.
+	PutAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit lists entries between from and to (inclusive), oldest first,
+	// from position after.
+	ListAudit(ctx context.Context, from, to time.Time, after string, limit int) (Page[AuditEntry], error)
+}

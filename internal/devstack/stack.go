@@ -1,0 +1,293 @@
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/localcognito"
+	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/store"
+)
+
+// Endpoints is what the local stack tells its users, written to
+// .devstack/endpoints.json with exactly these keys.
+type Endpoints struct {
+	HTTPAPI          string `json:"httpApi"`
+	WebSocket        string `json:"websocket"`
+	CognitoEndpoint  string `json:"cognitoEndpoint"`
+	UserPoolID       string `json:"userPoolId"`
+	UserPoolClientID string `json:"userPoolClientId"`
+	Issuer           string `json:"issuer"`
+	DynamoDBEndpoint string `json:"dynamodbEndpoint"`
+	TableName        string `json:"tableName"`
+	WidgetDemo       string `json:"widgetDemo"`
+	Dashboard        string `json:"dashboard"`
+}
+
+// Account is a seeded demo login.
+type Account struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	UserID   string `json:"userId"`
+}
+
+// Options configures the local stack. Empty addresses take a free port on
+// 127.0.0.1, which is what tests want.
+type Options struct {
+	// Root is the repository root: node_modules/ and web/ live there.
+	Root string
+	// StateDir holds cognito-local's data; a temporary folder when empty.
+	StateDir string
+	// Addresses of the listeners ("host:port").
+	HTTPAddr, WebSocketAddr, WebAddr, DynamoDBAddr, CognitoAddr string
+	// DynamoDBEndpoint uses an existing DynamoDB (LocalStack, AWS) instead
+	// of the embedded one; the table is created if missing.
+	DynamoDBEndpoint string
+	// TableName defaults to "confide".
+	TableName string
+	// Seed creates the demo accounts.
+	Seed bool
+	// Config adjusts the functions' configuration before they are built
+	// (limits, staff networks).
+	Config func(*app.Config)
+	// Gateway adjusts the gateway's configuration (timeouts, frame limit).
+	Gateway func(*GatewayConfig)
+	Logger  *slog.Logger
+}
+
+// Stack is a running local Confide.
+type Stack struct {
+	Endpoints Endpoints
+	Accounts  []Account
+	Gateway   *Gateway
+	App       *app.App
+	Cognito   *localcognito.Server
+	Clock     *Clock
+	// ManagementEndpoint is the management API's base URL.
+	ManagementEndpoint string
+
+	closers []func() error
+}
+
+// DemoAccounts are the accounts Seed creates.
+var DemoAccounts = []Account{
+	{Username: "alex", Password: "Confide-demo-client-1", Role: "client"},
+	{Username: "sam", Password: "Confide-demo-staff-1", Role: "staff"},
+}
+
+// Start runs the whole local stack: embedded DynamoDB, cognito-local, the
+// functions behind the local gateway, and the web server. On error it stops
+// whatever it had started.
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if o.TableName == "" {
+		o.TableName = "confide"
+	}
+	if o.Root, err = filepath.Abs(o.Root); err != nil {
+		return nil, err
+	}
+	s := &Stack{Clock: &Clock{}}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	// Claim every port first, so a port in use fails fast with its name.
+	listeners := map[string]net.Listener{}
+	for _, l := range []struct{ name, addr string }{
+		{"HTTP API", o.HTTPAddr}, {"WebSocket API", o.WebSocketAddr}, {"web", o.WebAddr},
+	} {
+		ln, err := listen(l.name, l.addr)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, ignoreClosed(ln.Close))
+		listeners[l.name] = ln
+	}
+	httpURL := "http://" + listeners["HTTP API"].Addr().String()
+	wsAddr := listeners["WebSocket API"].Addr().String()
+	webURL := "http://" + listeners["web"].Addr().String()
+
+	dynamoEndpoint := o.DynamoDBEndpoint
+	if dynamoEndpoint == "" {
+		addr := o.DynamoDBAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		db, err := localdynamo.StartOn(addr)
+		if err != nil {
+			return nil, fmt.Errorf("embedded DynamoDB on %s: %w", addr, err)
+		}
+		s.closers = append(s.closers, db.Close)
+		dynamoEndpoint = db.Endpoint
+	}
+
+	stateDir := o.StateDir
+	if stateDir == "" {
+		if stateDir, err = os.MkdirTemp("", "confide-devstack-"); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() error { return os.RemoveAll(stateDir) })
+	}
+	cog, err := localcognito.Start(ctx, localcognito.Options{Root: o.Root, Dir: stateDir, Addr: o.CognitoAddr, Logger: o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("cognito-local: %w", err)
+	}
+	s.Cognito = cog
+	s.closers = append(s.closers, cog.Close)
+
+	awsCfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(d *dynamodb.Options) { d.BaseEndpoint = aws.String(dynamoEndpoint) })
+	if err := store.CreateTable(ctx, db, o.TableName); err != nil {
+		return nil, fmt.Errorf("create table %s: %w", o.TableName, err)
+	}
+
+	s.ManagementEndpoint = "http://" + wsAddr + "/" + Stage
+	cfg := app.Config{
+		TableName:          o.TableName,
+		Issuer:             cog.Issuer,
+		ClientID:           cog.ClientID,
+		StaffGroup:         "staff",
+		AllowedOrigins:     origins(webURL),
+		ManagementEndpoint: s.ManagementEndpoint,
+		DynamoDBEndpoint:   dynamoEndpoint,
+	}
+	if o.Config != nil {
+		o.Config(&cfg)
+	}
+	a, err := app.New(ctx, cfg, app.WithAWSConfig(awsCfg), app.WithClock(s.Clock.Now), app.WithLogger(o.Logger))
+	if err != nil {
+		return nil, err
+	}
+	s.App = a
+
+	gcfg := GatewayConfig{
+		// The plain handler functions: the gateway wraps each concurrent
+		// invocation in its own lambda.NewHandler, as Lambda runs one
+		// execution environment per concurrent call.
+		Functions: map[routes.Function]any{
+			routes.Connect:    a.WebSocket.Connect,
+			routes.Message:    a.WebSocket.Message,
+			routes.Disconnect: a.WebSocket.Disconnect,
+			routes.API:        a.HTTP.Handle,
+			routes.Retention:  a.Retention,
+		},
+		Stage:          Stage,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Logger:         o.Logger,
+	}
+	if o.Gateway != nil {
+		o.Gateway(&gcfg)
+	}
+	s.Gateway = NewGateway(gcfg)
+	s.serve(listeners["HTTP API"], s.Gateway.HTTPHandler())
+	s.serve(listeners["WebSocket API"], s.Gateway.WebSocketHandler())
+
+	s.Endpoints = Endpoints{
+		HTTPAPI:          httpURL,
+		WebSocket:        "ws://" + wsAddr + "/" + Stage,
+		CognitoEndpoint:  cog.Endpoint,
+		UserPoolID:       cog.UserPoolID,
+		UserPoolClientID: cog.ClientID,
+		Issuer:           cog.Issuer,
+		DynamoDBEndpoint: dynamoEndpoint,
+		TableName:        o.TableName,
+		WidgetDemo:       webURL + "/widget/demo.html",
+		Dashboard:        webURL + "/dashboard/",
+	}
+	s.serve(listeners["web"], s.webHandler(filepath.Join(o.Root, "web")))
+
+	if o.Seed {
+		for _, acc := range DemoAccounts {
+			sub, err := cog.CreateUser(ctx, acc.Username, acc.Password, acc.Role == "staff")
+			if err != nil {
+				return nil, fmt.Errorf("seed %s: %w", acc.Username, err)
+			}
+			acc.UserID = sub
+			s.Accounts = append(s.Accounts, acc)
+		}
+	}
+	return s, nil
+}
+
+// Stage is the local WebSocket stage name.
+const Stage = "local"
+
+// origins are the browser origins of the local web server: by IP and by name.
+func origins(webURL string) []string {
+	return []string{webURL, strings.Replace(webURL, "127.0.0.1", "localhost", 1)}
+}
+
+func listen(name, addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("the %s cannot listen on %s (is another local stack running?): %w", name, addr, err)
+	}
+	return ln, nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // Serve returns when Close is called.
+	s.closers = append(s.closers, srv.Close)
+}
+
+func ignoreClosed(fn func() error) func() error {
+	return func() error {
+		if err := fn(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+// WriteEndpoints writes endpoints.json (and accounts.json) into dir.
+func (s *Stack) WriteEndpoints(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(s.Endpoints, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "endpoints.json"), append(b, '\n'), 0o644)
+}
+
+// Close stops everything, sockets first (each gets its $disconnect), then
+// the servers and child processes, in reverse order of start.
+func (s *Stack) Close() error {
+	if s.Gateway != nil {
+		s.Gateway.Close()
+	}
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}

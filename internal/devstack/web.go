@@ -1,0 +1,84 @@
+package devstack
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// ClientConfig is what the browser clients need to know, served at
+// /config.json by the local web server (and written by the stack's static
+// hosting in AWS).
+type ClientConfig struct {
+	HTTPAPI          string `json:"httpApi"`
+	WebSocket        string `json:"websocket"`
+	CognitoEndpoint  string `json:"cognitoEndpoint"`
+	UserPoolClientID string `json:"userPoolClientId"`
+}
+
+// webHandler serves web/ and the local stack's own controls:
+//
+//	GET  /config.json          the endpoints for the browser clients
+//	POST /_devstack/clock      {"advance":"25h"} moves the service clock
+//	POST /_devstack/retention  runs the retention function once
+//
+// The controls exist only in the local stack: tests use them instead of
+// waiting for hours.
+func (s *Stack) webHandler(dir string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, ClientConfig{
+			HTTPAPI:          s.Endpoints.HTTPAPI,
+			WebSocket:        s.Endpoints.WebSocket,
+			CognitoEndpoint:  s.Endpoints.CognitoEndpoint,
+			UserPoolClientID: s.Endpoints.UserPoolClientID,
+		})
+	})
+	mux.HandleFunc("POST /_devstack/clock", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Advance string `json:"advance"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			http.Error(w, "body must be {\"advance\":\"<duration>\"}", http.StatusBadRequest)
+			return
+		}
+		d, err := time.ParseDuration(in.Advance)
+		if err != nil || d < 0 {
+			http.Error(w, "advance must be a positive Go duration such as 25h", http.StatusBadRequest)
+			return
+		}
+		off := s.Clock.Advance(d)
+		writeJSON(w, http.StatusOK, map[string]string{"offset": off.String(), "now": s.Clock.Now().UTC().Format(time.RFC3339Nano)})
+	})
+	retention := lambda.NewHandler(s.App.Retention)
+	mux.HandleFunc("POST /_devstack/retention", func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := json.Marshal(events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.events", Time: time.Now().UTC()})
+		out, err := retention.Invoke(r.Context(), ev)
+		if err != nil {
+			http.Error(w, "retention failed", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(out) //nolint:errcheck // best effort to a local caller
+	})
+	return securityHeaders(mux)
+}
+
+// securityHeaders adds the headers the stack's CloudFront policy adds.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // best effort to a local caller
+}

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/confidechat/confide/internal/chat"
+)
+
+// messageItem is a message, CONV#<id> / MSG#<msgId>.
+type messageItem struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	expiry
+
+	ID              string    `dynamodbav:"id"`
+	ConversationID  string    `dynamodbav:"conversationId"`
+	SenderID        string    `dynamodbav:"senderId"`
+	SenderRole      chat.Role `dynamodbav:"senderRole"`
+	Body            string    `dynamodbav:"body,omitempty"`
+	ClientMessageID string    `dynamodbav:"clientMessageId"`
+	CreatedAt       string    `dynamodbav:"createdAt"`
+	EditedAt        *string   `dynamodbav:"editedAt,omitempty"`
+	Deleted         bool      `dynamodbav:"deleted"`
+}
+
+// clientMessageItem records which message a clientMessageId produced,
+// CONV#<id> / CMID#<clientMessageId>. It expires with its message.
+type clientMessageItem struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	expiry
+
+	MessageID string `dynamodbav:"messageId"`
+	CreatedAt string `dynamodbav:"createdAt"`
+}
+
+func (it messageItem) message() chat.Message {
+	return chat.Message{
+		ID:              it.ID,
+		ConversationID:  it.ConversationID,
+		SenderID:        it.SenderID,
+		SenderRole:      it.SenderRole,
+		Body:            it.Body,
+		ClientMessageID: it.ClientMessageID,
+		CreatedAt:       parseStamp(it.CreatedAt),
+		EditedAt:        parseStampPtr(it.EditedAt),
+		Deleted:         it.Deleted,
+		ExpiresAt:       it.expiry.time(),
+	}
+}
+
+// Positions of a PutMessage transaction's items.
+const (
+	putConversation = iota
+	putMessage
+	putClientMessage
+)
+
+// PutMessage stores m with its clientMessageId record and moves the
+// conversation's activity in one transaction conditioned on the conversation
+// being active with retention (and owned by ifOwner when set).
+func (s *Store) PutMessage(ctx context.Context, m chat.Message, retention chat.Retention, ifOwner string) (chat.Message, bool, error) {
+	if m.ExpiresAt == nil {
+		m.ExpiresAt = retentionExpiry(retention, m.CreatedAt)
+	}
+	now := m.CreatedAt.Time
+	pk := convPK(m.ConversationID)
+	msg, err := attributevalue.MarshalMap(messageItem{
+		PK: pk, SK: msgSK(m.ID), expiry: expiryOf(pk, m.ExpiresAt),
+		ID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID, SenderRole: m.SenderRole,
+		Body: m.Body, ClientMessageID: m.ClientMessageID, CreatedAt: m.CreatedAt.String(),
+		EditedAt: stampPtr(m.EditedAt), Deleted: m.Deleted,
+	})
+	if err != nil {
+		return chat.Message{}, false, fmt.Errorf("encode message %s: %w", m.ID, err)
+	}
+	cmid, err := attributevalue.MarshalMap(clientMessageItem{
+		PK: pk, SK: cmidSK(m.ClientMessageID), expiry: expiryOf(pk, m.ExpiresAt),
+		MessageID: m.ID, CreatedAt: m.CreatedAt.String(),
+	})
+	if err != nil {
+		return chat.Message{}, false, fmt.Errorf("encode message %s: %w", m.ID, err)
+	}
+	// An expired item that TTL has not removed yet does not count.
+	fresh, err := expression.NewBuilder().WithCondition(expression.Or(
+		expression.Name(attrPK).AttributeNotExists(),
+		expression.Name(attrExpiry).LessThanEqual(expression.Value(stamp(now))),
+	)).Build()
+	if err != nil {
+		return chat.Message{}, false, fmt.Errorf("build message condition: %w", err)
+	}
+	conv, err := activityUpdate(m, retention, ifOwner, now)
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	put := func(it item) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{
+			TableName:                 s.table,
+			Item:                      it,
+			ConditionExpression:       fresh.Condition(),
+			ExpressionAttributeNames:  fresh.Names(),
+			ExpressionAttributeValues: fresh.Values(),
+		}}
+	}
+	// The conversation goes first: endpoints that stop at the first failed
+	// condition (minidyn) then answer the same as DynamoDB, which checks all.
+	failed, err := s.transact(ctx, []types.TransactWriteItem{
+		putConversation: {Update: &types.Update{
+			TableName:                           s.table,
+			Key:                                 key(pk, skMeta),
+			UpdateExpression:                    conv.Update(),
+			ConditionExpression:                 conv.Condition(),
+			ExpressionAttributeNames:            conv.Names(),
+			ExpressionAttributeValues:           conv.Values(),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		putMessage:       put(msg),
+		putClientMessage: put(cmid),
+	})
+	if err != nil {
+		return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, err)
+	}
+	if failed == nil {
+		return m, true, nil
+	}
+	if old, ok := failed.failed(putConversation); ok {
+		c, err := s.conversationAsItWas(ctx, m.ConversationID, old, now)
+		if err != nil {
+			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, err)
+		}
+		if ifOwner != "" && c.UserID != ifOwner {
+			return chat.Message{}, false, chat.NotFound()
+		}
+		// A resend of a message stored before the conversation changed
+		// still gets its first answer.
+		first, err := s.firstMessage(ctx, m, now)
+		if err == nil || !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+			return first, false, err
+		}
+		switch {
+		case c.Status != chat.StatusActive:
+			return chat.Message{}, false, chat.Closed()
+		default:
+			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, chat.ErrStale)
+		}
+	}
+	if _, ok := failed.failed(putClientMessage); ok {
+		first, err := s.firstMessage(ctx, m, now)
+		return first, false, err
+	}
+	return chat.Message{}, false, fmt.Errorf("put message %s: transaction cancelled: %v", m.ID, failed)
+}
+
+// activityUpdate is the conversation side of PutMessage.
+func activityUpdate(m chat.Message, retention chat.Retention, ifOwner string, now time.Time) (expression.Expression, error) {
+	activity := stamp(m.CreatedAt.Time) + "#" + m.ConversationID
+	upd := expression.Set(expression.Name("lastMessageAt"), expression.Value(m.CreatedAt.String())).
+		Set(expression.Name("lastSenderRole"), expression.Value(m.SenderRole)).
+		Set(expression.Name(attrGSI1SK), expression.Value(activity)).
+		Set(expression.Name(attrGSI2SK), expression.Value(activity))
+	if m.SenderRole == chat.RoleStaff {
+		upd = upd.Set(expression.Name("firstResponseAt"),
+			expression.IfNotExists(expression.Name("firstResponseAt"), expression.Value(m.CreatedAt.String())))
+	}
+	cond := expression.And(
+		expression.Name(attrPK).AttributeExists(),
+		expression.Name("status").Equal(expression.Value(chat.StatusActive)),
+		expression.Name("retention").Equal(expression.Value(retention)),
+		notExpired(now),
+	)
+	if ifOwner != "" {
+		cond = cond.And(expression.Name("userId").Equal(expression.Value(ifOwner)))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return expression.Expression{}, fmt.Errorf("build activity update: %w", err)
+	}
+	return expr, nil
+}
+
+// firstMessage returns the message m's clientMessageId already produced, or
+// not found when there is none.
+func (s *Store) firstMessage(ctx context.Context, m chat.Message, now time.Time) (chat.Message, error) {
+	var rec clientMessageItem
+	found, err := s.getItem(ctx, convPK(m.ConversationID), cmidSK(m.ClientMessageID), &rec)
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("put message %s: %w", m.ID, err)
+	}
+	if !found || rec.expiredAt(now) {
+		return chat.Message{}, chat.NotFound()
+	}
+	first, err := s.GetMessage(ctx, m.ConversationID, rec.MessageID, now)
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("put message %s: first message: %w", m.ID, err)
+	}
+	if first.SenderID != m.SenderID {
+		return chat.Message{}, chat.Errorf(chat.CodeConflict, "This clientMessageId is already in use.")
+	}
+	return first, nil
+}
+
+// GetMessage returns one message, or not found when it does not exist or has
+// expired at now.
+func (s *Store) GetMessage(ctx context.Context, conversationID, messageID string, now time.Time) (chat.Message, error) {
+	var it messageItem
+	found, err := s.getItem(ctx, convPK(conversationID), msgSK(messageID), &it)
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("get message %s: %w", messageID, err)
+	}
+	if !found || it.expiredAt(now) {
+		return chat.Message{}, chat.NotFound()
+	}
+	return it.message(), nil
+}
+
+// UpdateMessage edits (body set) or soft-deletes (deleted: the body is
+// erased) a message of senderID that is neither deleted nor expired.
+func (s *Store) UpdateMessage(ctx context.Context, conversationID, messageID, senderID string, body *string, editedAt time.Time, deleted bool, now time.Time) (chat.Message, error) {
+	var upd expression.UpdateBuilder
+	switch {
+	case deleted:
+		// An empty body rather than REMOVE, which minidyn ignores.
+		upd = expression.Set(expression.Name("deleted"), expression.Value(true)).
+			Set(expression.Name("body"), expression.Value(""))
+	case body != nil:
+		upd = expression.Set(expression.Name("body"), expression.Value(*body)).
+			Set(expression.Name("editedAt"), expression.Value(stamp(editedAt)))
+	default:
+		upd = expression.Set(expression.Name("editedAt"), expression.Value(stamp(editedAt)))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.And(
+		expression.Name(attrPK).AttributeExists(),
+		expression.Name("senderId").Equal(expression.Value(senderID)),
+		expression.Name("deleted").NotEqual(expression.Value(true)),
+		notExpired(now),
+	)).Build()
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("build message update: %w", err)
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.table,
+		Key:                       key(convPK(conversationID), msgSK(messageID)),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if _, failed := conditionFailed(err); failed {
+		return chat.Message{}, chat.NotFound()
+	}
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("update message %s: %w", messageID, err)
+	}
+	var it messageItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return chat.Message{}, fmt.Errorf("decode message %s: %w", messageID, err)
+	}
+	return it.message(), nil
+}
+
+// defaultMessageLimit is the page size when none is given.
+const defaultMessageLimit = 50
+
+// ListMessages returns a page of a conversation's messages, oldest first,
+// none expired at now; see chat.MessageStore.
+func (s *Store) ListMessages(ctx context.Context, conversationID string, q chat.MessageRange, now time.Time) (chat.Page[chat.Message], error) {
+	if q.Before != "" && q.After != "" {
+		return chat.Page[chat.Message]{}, chat.BadRequest("Use either before or after, not both.")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultMessageLimit
+	}
+	// Bounds are inclusive; the boundary message itself is skipped below.
+	lower, upper, boundary, forward := prefixMsg, msgEnd, "", false
+	switch {
+	case q.After != "":
+		lower, boundary, forward = msgSK(q.After), q.After, true
+	case q.Before != "":
+		upper, boundary = msgSK(q.Before), q.Before
+	}
+	expr, err := expression.NewBuilder().
+		WithKeyCondition(expression.Key(attrPK).Equal(expression.Value(convPK(conversationID))).
+			And(expression.Key(attrSK).Between(expression.Value(lower), expression.Value(upper)))).
+		WithFilter(notExpired(now)).
+		Build()
+	if err != nil {
+		return chat.Page[chat.Message]{}, fmt.Errorf("build message query: %w", err)
+	}
+	var msgs []chat.Message
+	err = s.eachPage(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		FilterExpression:          expr.Filter(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ScanIndexForward:          aws.Bool(forward),
+	}, limit+2, func(items []item) (bool, error) {
+		for _, raw := range items {
+			var it messageItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return false, fmt.Errorf("decode message: %w", err)
+			}
+			if it.ID == boundary {
+				continue
+			}
+			msgs = append(msgs, it.message())
+			if len(msgs) > limit {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return chat.Page[chat.Message]{}, fmt.Errorf("list messages of %s: %w", conversationID, err)
+	}
+	page := chat.Page[chat.Message]{Items: msgs}
+	if len(msgs) > limit {
+		page.Items = msgs[:limit]
+		page.Next = msgs[limit-1].ID
+	}
+	if !forward {
+		slices.Reverse(page.Items)
+	}
+	if page.Items == nil {
+		page.Items = []chat.Message{}
+	}
+	return page, nil
+}

@@ -1,0 +1,144 @@
+// Package wsapi turns API Gateway WebSocket events into Confide's use cases:
+// $connect admits a connection, every frame is one action, $disconnect
+// forgets the connection. Errors become the protocol's error frames here and
+// nowhere else.
+package wsapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/confidechat/confide/internal/chat"
+)
+
+// MaxFrameBytes is API Gateway's WebSocket frame limit; the gateway closes
+// the connection with 1009 above it, and the handler refuses it too.
+const MaxFrameBytes = 32 * 1024
+
+// TicketRedeemer consumes a one-time WebSocket ticket.
+type TicketRedeemer interface {
+	Redeem(ctx context.Context, ticket string) (chat.TicketClaims, error)
+}
+
+// NetworkPolicy decides from where staff may connect.
+type NetworkPolicy interface {
+	AllowsStaff(sourceIP string) bool
+}
+
+// Handlers serves the three WebSocket functions.
+type Handlers struct {
+	Service *chat.Service
+	Tickets TicketRedeemer
+	// Origins are the exact origins a browser may connect from.
+	Origins []string
+	// Network restricts staff connections; nil allows every address.
+	Network NetworkPolicy
+	Log     *slog.Logger
+}
+
+// Connect is the $connect handler: the ticket is consumed, the Origin must
+// be allowed, and the conversation named must be the caller's (any, or none
+// for the staff feed, for staff). A refusal answers the handshake with the
+// error's status.
+func (h *Handlers) Connect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	start := time.Now()
+	conn, err := h.connect(ctx, req)
+	h.logOutcome(ctx, req, conn.ConversationID, start, err)
+	if err != nil {
+		return refusal(err), nil
+	}
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
+}
+
+func (h *Handlers) connect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (chat.Connection, error) {
+	if !h.originAllowed(header(req.Headers, "Origin")) {
+		return chat.Connection{}, chat.Errorf(chat.CodeForbidden, "This site may not open a conversation.")
+	}
+	ticket := req.QueryStringParameters["ticket"]
+	if ticket == "" {
+		return chat.Connection{}, chat.Unauthorized()
+	}
+	claims, err := h.Tickets.Redeem(ctx, ticket)
+	if err != nil {
+		return chat.Connection{}, err
+	}
+	ip := req.RequestContext.Identity.SourceIP
+	if claims.IsStaff() && h.Network != nil && !h.Network.AllowsStaff(ip) {
+		return chat.Connection{}, chat.Errorf(chat.CodeForbidden, "Counsellors cannot connect from this network.")
+	}
+	return h.Service.Connect(ctx, claims, chat.ConnectRequest{
+		ConnectionID:   req.RequestContext.ConnectionID,
+		ConversationID: req.QueryStringParameters["conversationId"],
+		SourceIP:       ip,
+	})
+}
+
+func (h *Handlers) originAllowed(origin string) bool {
+	for _, o := range h.Origins {
+		if o == origin && origin != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func refusal(err error) events.APIGatewayProxyResponse {
+	e := chat.Public(err)
+	return events.APIGatewayProxyResponse{StatusCode: e.Code.Status(), Body: e.Message}
+}
+
+// Disconnect is the $disconnect handler: it forgets the connection.
+func (h *Handlers) Disconnect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	start := time.Now()
+	err := h.Service.Disconnect(ctx, req.RequestContext.ConnectionID)
+	h.logOutcome(ctx, req, "", start, err)
+	if err != nil {
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusInternalServerError}, nil
+	}
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
+}
+
+// header finds a header regardless of its case.
+func header(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// logOutcome writes one line per invocation: never a frame's text or a token.
+func (h *Handlers) logOutcome(ctx context.Context, req events.APIGatewayWebsocketProxyRequest, conversationID string, start time.Time, err error) {
+	attrs := []any{
+		"route", req.RequestContext.RouteKey,
+		"connectionId", req.RequestContext.ConnectionID,
+		"latencyMs", float64(time.Since(start).Microseconds()) / 1000,
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, "requestId", lc.AwsRequestID)
+	}
+	if conversationID != "" {
+		attrs = append(attrs, "conversationId", conversationID)
+	}
+	if err == nil {
+		h.Log.InfoContext(ctx, "websocket", attrs...)
+		return
+	}
+	code := chat.ErrorCode(err)
+	attrs = append(attrs, "code", string(code))
+	if code == chat.CodeInternal {
+		h.Log.ErrorContext(ctx, "websocket", append(attrs, "err", err)...)
+		return
+	}
+	h.Log.InfoContext(ctx, "websocket", attrs...)
+}
