@@ -1,22 +1,7 @@
-// Command api is Confide's HTTP API function. It only wires: the handler is
-// built by internal/app from the environment.
+// Command api is Confide's HTTP API function. It only wires: internal/app builds
+// everything from the environment.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "github.com/confidechat/confide/internal/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/confidechat/confide/internal/app"
-)
-
-func main() {
-	a, err := app.FromEnv(context.Background())
-	if err != nil {
-		slog.Error("configuration", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(a.HTTP.Handle)
-}
+func main() { app.Start(func(a *app.App) any { return a.HTTP.Handle }) }

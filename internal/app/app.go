@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
@@ -41,6 +42,7 @@ type Option func(*options)
 type options struct {
 	aws        *aws.Config
 	now        func() time.Time
+	tokenNow   func() time.Time
 	log        *slog.Logger
 	httpClient *http.Client
 	dynamoOpts []func(*dynamodb.Options)
@@ -52,6 +54,10 @@ func WithAWSConfig(cfg aws.Config) Option { return func(o *options) { o.aws = &c
 // WithClock replaces the clock of the service (tests and the local stack
 // move time with it).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithTokenClock replaces the clock access-token expiry is checked against
+// (default real time).
+func WithTokenClock(now func() time.Time) Option { return func(o *options) { o.tokenNow = now } }
 
 // WithLogger replaces the JSON logger on stdout.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -97,19 +103,20 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 			d.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
 	}}, o.dynamoOpts...)...)
-	st := store.New(db, cfg.TableName)
+	st := store.New(db, cfg.TableName, store.WithClock(o.now))
 	mgmt := apigatewaymanagementapi.NewFromConfig(*o.aws, func(m *apigatewaymanagementapi.Options) {
 		if cfg.ManagementEndpoint != "" {
 			m.BaseEndpoint = aws.String(cfg.ManagementEndpoint)
 		}
 	})
 	svc := chat.NewService(chat.Options{
-		Store:  st,
-		Pusher: push.New(mgmt, 0, o.log),
-		Typing: st,
-		Limits: cfg.Limits,
-		Now:    o.now,
-		Logger: o.log,
+		Store:    st,
+		Pusher:   push.New(mgmt, 0, o.log),
+		Typing:   st,
+		Limits:   cfg.Limits,
+		Now:      o.now,
+		TokenNow: o.tokenNow,
+		Logger:   o.log,
 	})
 	// Tokens and tickets live in real time even when the service clock is
 	// moved (the local stack moves it to test retention).
@@ -150,4 +157,16 @@ func NewLogger(level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}
+
+// Start is all a Lambda main does: build the App from the environment, pick
+// the function's handler from it, and hand that to the Lambda runtime. A
+// configuration error stops the process before any invocation.
+func Start(handler func(*App) any) {
+	a, err := FromEnv(context.Background())
+	if err != nil {
+		slog.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler(a))
 }

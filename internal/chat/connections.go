@@ -129,7 +129,8 @@ func (s *Service) Availability(ctx context.Context) (int, error) {
 }
 
 // TokenExpired reports whether the access token behind conn has expired, in
-// which case the client must reconnect with a fresh ticket.
+// which case the client must reconnect with a fresh ticket. Tokens live in
+// real time, not on the service clock (which the local stack moves).
 func (s *Service) TokenExpired(conn Connection) bool {
-	return conn.TokenExpiresAt != nil && !s.now().Before(conn.TokenExpiresAt.Time)
+	return conn.TokenExpiresAt != nil && !s.tokenNow().Before(conn.TokenExpiresAt.Time)
 }

@@ -97,7 +97,10 @@ type Service struct {
 	typing TypingGate
 	limits Limits
 	now    func() time.Time
-	log    *slog.Logger
+	// tokenNow is the clock access tokens are checked against: real time
+	// even when now is moved.
+	tokenNow func() time.Time
+	log      *slog.Logger
 
 	idMu    sync.Mutex
 	entropy *ulid.MonotonicEntropy
@@ -112,8 +115,11 @@ type Options struct {
 	Limits Limits
 	// Now is the clock (default time.Now); tests and the local stack inject
 	// their own to move time.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// TokenNow is the clock of token expiry (default time.Now): tokens live
+	// in real time even where the service clock is moved.
+	TokenNow func() time.Time
+	Logger   *slog.Logger
 }
 
 // NewService returns a Service.
@@ -121,17 +127,21 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.TokenNow == nil {
+		o.TokenNow = time.Now
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	return &Service{
-		store:   o.Store,
-		pusher:  o.Pusher,
-		typing:  o.Typing,
-		limits:  o.Limits.withDefaults(),
-		now:     o.Now,
-		log:     o.Logger,
-		entropy: ulid.Monotonic(rand.Reader, 0),
+		store:    o.Store,
+		pusher:   o.Pusher,
+		typing:   o.Typing,
+		limits:   o.Limits.withDefaults(),
+		now:      o.Now,
+		tokenNow: o.TokenNow,
+		log:      o.Logger,
+		entropy:  ulid.Monotonic(rand.Reader, 0),
 	}
 }
 

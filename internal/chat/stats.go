@@ -95,6 +95,15 @@ func median(xs []float64) *float64 {
 	return &m
 }
 
+// rangeBound writes one end of an audit range as the caller gave it ("":
+// the default).
+func rangeBound(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return At(t).String()
+}
+
 func errStaffOnly() *Error { return Errorf(CodeForbidden, "Only counsellors can see this.") }
 
 // AuditList is one page of the audit trail.
@@ -114,7 +123,9 @@ type AuditQuery struct {
 // maxAuditRange is the widest date range one audit listing may span.
 const maxAuditRange = 92 * 24 * time.Hour
 
-var auditPos = regexp.MustCompile(`^\d{4}-\d\d-\d\d\|[0-9TZ:.\-]+#[0-9A-HJKMNP-TV-Z]{26}$`)
+// auditPos is a position in the audit trail: the store's "<at>#<id>" of the
+// last entry returned.
+var auditPos = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[0-9A-HJKMNP-TV-Z]{26}$`)
 
 // Audit lists the audit trail for staff, oldest first.
 func (s *Service) Audit(ctx context.Context, caller Identity, q AuditQuery) (AuditList, error) {
@@ -125,6 +136,9 @@ func (s *Service) Audit(ctx context.Context, caller Identity, q AuditQuery) (Aud
 	if err != nil {
 		return AuditList{}, err
 	}
+	// The cursor is bound to the range as asked, before the defaults: a
+	// default end is "now", which moves from one page to the next.
+	listing := "audit:" + rangeBound(q.From) + ":" + rangeBound(q.To)
 	if q.To.IsZero() {
 		q.To = s.now()
 	}
@@ -134,7 +148,6 @@ func (s *Service) Audit(ctx context.Context, caller Identity, q AuditQuery) (Aud
 	if q.To.Before(q.From) || q.To.Sub(q.From) > maxAuditRange {
 		return AuditList{}, BadRequest("from must be before to, at most 92 days apart.")
 	}
-	listing := "audit:" + At(q.From).String() + ":" + At(q.To).String()
 	after, err := decodeCursor(q.Cursor, caller.UserID, listing, auditPos.MatchString)
 	if err != nil {
 		return AuditList{}, err

@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -84,7 +86,7 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (res
 	if !ok {
 		return response{}, chat.Identity{}, chat.NotFound()
 	}
-	token, ok := bearer(header(ev.Headers, "authorization"))
+	token, ok := auth.BearerToken(header(ev.Headers, "authorization"))
 	if !ok {
 		return response{}, chat.Identity{}, chat.Unauthorized()
 	}
@@ -95,21 +97,18 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (res
 	if caller.IsStaff() && a.Network != nil && !a.Network.AllowsStaff(ev.RequestContext.HTTP.SourceIP) {
 		return response{}, caller, chat.Errorf(chat.CodeForbidden, "Counsellors cannot use Confide from this network.")
 	}
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return response{}, caller, chat.BadRequest("The body is not valid base64.")
+		}
+		ev.Body = string(b)
+	}
 	if len(ev.Body) > MaxBodyBytes {
 		return response{}, caller, chat.Errorf(chat.CodePayloadTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes)
 	}
 	res, err := handle(ctx, request{APIGatewayV2HTTPRequest: ev, caller: caller, tokenExp: exp})
 	return res, caller, err
-}
-
-// bearer takes the token out of an Authorization header.
-func bearer(h string) (string, bool) {
-	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
 }
 
 func header(h map[string]string, name string) string {

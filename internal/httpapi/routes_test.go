@@ -29,25 +29,3 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		}
 	}
 }
-
-func TestBearer(t *testing.T) {
-	tests := []struct {
-		header, token string
-		ok            bool
-	}{
-		{"Bearer abc.def.ghi", "abc.def.ghi", true},
-		{"bearer abc", "abc", true},
-		{"  Bearer   abc  ", "abc", true},
-		{"", "", false},
-		{"Bearer", "", false},
-		{"Bearer ", "", false},
-		{"Basic dXNlcjpwYXNz", "", false},
-		{"abc.def.ghi", "", false},
-	}
-	for _, tt := range tests {
-		token, ok := bearer(tt.header)
-		if token != tt.token || ok != tt.ok {
-			t.Errorf("bearer(%q) = %q, %v; want %q, %v", tt.header, token, ok, tt.token, tt.ok)
-		}
-	}
-}

@@ -12,8 +12,9 @@ import (
 
 // EraseUser removes every item of a client: each of their conversations
 // (user-deleted and expired ones too) with all its messages, records, read
-// markers and memberships, their active-session lock, their connections
-// with every membership, and their rate windows. It returns how many items
+// markers, their active-session lock, every connection of theirs or to
+// their conversations (staff ones too) with all its memberships, and their
+// rate windows. It returns how many items
 // it deleted.
 func (s *Store) EraseUser(ctx context.Context, userID string) (int, error) {
 	ks := newKeySet(0)
@@ -43,7 +44,9 @@ func (s *Store) EraseUser(ctx context.Context, userID string) (int, error) {
 		}
 		for _, k := range keys {
 			ks.add(k)
-			if pk == userPK(userID) && strings.HasPrefix(k.SK, prefixConn) {
+			// A connection to one of these conversations, or of the
+			// user, goes whole, with every membership.
+			if strings.HasPrefix(k.SK, prefixConn) {
 				if err := s.addConnectionKeys(ctx, k, ks); err != nil {
 					return 0, fmt.Errorf("erase %s: %w", userID, err)
 				}

@@ -56,8 +56,9 @@ func (ks *keySet) items() []item {
 // DeleteExpired removes up to limit items whose expiry is at or before now:
 // messages, clientMessageId records, read markers, connections and
 // memberships, and conversation records together with everything left in
-// their partition. It finds them through the expiry index, never a Scan,
-// and is safe to run again.
+// their partition. It finds them through the expiry index (the day
+// partitions of the last eight days), never a Scan, and is safe to run
+// again. A limit of 0 or less removes everything it finds.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
 	ks := newKeySet(limit)
 	today := now.UTC().Truncate(24 * time.Hour)

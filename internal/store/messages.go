@@ -147,12 +147,11 @@ func (s *Store) PutMessage(ctx context.Context, m chat.Message, retention chat.R
 		if err == nil || !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
 			return first, false, err
 		}
-		switch {
-		case c.Status != chat.StatusActive:
+		if c.Status != chat.StatusActive {
 			return chat.Message{}, false, chat.Closed()
-		default:
-			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, chat.ErrStale)
 		}
+		// Active and owned, so its retention changed: the caller re-reads.
+		return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, chat.ErrStale)
 	}
 	if _, ok := failed.failed(putClientMessage); ok {
 		first, err := s.firstMessage(ctx, m, now)

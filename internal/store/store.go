@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -170,6 +171,15 @@ const (
 
 // cancellation is a cancelled transaction: one reason per item, in order.
 type cancellation []types.CancellationReason
+
+// String lists the reasons' codes, for errors.
+func (c cancellation) String() string {
+	codes := make([]string, len(c))
+	for i, r := range c {
+		codes[i] = aws.ToString(r.Code)
+	}
+	return "[" + strings.Join(codes, " ") + "]"
+}
 
 // failed reports whether item i failed its condition, with the item as it
 // was when ALL_OLD was asked for and the endpoint sent it.

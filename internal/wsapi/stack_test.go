@@ -90,6 +90,7 @@ func newStack(t *testing.T) *stack {
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 		}),
 		app.WithClock(clk.Now),
+		app.WithTokenClock(clk.Now),
 		app.WithLogger(slog.New(slog.DiscardHandler)),
 		app.WithHTTPClient(iss.HTTPClient()),
 	)
