@@ -122,6 +122,12 @@ func settle(t *testing.T, p *person, s *client.Socket, conversationID string) {
 		t.Fatalf("%s sends a settling message: %v", p.Username, err)
 	}
 	if _, err := s.WaitType(ctxFor(t, 5*time.Second), "message.created", withClientMessageID(cmid)); err != nil {
-		t.Fatalf("%s got no acknowledgement of its settling message: %v", p.Username, err)
+		var errs []string
+		for _, f := range s.Frames() {
+			if f.Type == "error" {
+				errs = append(errs, string(f.Code))
+			}
+		}
+		t.Fatalf("%s got no acknowledgement of its settling message: %v (error frames: %v)", p.Username, err, errs)
 	}
 }
