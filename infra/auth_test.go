@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestUserPoolSignsInByEmailWithStrongPasswords(t *testing.T) {
 }
 
 func TestExistingUserPoolIsUsedAsIs(t *testing.T) {
-	tpl := synthesize(t, map[string]any{
+	tpl := synth(t, map[string]any{
 		"userPoolId": "eu-west-1_Abc123", "userPoolClientId": "client123", "staffGroup": "counsellors",
 	}, false)
 	for _, typ := range []string{"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"} {
@@ -74,6 +75,7 @@ func TestInvalidSettingsStopTheSynth(t *testing.T) {
 		{"RetentionCloudWatchRefuses", map[string]any{"logRetentionDays": "31"}, nil, "logRetentionDays"},
 		{"PoolWithoutClient", map[string]any{"userPoolId": "eu-west-1_Abc123"}, nil, "userPoolClientId"},
 		{"PlainHTTPOrigin", map[string]any{"allowedOrigins": "http://example.org"}, nil, "allowedOrigins"},
+		{"UnknownLogLevel", map[string]any{"logLevel": "verbose"}, nil, "logLevel"},
 		{"ThrottleNotANumber", map[string]any{"wsThrottleRate": "fast"}, nil, "wsThrottleRate"},
 		{"MissingBootstrap", nil, func(t *testing.T) string {
 			dir := t.TempDir()
@@ -96,5 +98,17 @@ func TestInvalidSettingsStopTheSynth(t *testing.T) {
 				t.Errorf("NewStack: got error %v, want one naming %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestAVariableTheStackCannotSetStopsTheSynth(t *testing.T) {
+	saved := routes.Functions
+	t.Cleanup(func() { routes.Functions = saved })
+	routes.Functions = slices.Clone(saved)
+	routes.Functions[0].Env = append(slices.Clone(routes.Functions[0].Env), "CONFIDE_SOMETHING_NEW")
+
+	_, err := NewStack(newTestApp(t, nil), "Confide", &StackProps{AssetRoot: assetRoot(t)})
+	if err == nil || !strings.Contains(err.Error(), "CONFIDE_SOMETHING_NEW") {
+		t.Errorf("NewStack: got error %v, want one naming CONFIDE_SOMETHING_NEW", err)
 	}
 }

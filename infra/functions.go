@@ -132,7 +132,7 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 		Role:                  role,
 		LogGroup:              logs,
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
-		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
+		ApplicationLogLevelV2: cfg.logLevel,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
 	})
 }

@@ -40,8 +40,22 @@ func newSite(stack awscdk.Stack, cfg settings, connectSources []string) *site {
 		AutoDeleteObjects: jsii.Bool(!cfg.prod),
 	})
 
+	// Sites embedding the widget may load it as a module script, which
+	// browsers fetch with CORS. Without configured origins the pages are
+	// served to their own origin only and need no CORS.
+	var cors *awscloudfront.ResponseHeadersCorsBehavior
+	if len(cfg.allowedOrigins) > 0 {
+		cors = &awscloudfront.ResponseHeadersCorsBehavior{
+			AccessControlAllowOrigins:     jsii.Strings(cfg.allowedOrigins...),
+			AccessControlAllowMethods:     jsii.Strings("GET", "HEAD"),
+			AccessControlAllowHeaders:     jsii.Strings("content-type"),
+			AccessControlAllowCredentials: jsii.Bool(false),
+			OriginOverride:                jsii.Bool(true),
+		}
+	}
 	headers := awscloudfront.NewResponseHeadersPolicy(stack, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
-		Comment: jsii.String("Confide widget and dashboard: strict security headers"),
+		Comment:      jsii.String("Confide widget and dashboard: strict security headers"),
+		CorsBehavior: cors,
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
 				ContentSecurityPolicy: jsii.String(contentSecurityPolicy(connectSources)),
@@ -81,7 +95,8 @@ func newSite(stack awscdk.Stack, cfg settings, connectSources []string) *site {
 			ResponseHeadersPolicy: headers,
 			Compress:              jsii.Bool(true),
 		},
-		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
+		DefaultRootObject: jsii.String("index.html"),
+		HttpVersion:       awscloudfront.HttpVersion_HTTP2_AND_3,
 	})
 	return &site{
 		bucket:       bucket,
@@ -139,7 +154,7 @@ const webCacheSeconds = 300
 func (s *site) deploy(stack awscdk.Stack, cfg settings, webRoot string, config map[string]any) {
 	logs := awslogs.NewLogGroup(stack, jsii.String("WebDeploymentLogs"), &awslogs.LogGroupProps{
 		Retention:     cfg.logRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		RemovalPolicy: removalPolicy(cfg),
 	})
 	role := awsiam.NewRole(stack, jsii.String("WebDeploymentRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),

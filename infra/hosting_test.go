@@ -58,7 +58,7 @@ func TestAllowedOriginsLimitCORSAndNameTheHTTPAPIInTheCSP(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tpl := standard(t)
 			if c.context != nil {
-				tpl = synthesize(t, c.context, false)
+				tpl = synth(t, c.context, false)
 			}
 			distribution := "https://${" + tpl.ofType("AWS::CloudFront::Distribution")[0] + ".DomainName}"
 			var want []string
@@ -87,6 +87,14 @@ func TestAllowedOriginsLimitCORSAndNameTheHTTPAPIInTheCSP(t *testing.T) {
 			connect := environment(tpl.Resources[tpl.functionIDs(t)["connect"]])
 			if got := render(connect["CONFIDE_ALLOWED_ORIGINS"]); got != strings.Join(want, ",") {
 				t.Errorf("CONFIDE_ALLOWED_ORIGINS: got %s, want %s", got, strings.Join(want, ","))
+			}
+			config := tpl.Resources[tpl.ofType("AWS::CloudFront::ResponseHeadersPolicy")[0]].Properties["ResponseHeadersPolicyConfig"].(map[string]any)
+			if cors, ok := config["CorsConfig"].(map[string]any); c.exactHTTP != ok {
+				t.Errorf("CloudFront CORS for configured origins: got %v, want it only with configured origins", config["CorsConfig"])
+			} else if ok {
+				if got := render(cors["AccessControlAllowOrigins"]); got != render(map[string]any{"Items": toAny(want)}) {
+					t.Errorf("CloudFront CORS origins: got %s, want %v", got, want)
+				}
 			}
 			csp := cspOf(t, tpl)
 			exact := strings.Contains(csp, "${"+httpAPI+".ApiEndpoint}")
@@ -139,13 +147,21 @@ func TestWebIsDeployedOnlyWhenTheFolderExists(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tpl := standard(t)
 			if !c.web {
-				tpl = synthesize(t, nil, false)
+				tpl = synth(t, nil, false)
 			}
 			if got := len(tpl.ofType("Custom::CDKBucketDeployment")); got != map[bool]int{true: 1, false: 0}[c.web] {
 				t.Errorf("bucket deployments: got %d with web %v", got, c.web)
 			}
 		})
 	}
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
 
 // cspOf returns the rendered Content-Security-Policy of the distribution.

@@ -29,7 +29,7 @@ func TestNoWildcardPermissions(t *testing.T) {
 		t.Run(stage, func(t *testing.T) {
 			tpl := standard(t)
 			if stage == "prod" {
-				tpl = synthesize(t, map[string]any{"stage": "prod"}, true)
+				tpl = synth(t, map[string]any{"stage": "prod"}, true)
 			}
 			for id, st := range tpl.statements() {
 				for _, s := range st {

@@ -11,6 +11,14 @@ import (
 )
 
 func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "confide infra:", err)
+		os.Exit(1)
+	}
+}
+
+// run synthesizes the app; jsii's runtime is closed before main exits.
+func run() error {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	name := contextOr(app, "stackName", "Confide")
@@ -22,10 +30,10 @@ func main() {
 		WebRoot:   contextOr(app, "webRoot", "../web"),
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "confide infra:", err)
-		os.Exit(1)
+		return err
 	}
 	app.Synth(nil)
+	return nil
 }
 
 // contextOr returns the string context value key, or def when it is unset.

@@ -21,7 +21,7 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tpl := standard(t)
 			if c.context != nil {
-				tpl = synthesize(t, c.context, false)
+				tpl = synth(t, c.context, false)
 			}
 			alarms := tpl.ofType("AWS::CloudWatch::Alarm")
 			if want := 2*len(routes.Functions) + 3; len(alarms) != want {

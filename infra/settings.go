@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 
@@ -12,7 +13,28 @@ import (
 )
 
 // Context keys read by the stack. Pass them with `cdk -c key=value` (the
-// Makefile's CONTEXT variable) or put them in cdk.json.
+// Makefile's CONTEXT variable) or put them in cdk.json:
+//
+//	stage              "prod" retains the table, pool, bucket and logs (default "dev")
+//	stackName          the CloudFormation stack name (default "Confide")
+//	userPoolId         an existing user pool to use, with userPoolClientId
+//	staffGroup         the counsellors' group (default "staff")
+//	selfSignUp         clients may create their own account (default true)
+//	allowedOrigins     comma list of https origins allowed to call the APIs:
+//	                   the sites embedding the widget and, for the hosted
+//	                   dashboard, the WidgetUrl's origin (default: that
+//	                   origin only)
+//	logRetentionDays   function log retention (default 30)
+//	wsStage            WebSocket stage name (default "prod")
+//	wsThrottleRate     WebSocket messages per second (default 500), and
+//	wsThrottleBurst    their burst (default 1000)
+//	httpThrottleRate   HTTP requests per second (default 500), and
+//	httpThrottleBurst  their burst (default 1000)
+//	connectionCeiling  new WebSocket connections per 5 minutes that raise
+//	                   the alarm (default 9000)
+//	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
+//	staffCidrs, logLevel: function settings, set only when given (limitContext)
+//	assetRoot, webRoot folders of the bootstraps and web files (../build, ../web)
 const (
 	ctxStage             = "stage"
 	ctxUserPoolID        = "userPoolId"
@@ -69,8 +91,11 @@ type settings struct {
 	selfSignUp                   bool
 	// allowedOrigins are the browser origins allowed to call the APIs; empty
 	// means the stack's own CloudFront origin.
-	allowedOrigins    []string
-	logRetention      awslogs.RetentionDays
+	allowedOrigins []string
+	logRetention   awslogs.RetentionDays
+	// logLevel is the level below which Lambda drops a function's JSON log
+	// records: INFO, or the logLevel context.
+	logLevel          awslambda.ApplicationLogLevel
 	wsStage           string
 	wsRate, wsBurst   float64
 	httpRate          float64
@@ -107,6 +132,16 @@ func readSettings(node constructs.Node) (settings, error) {
 	for env, key := range limitContext {
 		if v := c.str(key, ""); v != "" {
 			s.limits[env] = v
+		}
+	}
+	s.logLevel = awslambda.ApplicationLogLevel_INFO
+	if v, ok := s.limits[routes.EnvLogLevel]; ok {
+		levels := map[string]awslambda.ApplicationLogLevel{
+			"DEBUG": awslambda.ApplicationLogLevel_DEBUG, "INFO": awslambda.ApplicationLogLevel_INFO,
+			"WARN": awslambda.ApplicationLogLevel_WARN, "ERROR": awslambda.ApplicationLogLevel_ERROR,
+		}
+		if s.logLevel, ok = levels[strings.ToUpper(v)]; !ok {
+			return s, fmt.Errorf("context %s: %q is none of debug, info, warn, error", limitContext[routes.EnvLogLevel], v)
 		}
 	}
 	if (s.userPoolID == "") != (s.userPoolClientID == "") {

@@ -69,7 +69,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 	if err != nil {
 		return nil, err
 	}
-	ws.route(stack, fns)
+	ws.route(fns)
 	httpAPI.route(fns)
 	scheduleRetention(stack, fns)
 	dashboard := newMonitoring(stack, cfg, fns, table, ws, httpAPI)

@@ -153,7 +153,7 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tpl := standard(t)
 			if c.context != nil {
-				tpl = synthesize(t, c.context, false)
+				tpl = synth(t, c.context, false)
 			}
 			fns := tpl.functionIDs(t)
 			for _, spec := range routes.Functions {
@@ -170,6 +170,11 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 				}
 			}
 			if c.optional {
+				must(t, func() {
+					tpl.assert.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+						"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"ApplicationLogLevel": "DEBUG"}),
+					})
+				})
 				if got := environment(tpl.Resources[fns[routes.Message]])[routes.EnvMaxMessageChars]; got != "2000" {
 					t.Errorf("message %s: got %v, want 2000", routes.EnvMaxMessageChars, got)
 				}
@@ -258,15 +263,16 @@ func TestTableFollowsTheStoreSchema(t *testing.T) {
 func TestProductionKeepsItsData(t *testing.T) {
 	cases := []struct {
 		stage   string
+		context map[string]any
 		policy  string
 		protect any
 	}{
-		{"prod", "Retain", true},
-		{"dev", "Delete", false},
+		{"prod", map[string]any{"stage": "prod"}, "Retain", true},
+		{"dev", nil, "Delete", false},
 	}
 	for _, c := range cases {
 		t.Run(c.stage, func(t *testing.T) {
-			tpl := synthesize(t, map[string]any{"stage": c.stage}, false)
+			tpl := synth(t, c.context, true)
 			for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::Cognito::UserPool", "AWS::S3::Bucket", "AWS::Logs::LogGroup"} {
 				for _, id := range tpl.ofType(typ) {
 					if r := tpl.Resources[id]; r.DeletionPolicy != c.policy || r.UpdatePolicy != c.policy {

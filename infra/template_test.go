@@ -108,7 +108,7 @@ type resource struct {
 }
 
 // synthesize builds a stack with context and returns its template; it
-// fails the test when NewStack refuses the context.
+// fails the test when NewStack refuses the context. Most tests use synth.
 func synthesize(t *testing.T, context map[string]any, web bool) *template {
 	t.Helper()
 	stack, err := newTestStack(t, context, web)
@@ -137,25 +137,43 @@ func newTestStack(t *testing.T, context map[string]any, web bool) (awscdk.Stack,
 	return NewStack(app, "Confide", props)
 }
 
-// newTestApp returns an app with the context of cdk.json and context.
+// newTestApp returns an app with the context of cdk.json and context. It
+// leaves assets where they are instead of copying them into the assembly:
+// the template is the same and the tests run faster.
 func newTestApp(t *testing.T, context map[string]any) awscdk.App {
 	t.Helper()
+	all := cdkContext(t, context)
+	all["aws:cdk:disable-asset-staging"] = true
 	return awscdk.NewApp(&awscdk.AppProps{
-		Context: ptr(cdkContext(t, context)),
+		Context: &all,
 		Outdir:  jsii.String(t.TempDir()),
 	})
 }
 
-var defaultTemplate *template
+// templates holds the templates synthesized so far, by context and web
+// folder: tests asking for the same stack share one synth.
+var templates = map[string]*template{}
 
-// standard returns the template of the default context with a web folder,
-// synthesized once for every test that reads it.
+// synth returns the template for context, synthesizing it on first use.
+func synth(t *testing.T, context map[string]any, web bool) *template {
+	t.Helper()
+	raw, err := json.Marshal(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := fmt.Sprintf("%s web=%v", raw, web)
+	if tpl, ok := templates[key]; ok {
+		return tpl
+	}
+	tpl := synthesize(t, context, web)
+	templates[key] = tpl
+	return tpl
+}
+
+// standard returns the template of the default context with a web folder.
 func standard(t *testing.T) *template {
 	t.Helper()
-	if defaultTemplate == nil {
-		defaultTemplate = synthesize(t, nil, true)
-	}
-	return defaultTemplate
+	return synth(t, nil, true)
 }
 
 // must runs an assertion of the assertions package, which panics on
@@ -169,8 +187,6 @@ func must(t *testing.T, assertion func()) {
 	}()
 	assertion()
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // ofType returns the logical ids of the resources of type typ, sorted.
 func (tpl *template) ofType(typ string) []string {

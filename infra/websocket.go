@@ -37,18 +37,19 @@ func newWebSocketAPI(stack awscdk.Stack, cfg settings) *webSocketAPI {
 // route wires every route of routes.WebSocket to its function, one Lambda
 // integration per function. Every route but $connect and $disconnect
 // returns the handler's response body to the sender (the pong, an error).
-func (w *webSocketAPI) route(stack awscdk.Stack, fns functions) {
-	integrations := map[routes.Function]*awsapigatewayv2integrations.WebSocketLambdaIntegration{}
+// $connect has no API Gateway authorizer on purpose: the connect function
+// consumes the one-time ticket (PROTOCOL.md), which must succeed only once.
+func (w *webSocketAPI) route(fns functions) {
+	integrations := map[routes.Function]awsapigatewayv2integrations.WebSocketLambdaIntegration{}
 	for _, r := range routes.WebSocket {
 		in, ok := integrations[r.Function]
 		if !ok {
-			i := awsapigatewayv2integrations.NewWebSocketLambdaIntegration(
+			in = awsapigatewayv2integrations.NewWebSocketLambdaIntegration(
 				jsii.String(construct(string(r.Function))+"WebSocketIntegration"), fns[r.Function], nil)
-			in = &i
 			integrations[r.Function] = in
 		}
 		w.api.AddRoute(jsii.String(r.Key), &awsapigatewayv2.WebSocketRouteOptions{
-			Integration:    *in,
+			Integration:    in,
 			ReturnResponse: jsii.Bool(r.Key != "$connect" && r.Key != "$disconnect"),
 		})
 	}
