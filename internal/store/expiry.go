@@ -128,14 +128,24 @@ func (s *Store) collectExpired(ctx context.Context, partition string, now time.T
 
 // partitionKeys returns the keys of every item of partition pk.
 func (s *Store) partitionKeys(ctx context.Context, pk string) ([]itemKey, error) {
+	return readPartition[itemKey](ctx, s, pk, attrPK, attrSK)
+}
+
+// readPartition reads every item of partition pk, strongly consistent,
+// with only the named attributes, decoded as T.
+func readPartition[T any](ctx context.Context, s *Store, pk string, attrs ...string) ([]T, error) {
+	names := make([]expression.NameBuilder, len(attrs))
+	for i, a := range attrs {
+		names[i] = expression.Name(a)
+	}
 	expr, err := expression.NewBuilder().
 		WithKeyCondition(expression.Key(attrPK).Equal(expression.Value(pk))).
-		WithProjection(expression.NamesList(expression.Name(attrPK), expression.Name(attrSK))).
+		WithProjection(expression.NamesList(names[0], names[1:]...)).
 		Build()
 	if err != nil {
 		return nil, fmt.Errorf("build partition query: %w", err)
 	}
-	var keys []itemKey
+	var out []T
 	err = s.eachPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    expr.KeyCondition(),
 		ProjectionExpression:      expr.Projection(),
@@ -144,16 +154,16 @@ func (s *Store) partitionKeys(ctx context.Context, pk string) ([]itemKey, error)
 		ConsistentRead:            aws.Bool(true),
 	}, 0, func(items []item) (bool, error) {
 		for _, raw := range items {
-			var k itemKey
-			if err := attributevalue.UnmarshalMap(raw, &k); err != nil {
-				return false, fmt.Errorf("decode key: %w", err)
+			var v T
+			if err := attributevalue.UnmarshalMap(raw, &v); err != nil {
+				return false, fmt.Errorf("decode %v: %w", raw[attrSK], err)
 			}
-			keys = append(keys, k)
+			out = append(out, v)
 		}
 		return true, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read partition %s: %w", pk, err)
 	}
-	return keys, nil
+	return out, nil
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -83,33 +82,8 @@ const restampWorkers = 8
 // restamp gives every message, clientMessageId record and read marker of
 // conversation id the expiry retention r implies.
 func (s *Store) restamp(ctx context.Context, id string, r chat.Retention, now time.Time) error {
-	expr, err := expression.NewBuilder().WithKeyCondition(
-		expression.Key(attrPK).Equal(expression.Value(convPK(id))),
-	).WithProjection(expression.NamesList(
-		expression.Name(attrPK), expression.Name(attrSK), expression.Name("createdAt"),
-		expression.Name(attrExpiresAt), expression.Name(attrExpiry),
-		expression.Name(attrGSI3PK), expression.Name(attrGSI3SK),
-	)).Build()
-	if err != nil {
-		return fmt.Errorf("build partition query: %w", err)
-	}
-	var todo []stampedItem
-	err = s.eachPage(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    expr.KeyCondition(),
-		ProjectionExpression:      expr.Projection(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
-	}, 0, func(items []item) (bool, error) {
-		for _, raw := range items {
-			var it stampedItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return false, fmt.Errorf("decode %v: %w", raw[attrSK], err)
-			}
-			todo = append(todo, it)
-		}
-		return true, nil
-	})
+	todo, err := readPartition[stampedItem](ctx, s, convPK(id),
+		attrPK, attrSK, "createdAt", attrExpiresAt, attrExpiry, attrGSI3PK, attrGSI3SK)
 	if err != nil {
 		return fmt.Errorf("read conversation %s: %w", id, err)
 	}
