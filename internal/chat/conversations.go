@@ -60,9 +60,13 @@ func (s *Service) CreateConversation(ctx context.Context, caller Identity, reten
 }
 
 // view returns c as caller may see it.
-func (s *Service) view(caller Identity, c Conversation) Conversation {
+func (s *Service) view(caller Identity, c Conversation) Conversation { return viewAs(caller.Role, c) }
+
+// viewAs returns c as someone of role may see it: userDeleted is shown to
+// staff only.
+func viewAs(r Role, c Conversation) Conversation {
 	c.UserDeleted = nil
-	if caller.IsStaff() {
+	if r == RoleStaff {
 		d := c.Deleted
 		c.UserDeleted = &d
 	}

@@ -52,28 +52,22 @@ type audience struct {
 type frames func(Role) []byte
 
 func eventFrames(e Event) frames {
-	staff := mustJSON(e)
-	client := staff
-	if e.Conversation != nil {
-		c := *e.Conversation
-		c.UserDeleted = nil
-		ce := e
-		ce.Conversation = &c
-		client = mustJSON(ce)
+	if e.Conversation == nil {
+		b := mustJSON(e)
+		return func(Role) []byte { return b }
 	}
-	if e.Conversation != nil {
-		c := *e.Conversation
-		d := c.Deleted
-		c.UserDeleted = &d
-		se := e
-		se.Conversation = &c
-		staff = mustJSON(se)
+	byRole := map[Role][]byte{}
+	for _, r := range []Role{RoleClient, RoleStaff} {
+		c := viewAs(r, *e.Conversation)
+		re := e
+		re.Conversation = &c
+		byRole[r] = mustJSON(re)
 	}
 	return func(r Role) []byte {
 		if r == RoleStaff {
-			return staff
+			return byRole[RoleStaff]
 		}
-		return client
+		return byRole[RoleClient]
 	}
 }
 
