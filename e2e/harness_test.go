@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/testlog"
 )
 
 // target is the deployment under test.
@@ -43,7 +43,7 @@ type target struct {
 var deployment *target
 
 // logs captures every log line of an in-process stack, for the privacy test.
-var logs = &syncBuffer{}
+var logger, logs = testlog.New()
 
 func TestMain(m *testing.M) {
 	code, err := run(m)
@@ -74,7 +74,7 @@ func run(m *testing.M) (int, error) {
 	}
 	stack, err := devstack.Start(ctx, devstack.Options{
 		Root:   "..",
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: logger,
 	})
 	if err != nil {
 		return 0, err

@@ -1,54 +1,39 @@
 package auth_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/auth/authtest"
+	"github.com/confidechat/confide/internal/testlog"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jws"
 )
 
 const testSub = "7d8e2c1a-0000-4000-8000-000000000001"
 
-// clock is a settable clock for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // issuer is the fake Cognito pool of authtest on a settable clock, with the
 // logs of the verifiers made for it.
 type issuer struct {
 	*authtest.Issuer
-	clock *clock
-	logs  *syncBuffer
+	clock *apptest.Clock
+	log   *slog.Logger
+	logs  *testlog.Buffer
 }
 
 func newIssuer(t testing.TB) *issuer {
 	t.Helper()
+	log, logs := testlog.New()
 	iss := &issuer{
 		Issuer: authtest.NewIssuer(t),
-		clock:  &clock{t: time.Date(2026, 11, 26, 22, 10, 0, 0, time.UTC)},
-		logs:   &syncBuffer{},
+		clock:  apptest.NewClock(time.Date(2026, 11, 26, 22, 10, 0, 0, time.UTC)),
+		log:    log,
+		logs:   logs,
 	}
 	iss.Now = iss.clock.Now
 	return iss
@@ -61,7 +46,7 @@ func (iss *issuer) verifier() *auth.Verifier {
 		ClientID:   iss.ClientID,
 		HTTPClient: iss.HTTPClient(),
 		Now:        iss.clock.Now,
-		Logger:     slog.New(slog.NewJSONHandler(iss.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:     iss.log,
 	})
 }
 
@@ -101,22 +86,4 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent log writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 )
@@ -54,9 +55,9 @@ func (m *memTickets) ConsumeTicket(_ context.Context, hash string, now time.Time
 
 var alice = chat.Identity{UserID: testSub, Username: "alice", Role: chat.RoleClient}
 
-func newTickets() (*auth.Tickets, *memTickets, *clock) {
+func newTickets() (*auth.Tickets, *memTickets, *apptest.Clock) {
 	store := newMemTickets()
-	clk := &clock{t: time.Date(2026, 11, 26, 22, 10, 0, 0, time.UTC)}
+	clk := apptest.NewClock(time.Date(2026, 11, 26, 22, 10, 0, 0, time.UTC))
 	return &auth.Tickets{Store: store, Now: clk.Now}, store, clk
 }
 
@@ -114,21 +115,21 @@ func TestTicketRefusals(t *testing.T) {
 	tests := []struct {
 		name string
 		// ticket returns the ticket to redeem, given a valid one just issued.
-		ticket func(valid string, clk *clock) string
+		ticket func(valid string, clk *apptest.Clock) string
 		// wantStoreCall is whether the store is asked at all.
 		wantStoreCall bool
 	}{
-		{"Expired", func(v string, clk *clock) string { clk.Advance(60 * time.Second); return v }, true},
-		{"ExpiredLongAgo", func(v string, clk *clock) string { clk.Advance(time.Hour); return v }, true},
-		{"Unknown", func(string, *clock) string { return strings.Repeat("A", 43) }, true},
-		{"Empty", func(string, *clock) string { return "" }, false},
-		{"TooShort", func(v string, _ *clock) string { return v[:42] }, false},
-		{"TooLong", func(v string, _ *clock) string { return v + "A" }, false},
-		{"Padded", func(v string, _ *clock) string { return v + "=" }, false},
-		{"StandardAlphabet", func(v string, _ *clock) string { return "+/" + v[2:] }, false},
-		{"Whitespace", func(v string, _ *clock) string { return " " + v[1:] }, false},
-		{"HashInsteadOfTicket", func(v string, _ *clock) string { return auth.HashTicket(v) }, false},
-		{"NonCanonicalLastChar", func(v string, _ *clock) string { return v[:42] + "B" }, false},
+		{"Expired", func(v string, clk *apptest.Clock) string { clk.Advance(60 * time.Second); return v }, true},
+		{"ExpiredLongAgo", func(v string, clk *apptest.Clock) string { clk.Advance(time.Hour); return v }, true},
+		{"Unknown", func(string, *apptest.Clock) string { return strings.Repeat("A", 43) }, true},
+		{"Empty", func(string, *apptest.Clock) string { return "" }, false},
+		{"TooShort", func(v string, _ *apptest.Clock) string { return v[:42] }, false},
+		{"TooLong", func(v string, _ *apptest.Clock) string { return v + "A" }, false},
+		{"Padded", func(v string, _ *apptest.Clock) string { return v + "=" }, false},
+		{"StandardAlphabet", func(v string, _ *apptest.Clock) string { return "+/" + v[2:] }, false},
+		{"Whitespace", func(v string, _ *apptest.Clock) string { return " " + v[1:] }, false},
+		{"HashInsteadOfTicket", func(v string, _ *apptest.Clock) string { return auth.HashTicket(v) }, false},
+		{"NonCanonicalLastChar", func(v string, _ *apptest.Clock) string { return v[:42] + "B" }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/auth/authtest"
 )
 
@@ -18,7 +19,7 @@ func TestRequestsNeedAValidBearerToken(t *testing.T) {
 	valid := s.clientToken(sub)
 	// A client's token whose payload claims the staff group, under the
 	// original signature.
-	staffPayload := strings.Split(s.issuer.AccessToken(sub, "client-"+sub, []string{"staff"}), ".")[1]
+	staffPayload := strings.Split(s.Issuer.AccessToken(sub, "client-"+sub, []string{"staff"}), ".")[1]
 	parts := strings.Split(valid, ".")
 	tampered := parts[0] + "." + staffPayload + "." + parts[2]
 	other := authtest.NewIssuer(t) // same key and kid, another pool
@@ -39,14 +40,14 @@ func TestRequestsNeedAValidBearerToken(t *testing.T) {
 			http.StatusUnauthorized, unauthorizedBody},
 		{"BasicSchemeIsUnauthorized", call{route: "GET /me", headers: map[string]string{"authorization": "Basic " + valid}},
 			http.StatusUnauthorized, unauthorizedBody},
-		{"ExpiredTokenIsUnauthorized", call{route: "GET /me", token: s.issuer.AccessToken(sub, "client-"+sub, nil,
+		{"ExpiredTokenIsUnauthorized", call{route: "GET /me", token: s.Issuer.AccessToken(sub, "client-"+sub, nil,
 			authtest.WithClaims(map[string]any{"exp": time.Now().Add(-time.Minute).Unix()}))},
 			http.StatusUnauthorized, unauthorizedBody},
 		{"TamperedTokenIsUnauthorized", call{route: "GET /me", token: tampered}, http.StatusUnauthorized, unauthorizedBody},
-		{"TokenOfAnotherAppClientIsUnauthorized", call{route: "GET /me", token: s.issuer.AccessToken(sub, "client-"+sub, nil,
+		{"TokenOfAnotherAppClientIsUnauthorized", call{route: "GET /me", token: s.Issuer.AccessToken(sub, "client-"+sub, nil,
 			authtest.WithClaims(map[string]any{"client_id": "another-app-client"}))},
 			http.StatusUnauthorized, unauthorizedBody},
-		{"IDTokenIsUnauthorized", call{route: "GET /me", token: s.issuer.IDToken(sub, "client-"+sub)},
+		{"IDTokenIsUnauthorized", call{route: "GET /me", token: s.Issuer.IDToken(sub, "client-"+sub)},
 			http.StatusUnauthorized, unauthorizedBody},
 		{"TokenOfAnotherPoolIsUnauthorized", call{route: "GET /me", token: other.AccessToken(sub, "client-"+sub, nil)},
 			http.StatusUnauthorized, unauthorizedBody},
@@ -59,16 +60,16 @@ func TestRequestsNeedAValidBearerToken(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Errorf("status = %d, want %d (body %s)", res.StatusCode, tt.wantStatus, res.Body)
 			}
-			jsonEqual(t, res.Body, tt.wantBody)
+			apptest.JSONEqual(t, res.Body, tt.wantBody)
 		})
 	}
 	// Nothing above may have opened a conversation.
 	res := s.do(t, call{route: "GET /me", token: valid})
-	jsonEqual(t, res.Body, fmt.Sprintf(`{"userId":%q,"username":%q,"role":"client","activeConversationId":null}`, sub, "client-"+sub))
+	apptest.JSONEqual(t, res.Body, fmt.Sprintf(`{"userId":%q,"username":%q,"role":"client","activeConversationId":null}`, sub, "client-"+sub))
 }
 
 func TestStaffNetworkRestriction(t *testing.T) {
-	s := newStack(t, withStaffCIDRs("203.0.113.0/24", "2001:db8::/32"))
+	s := newStack(t, apptest.WithStaffCIDRs("203.0.113.0/24", "2001:db8::/32"))
 	staff := s.staffToken("5e0c-staff-1")
 	client := s.clientToken("5e0c-client-1")
 	tests := []struct {
@@ -109,7 +110,7 @@ func TestUnknownRouteIsNotFound(t *testing.T) {
 
 func TestResponsesAreNeverCached(t *testing.T) {
 	s := newStack(t)
-	broken := newStack(t, withoutTable())
+	broken := newStack(t, apptest.WithoutTable())
 	client := s.clientToken("c4c4-client")
 	tests := []struct {
 		name       string
@@ -138,7 +139,7 @@ func TestResponsesAreNeverCached(t *testing.T) {
 }
 
 func TestInternalErrorsSayNothingAboutInternals(t *testing.T) {
-	s := newStack(t, withoutTable())
+	s := newStack(t, apptest.WithoutTable())
 	const sub = "0dd0-client"
 	client := s.clientToken(sub)
 	tests := []struct {
@@ -156,9 +157,9 @@ func TestInternalErrorsSayNothingAboutInternals(t *testing.T) {
 			if res.StatusCode != http.StatusInternalServerError {
 				t.Fatalf("status = %d, want 500 (body %s)", res.StatusCode, res.Body)
 			}
-			jsonEqual(t, res.Body, `{"error":{"code":"internal","message":"Something went wrong on our side. Please try again."}}`)
+			apptest.JSONEqual(t, res.Body, `{"error":{"code":"internal","message":"Something went wrong on our side. Please try again."}}`)
 			lower := strings.ToLower(res.Body)
-			for _, leak := range []string{"dynamo", "table", "resource", "aws", strings.ToLower(s.app.Config.TableName)} {
+			for _, leak := range []string{"dynamo", "table", "resource", "aws", strings.ToLower(s.App.Config.TableName)} {
 				if strings.Contains(lower, leak) {
 					t.Errorf("body %s mentions %q", res.Body, leak)
 				}
@@ -166,7 +167,7 @@ func TestInternalErrorsSayNothingAboutInternals(t *testing.T) {
 		})
 	}
 	// The failure was the store's, and the logs (not the caller) say so.
-	if logs := s.logs.String(); !strings.Contains(logs, s.app.Config.TableName) && !strings.Contains(logs, "ResourceNotFound") {
+	if logs := s.Logs.String(); !strings.Contains(logs, s.App.Config.TableName) && !strings.Contains(logs, "ResourceNotFound") {
 		t.Errorf("logs do not name the failing store call:\n%s", logs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -70,11 +71,11 @@ func TestOpenConversation(t *testing.T) {
 			}
 			// Every field of PROTOCOL.md's Conversation, userDeleted only
 			// in staff views.
-			jsonEqual(t, res.Body, fmt.Sprintf(`{"conversation":{
+			apptest.JSONEqual(t, res.Body, fmt.Sprintf(`{"conversation":{
 				"id":%q,"userId":%q,"status":"active","retention":%q,
 				"createdAt":%q,"lastMessageAt":null,"closedAt":null,"closedBy":null,
 				"assignee":null,"unread":0}}`,
-				id, sub, tt.wantRetention, s.clock.Now().UTC().Format(chat.TimeFormat)))
+				id, sub, tt.wantRetention, s.Clock.Now().UTC().Format(chat.TimeFormat)))
 		})
 	}
 }
@@ -176,7 +177,7 @@ func TestMalformedBodiesAreRefusedAndStoreNothing(t *testing.T) {
 
 			if id == "" {
 				me := s.do(t, call{route: "GET /me", token: token})
-				jsonEqual(t, me.Body, fmt.Sprintf(`{"userId":%q,"username":%q,"role":"client","activeConversationId":null}`, sub, "client-"+sub))
+				apptest.JSONEqual(t, me.Body, fmt.Sprintf(`{"userId":%q,"username":%q,"role":"client","activeConversationId":null}`, sub, "client-"+sub))
 				return
 			}
 			if n := len(s.messages(t, token, id)); n != 0 {

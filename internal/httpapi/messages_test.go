@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -58,21 +59,21 @@ func TestSendMessage(t *testing.T) {
 	}
 	want := fmt.Sprintf(`{"message":{"id":%q,"conversationId":%q,"senderId":%q,"senderRole":"client",
 		"body":%q,"clientMessageId":"c-1","createdAt":%q,"editedAt":null,"deleted":false}}`,
-		got.Message.ID, id, sub, text, s.clock.Now().UTC().Format(chat.TimeFormat))
-	jsonEqual(t, res.Body, want)
+		got.Message.ID, id, sub, text, s.Clock.Now().UTC().Format(chat.TimeFormat))
+	apptest.JSONEqual(t, res.Body, want)
 
 	t.Run("SameClientMessageIDReturnsTheFirstMessage", func(t *testing.T) {
 		again := s.do(t, call{route: "POST /conversations/{id}/messages", params: idParam(id), token: token, body: sendBody("c-1", "something else")})
 		if again.StatusCode != http.StatusOK {
 			t.Errorf("status = %d, want 200", again.StatusCode)
 		}
-		jsonEqual(t, again.Body, want)
+		apptest.JSONEqual(t, again.Body, want)
 		if n := len(s.messages(t, token, id)); n != 1 {
 			t.Errorf("%d messages stored, want 1", n)
 		}
 	})
 	t.Run("LogsHoldNeitherTextNorToken", func(t *testing.T) {
-		logs := s.logs.String()
+		logs := s.Logs.String()
 		if logs == "" {
 			t.Fatal("no logs written")
 		}
@@ -178,7 +179,7 @@ func TestSendingFansOutToTheStaffFeed(t *testing.T) {
 	ctx := context.Background()
 	staff := chat.Identity{UserID: "feed-staff", Username: "staff-feed-staff", Role: chat.RoleStaff}
 	exp := chat.At(time.Now().Add(time.Minute))
-	if _, err := s.app.Service.Connect(ctx, chat.TicketClaims{Identity: staff, ExpiresAt: exp},
+	if _, err := s.App.Service.Connect(ctx, chat.TicketClaims{Identity: staff, ExpiresAt: exp},
 		chat.ConnectRequest{ConnectionID: "feedConn0001", SourceIP: "203.0.113.7"}); err != nil {
 		t.Fatalf("connect the staff feed: %v", err)
 	}
@@ -192,9 +193,9 @@ func TestSendingFansOutToTheStaffFeed(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Body), &sent); err != nil {
 		t.Fatal(err)
 	}
-	posts := s.posts.all()
+	posts := s.Posts.All()
 	if len(posts) != 1 || posts[0].ConnectionID != "feedConn0001" {
 		t.Fatalf("posts = %+v, want one to the feed", posts)
 	}
-	jsonEqual(t, posts[0].Data, fmt.Sprintf(`{"type":"message.created","conversationId":%q,"message":%s}`, id, sent.Message))
+	apptest.JSONEqual(t, posts[0].Data, fmt.Sprintf(`{"type":"message.created","conversationId":%q,"message":%s}`, id, sent.Message))
 }

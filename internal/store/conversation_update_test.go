@@ -13,7 +13,7 @@ func TestUpdateConversation(t *testing.T) {
 	e.mustCreate(t, conversation("gone", "u2", chat.Retention24h, t0))
 	exp := t0.Add(time.Hour)
 	e.mustClose(t, "gone", t0, &exp)
-	e.clock.set(t0.Add(2 * time.Hour))
+	e.clock.Set(t0.Add(2 * time.Hour))
 
 	staff := "staff-1"
 	closed := chat.StatusClosed

@@ -21,7 +21,7 @@ func TestSetRetention(t *testing.T) {
 		}
 		// The first message has expired by the time retention changes:
 		// it stays gone.
-		e.clock.set(t0.Add(25 * time.Hour))
+		e.clock.Set(t0.Add(25 * time.Hour))
 		c, err := e.SetRetention(t.Context(), "c1", chat.RetentionPermanent)
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +61,7 @@ func TestSetRetention(t *testing.T) {
 		if err := e.PutReadMarker(t.Context(), "c1", "staff-1", recent.ID, nil); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.set(t0.Add(21 * time.Hour))
+		e.clock.Set(t0.Add(21 * time.Hour))
 		if _, err := e.SetRetention(t.Context(), "c1", chat.Retention24h); err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/oklog/ulid/v2"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/localdynamo"
 	"github.com/confidechat/confide/internal/store"
@@ -78,28 +79,10 @@ type env struct {
 	db    *dynamodb.Client
 	table string
 	ops   *ops
-	clock *clock
+	clock *apptest.Clock
 }
 
 var tables atomic.Int64
-
-// clock is a settable clock for the store's own reads of the time.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // t0 is the tests' reference instant.
 var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
@@ -120,8 +103,8 @@ func newEnv(t *testing.T) *env {
 	if err := store.CreateTable(t.Context(), db, name); err != nil {
 		t.Fatalf("CreateTable(%s) error = %v", name, err)
 	}
-	c := &clock{t: t0}
-	return &env{Store: store.New(db, name, store.WithClock(c.now)), db: db, table: name, ops: rec, clock: c}
+	c := apptest.NewClock(t0)
+	return &env{Store: store.New(db, name, store.WithClock(c.Now)), db: db, table: name, ops: rec, clock: c}
 }
 
 // ids makes ULIDs whose time is the given instant, increasing.

@@ -51,7 +51,7 @@ func connectEvent(t *testing.T, h handshake) events.APIGatewayWebsocketProxyRequ
 
 func (s *stack) connect(t *testing.T, h handshake) events.APIGatewayProxyResponse {
 	t.Helper()
-	return invoke(t, s.app.WebSocket.Connect, connectEvent(t, h))
+	return invoke(t, s.App.WebSocket.Connect, connectEvent(t, h))
 }
 
 // connected opens a connection for id (naming conversationID, or none) and
@@ -127,9 +127,9 @@ func TestConnect(t *testing.T) {
 		{name: "ReusedTicketIsUnauthorized", origin: allowedOrigin,
 			query: map[string]string{"ticket": used, "conversationId": aliceConv}, wantStatus: 401},
 		{name: "AccessTokenInsteadOfTicketIsUnauthorized", origin: allowedOrigin,
-			query: map[string]string{"token": s.issuer.AccessToken(alice.UserID, alice.Username, nil), "conversationId": aliceConv}, wantStatus: 401},
+			query: map[string]string{"token": s.Issuer.AccessToken(alice.UserID, alice.Username, nil), "conversationId": aliceConv}, wantStatus: 401},
 		{name: "AccessTokenAsTicketIsUnauthorized", origin: allowedOrigin,
-			query: map[string]string{"ticket": s.issuer.AccessToken(alice.UserID, alice.Username, nil), "conversationId": aliceConv}, wantStatus: 401},
+			query: map[string]string{"ticket": s.Issuer.AccessToken(alice.UserID, alice.Username, nil), "conversationId": aliceConv}, wantStatus: 401},
 
 		{name: "ClientNamingAnotherClientsConversationIsForbidden", who: &alice, origin: allowedOrigin, conversationID: bobConv, wantStatus: 403},
 		{name: "ClientNamingANonexistentConversationIsForbidden", who: &alice, origin: allowedOrigin, conversationID: nonexistent, wantStatus: 403},

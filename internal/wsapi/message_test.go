@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/routes"
 )
@@ -30,7 +31,7 @@ func (s *stack) frame(t *testing.T, connectionID, body string) events.APIGateway
 	ev.RequestContext.RouteKey = routes.SelectWebSocket(sel.Action).Key
 	ev.RequestContext.ConnectionID = connectionID
 	ev.Body = body
-	return invoke(t, s.app.WebSocket.Message, ev)
+	return invoke(t, s.App.WebSocket.Message, ev)
 }
 
 // disconnect is the $disconnect of connectionID.
@@ -38,7 +39,7 @@ func (s *stack) disconnect(t *testing.T, connectionID string) events.APIGatewayP
 	t.Helper()
 	ev := event(t, "apigw-websocket-request-disconnect.json")
 	ev.RequestContext.ConnectionID = connectionID
-	return invoke(t, s.app.WebSocket.Disconnect, ev)
+	return invoke(t, s.App.WebSocket.Disconnect, ev)
 }
 
 func sendFrame(conversationID, clientMessageID, body string) string {
@@ -106,22 +107,22 @@ func TestFramesAnsweredToTheSender(t *testing.T) {
 			if tt.conn != "" {
 				from = tt.conn
 			}
-			mark := s.posts.count()
+			mark := s.Posts.Count()
 			res := s.frame(t, from, tt.body)
 			if tt.wantFrame != "" {
 				if res.StatusCode != http.StatusOK {
 					t.Errorf("status = %d, want 200", res.StatusCode)
 				}
-				jsonEqual(t, res.Body, tt.wantFrame)
+				apptest.JSONEqual(t, res.Body, tt.wantFrame)
 			} else {
 				wantErrorFrame(t, res, tt.wantCode, tt.wantCMID)
 			}
-			if posts := s.posts.since(mark); len(posts) != 0 {
+			if posts := s.Posts.Since(mark); len(posts) != 0 {
 				t.Errorf("posted %v, want nothing", posts)
 			}
 		})
 	}
-	msgs, err := s.app.Service.ListMessages(context.Background(), alice, conv, chat.MessageQuery{})
+	msgs, err := s.App.Service.ListMessages(context.Background(), alice, conv, chat.MessageQuery{})
 	if err != nil || len(msgs.Messages) != 0 {
 		t.Errorf("stored messages = %d (err %v), want none", len(msgs.Messages), err)
 	}
@@ -138,12 +139,12 @@ func TestSendMessageFansOut(t *testing.T) {
 	s.connected(t, bob, bobConv)
 	s.connected(t, staff, bobConv)
 
-	mark := s.posts.count()
+	mark := s.Posts.Count()
 	res := s.frame(t, sender, sendFrame(conv, "c-1", "hello"))
 	if res.StatusCode != http.StatusOK || res.Body != "" {
 		t.Errorf("route response = %d %q, want 200 and no frame (the fan-out is the acknowledgement)", res.StatusCode, res.Body)
 	}
-	list, err := s.app.Service.ListMessages(context.Background(), alice, conv, chat.MessageQuery{})
+	list, err := s.App.Service.ListMessages(context.Background(), alice, conv, chat.MessageQuery{})
 	if err != nil || len(list.Messages) != 1 {
 		t.Fatalf("stored messages = %+v (err %v), want one", list.Messages, err)
 	}
@@ -153,7 +154,7 @@ func TestSendMessageFansOut(t *testing.T) {
 		t.Errorf("stored message = %+v", got)
 	}
 
-	posts := s.posts.since(mark)
+	posts := s.Posts.Since(mark)
 	wantTo := []string{counsellorConn, feed, otherTab, sender}
 	sort.Strings(wantTo)
 	if got := keys(posts); fmt.Sprint(got) != fmt.Sprint(wantTo) {
@@ -164,20 +165,20 @@ func TestSendMessageFansOut(t *testing.T) {
 			t.Errorf("%s got %d frames, want 1", id, len(frames))
 			continue
 		}
-		jsonEqual(t, frames[0], want)
+		apptest.JSONEqual(t, frames[0], want)
 	}
 
 	t.Run("SameClientMessageIDIsAcknowledgedToTheSenderOnly", func(t *testing.T) {
-		mark := s.posts.count()
+		mark := s.Posts.Count()
 		res := s.frame(t, sender, sendFrame(conv, "c-1", "hello again"))
 		if res.StatusCode != http.StatusOK || res.Body != "" {
 			t.Errorf("route response = %d %q, want 200 and no frame", res.StatusCode, res.Body)
 		}
-		posts := s.posts.since(mark)
+		posts := s.Posts.Since(mark)
 		if len(posts) != 1 || len(posts[sender]) != 1 {
 			t.Fatalf("posted %v, want the first message again to the sender only", posts)
 		}
-		jsonEqual(t, posts[sender][0], want)
+		apptest.JSONEqual(t, posts[sender][0], want)
 	})
 }
 
@@ -197,11 +198,11 @@ func TestGoneConnectionIsForgottenAfterFanOut(t *testing.T) {
 	sender := s.connected(t, alice, conv)
 	gone := s.connected(t, staff, conv)
 	feed := s.connected(t, staff, "")
-	s.posts.markGone(gone)
+	s.Posts.MarkGone(gone)
 
-	mark := s.posts.count()
+	mark := s.Posts.Count()
 	s.frame(t, sender, sendFrame(conv, "c-1", "are you there?"))
-	if got := keys(s.posts.since(mark)); len(got) != 3 {
+	if got := keys(s.Posts.Since(mark)); len(got) != 3 {
 		t.Errorf("posted to %v, want the sender, the gone connection and the feed", got)
 	}
 	if _, stored := s.connection(t, gone); stored {
@@ -213,9 +214,9 @@ func TestGoneConnectionIsForgottenAfterFanOut(t *testing.T) {
 		}
 	}
 
-	mark = s.posts.count()
+	mark = s.Posts.Count()
 	s.frame(t, sender, sendFrame(conv, "c-2", "hello?"))
-	if posts := s.posts.since(mark); posts[gone] != nil {
+	if posts := s.Posts.Since(mark); posts[gone] != nil {
 		t.Errorf("posted to the forgotten connection again: %v", posts[gone])
 	}
 }
@@ -233,9 +234,9 @@ func TestDisconnectForgetsTheConnection(t *testing.T) {
 	if _, stored := s.connection(t, closing); stored {
 		t.Error("connection still stored after $disconnect")
 	}
-	mark := s.posts.count()
+	mark := s.Posts.Count()
 	s.frame(t, staying, sendFrame(conv, "c-1", "still here"))
-	if posts := s.posts.since(mark); posts[closing] != nil || len(posts[staying]) != 1 {
+	if posts := s.Posts.Since(mark); posts[closing] != nil || len(posts[staying]) != 1 {
 		t.Errorf("posts after disconnect = %v, want only the staying connection", posts)
 	}
 	if res := s.disconnect(t, closing); res.StatusCode != http.StatusOK {
@@ -248,7 +249,7 @@ func TestExpiredSignInMustReconnect(t *testing.T) {
 	alice := client("alice-sub")
 	conv := s.open(t, alice)
 	conn := s.connected(t, alice, conv) // its ticket was traded for a token valid an hour
-	s.clock.Advance(time.Hour + time.Minute)
+	s.Clock.Advance(time.Hour + time.Minute)
 	wantErrorFrame(t, s.frame(t, conn, sendFrame(conv, "c-1", "late")), "unauthorized", "c-1")
 	if res := s.frame(t, conn, `{"action":"ping"}`); res.Body != `{"type":"pong"}` {
 		t.Errorf("ping after expiry = %q, want a pong", res.Body)

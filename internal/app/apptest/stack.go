@@ -1,0 +1,145 @@
+// Package apptest runs Confide's real app in tests: app.New over an embedded
+// DynamoDB with a table of the test's own, the fake Cognito pool of
+// authtest, a management API that records what is pushed, a settable clock
+// and captured logs. A package whose tests use it calls Main from TestMain.
+package apptest
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/auth/authtest"
+	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/store"
+	"github.com/confidechat/confide/internal/testlog"
+)
+
+// AllowedOrigin is the browser origin every Stack admits.
+const AllowedOrigin = "https://allowed.example"
+
+// dynamo is the embedded DynamoDB the stacks of a test binary share; Main
+// starts it.
+var dynamo *localdynamo.Server
+
+var tableSeq atomic.Int64
+
+// Main starts the embedded DynamoDB, runs the tests of m and exits with
+// their result. Call it from the TestMain of a package that uses NewStack.
+func Main(m *testing.M) {
+	db, err := localdynamo.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apptest: start local dynamodb:", err)
+		os.Exit(1)
+	}
+	dynamo = db
+	code := m.Run()
+	if err := db.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "apptest: close local dynamodb:", err)
+	}
+	os.Exit(code)
+}
+
+// Stack is the real app of the functions with the fakes around it.
+type Stack struct {
+	// App is the app under test.
+	App *app.App
+	// Issuer is the fake Cognito pool whose tokens App accepts.
+	Issuer *authtest.Issuer
+	// Clock is the service's clock; it stands still until moved.
+	Clock *Clock
+	// Posts records what App pushes to WebSocket connections.
+	Posts *Posts
+	// Logs holds App's logs, as JSON lines from debug level up.
+	Logs *testlog.Buffer
+}
+
+// Option changes how NewStack builds a Stack.
+type Option func(*setup)
+
+type setup struct {
+	cfg         app.Config
+	createTable bool
+	tokenClock  bool
+}
+
+// WithStaffCIDRs restricts staff to the networks cidrs.
+func WithStaffCIDRs(cidrs ...string) Option {
+	return func(s *setup) {
+		for _, c := range cidrs {
+			s.cfg.StaffCIDRs = append(s.cfg.StaffCIDRs, netip.MustParsePrefix(c))
+		}
+	}
+}
+
+// WithAllowedOrigins admits browsers from origins as well as AllowedOrigin.
+func WithAllowedOrigins(origins ...string) Option {
+	return func(s *setup) { s.cfg.AllowedOrigins = append(s.cfg.AllowedOrigins, origins...) }
+}
+
+// WithoutTable points the app at a table that does not exist, so every
+// store call fails.
+func WithoutTable() Option { return func(s *setup) { s.createTable = false } }
+
+// WithTokenClock checks the expiry of access tokens against the Stack's
+// Clock instead of real time.
+func WithTokenClock() Option { return func(s *setup) { s.tokenClock = true } }
+
+// NewStack builds a Stack on a fresh table; the test's cleanup stops its
+// servers. The Clock starts at the current time.
+func NewStack(t testing.TB, opts ...Option) *Stack {
+	t.Helper()
+	if dynamo == nil {
+		t.Fatal("apptest: NewStack needs apptest.Main in the package's TestMain")
+	}
+	ctx := context.Background()
+	iss := authtest.NewIssuer(t)
+	posts := newPosts(t)
+	st := setup{
+		cfg: app.Config{
+			TableName:          fmt.Sprintf("confide-apptest-%d", tableSeq.Add(1)),
+			Issuer:             iss.URL,
+			ClientID:           iss.ClientID,
+			StaffGroup:         "staff",
+			AllowedOrigins:     []string{AllowedOrigin},
+			ManagementEndpoint: posts.url,
+			DynamoDBEndpoint:   dynamo.Endpoint,
+		},
+		createTable: true,
+	}
+	for _, o := range opts {
+		o(&st)
+	}
+	if st.createTable {
+		if err := store.CreateTable(ctx, dynamo.Client(ctx), st.cfg.TableName); err != nil {
+			t.Fatalf("create table %s: %v", st.cfg.TableName, err)
+		}
+	}
+	clk := NewClock(time.Now().UTC().Truncate(time.Millisecond))
+	log, logs := testlog.New()
+	appOpts := []app.Option{
+		app.WithAWSConfig(aws.Config{
+			Region:      localdynamo.Region,
+			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		}),
+		app.WithClock(clk.Now),
+		app.WithLogger(log),
+		app.WithHTTPClient(iss.HTTPClient()),
+	}
+	if st.tokenClock {
+		appOpts = append(appOpts, app.WithTokenClock(clk.Now))
+	}
+	a, err := app.New(ctx, st.cfg, appOpts...)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs}
+}
