@@ -36,7 +36,8 @@ build: ## build every Lambda bootstrap (linux/arm64) into build/<function>/boots
 	done
 
 dev: deps ## run the local stack: prints the URLs and demo logins (Ctrl-C stops it)
-	go run ./cmd/devstack
+	go build -o $(BUILD_DIR)/devstack ./cmd/devstack
+	$(BUILD_DIR)/devstack
 
 vet: go-deps ## gofmt and go vet
 	@test -z "$$(gofmt -l internal functions cmd e2e)" || (gofmt -l internal functions cmd e2e; exit 1)
