@@ -27,12 +27,13 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/testlog"
 )
 
 // target is the deployment under test.
 type target struct {
-	ep      devstack.Endpoints
+	ep      endpoints.Endpoints
 	origin  string
 	cognito *cip.Client
 	// web is the local stack's web server, whose /_devstack controls move
@@ -57,13 +58,9 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) (int, error) {
 	ctx := context.Background()
 	if path := os.Getenv("CONFIDE_E2E_ENDPOINTS"); path != "" {
-		b, err := os.ReadFile(path)
+		ep, err := endpoints.Read(path)
 		if err != nil {
 			return 0, err
-		}
-		var ep devstack.Endpoints
-		if err := json.Unmarshal(b, &ep); err != nil {
-			return 0, fmt.Errorf("%s: %w", path, err)
 		}
 		cfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
@@ -92,7 +89,7 @@ func run(m *testing.M) (int, error) {
 	return code, nil
 }
 
-func newTarget(ep devstack.Endpoints, cfg aws.Config, web string) *target {
+func newTarget(ep endpoints.Endpoints, cfg aws.Config, web string) *target {
 	u, _ := url.Parse(ep.WidgetDemo)
 	return &target{
 		ep:     ep,

@@ -2,7 +2,6 @@ package devstack
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,26 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/localcognito"
 	"github.com/confidechat/confide/internal/localdynamo"
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/store"
 )
-
-// Endpoints is what the local stack tells its users, written to
-// .devstack/endpoints.json with exactly these keys.
-type Endpoints struct {
-	HTTPAPI          string `json:"httpApi"`
-	WebSocket        string `json:"websocket"`
-	CognitoEndpoint  string `json:"cognitoEndpoint"`
-	UserPoolID       string `json:"userPoolId"`
-	UserPoolClientID string `json:"userPoolClientId"`
-	Issuer           string `json:"issuer"`
-	DynamoDBEndpoint string `json:"dynamodbEndpoint"`
-	TableName        string `json:"tableName"`
-	WidgetDemo       string `json:"widgetDemo"`
-	Dashboard        string `json:"dashboard"`
-}
 
 // Account is a seeded demo login.
 type Account struct {
@@ -73,7 +58,7 @@ type Options struct {
 
 // Stack is a running local Confide.
 type Stack struct {
-	Endpoints Endpoints
+	Endpoints endpoints.Endpoints
 	Accounts  []Account
 	Gateway   *Gateway
 	App       *app.App
@@ -205,7 +190,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.serve(listeners["HTTP API"], s.Gateway.HTTPHandler())
 	s.serve(listeners["WebSocket API"], s.Gateway.WebSocketHandler())
 
-	s.Endpoints = Endpoints{
+	s.Endpoints = endpoints.Endpoints{
 		HTTPAPI:          httpURL,
 		WebSocket:        "ws://" + wsAddr + "/" + Stage,
 		CognitoEndpoint:  cog.Endpoint,
@@ -266,17 +251,8 @@ func ignoreClosed(fn func() error) func() error {
 	}
 }
 
-// WriteEndpoints writes endpoints.json (and accounts.json) into dir.
-func (s *Stack) WriteEndpoints(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(s.Endpoints, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "endpoints.json"), append(b, '\n'), 0o644)
-}
+// WriteEndpoints writes endpoints.json into dir.
+func (s *Stack) WriteEndpoints(dir string) error { return s.Endpoints.Write(dir) }
 
 // Close stops everything, sockets first (each gets its $disconnect), then
 // the servers and child processes, in reverse order of start.

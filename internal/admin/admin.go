@@ -1,0 +1,203 @@
+// Package admin is what confidectl does: the operator's commands on the user
+// pool and the table, each a method of Admin so that tests run them against
+// the local stack.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/confidechat/confide/internal/chat"
+)
+
+// Cognito is the part of the Cognito admin API the commands use.
+type Cognito interface {
+	AdminCreateUser(ctx context.Context, in *cip.AdminCreateUserInput, opts ...func(*cip.Options)) (*cip.AdminCreateUserOutput, error)
+	AdminSetUserPassword(ctx context.Context, in *cip.AdminSetUserPasswordInput, opts ...func(*cip.Options)) (*cip.AdminSetUserPasswordOutput, error)
+	AdminAddUserToGroup(ctx context.Context, in *cip.AdminAddUserToGroupInput, opts ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
+	AdminDisableUser(ctx context.Context, in *cip.AdminDisableUserInput, opts ...func(*cip.Options)) (*cip.AdminDisableUserOutput, error)
+	AdminUserGlobalSignOut(ctx context.Context, in *cip.AdminUserGlobalSignOutInput, opts ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error)
+	ListUsersInGroup(ctx context.Context, in *cip.ListUsersInGroupInput, opts ...func(*cip.Options)) (*cip.ListUsersInGroupOutput, error)
+	AdminGetUser(ctx context.Context, in *cip.AdminGetUserInput, opts ...func(*cip.Options)) (*cip.AdminGetUserOutput, error)
+}
+
+// Actor is the audit actor of what confidectl does.
+const Actor = "confidectl"
+
+// DefaultStaffGroup is the Cognito group of counsellors.
+const DefaultStaffGroup = "staff"
+
+// Admin runs the commands. Out receives what they print.
+type Admin struct {
+	Cognito    Cognito
+	UserPoolID string
+	// StaffGroup defaults to DefaultStaffGroup.
+	StaffGroup string
+	Store      chat.Store
+	Pusher     chat.Pusher
+	Out        io.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (a *Admin) now() time.Time {
+	if a.Now == nil {
+		return time.Now()
+	}
+	return a.Now()
+}
+
+func (a *Admin) staffGroup() string {
+	if a.StaffGroup == "" {
+		return DefaultStaffGroup
+	}
+	return a.StaffGroup
+}
+
+func (a *Admin) printf(format string, args ...any) {
+	if a.Out != nil {
+		fmt.Fprintf(a.Out, format, args...)
+	}
+}
+
+// AddUser creates a confirmed user with a permanent password (no invitation
+// message), in the staff group when staff is set, and returns its sub.
+func (a *Admin) AddUser(ctx context.Context, username, password string, staff bool) (string, error) {
+	if username == "" || password == "" {
+		return "", errors.New("users add: a username and --password are required")
+	}
+	out, err := a.Cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:    aws.String(a.UserPoolID),
+		Username:      aws.String(username),
+		MessageAction: types.MessageActionTypeSuppress,
+	})
+	if err != nil {
+		return "", fmt.Errorf("create user %s: %w", username, err)
+	}
+	sub := attribute(out.User.Attributes, "sub")
+	if _, err := a.Cognito.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(a.UserPoolID),
+		Username:   aws.String(username),
+		Password:   aws.String(password),
+		Permanent:  true,
+	}); err != nil {
+		return "", fmt.Errorf("set password of %s: %w", username, err)
+	}
+	if staff {
+		if _, err := a.Cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
+			UserPoolId: aws.String(a.UserPoolID),
+			Username:   aws.String(username),
+			GroupName:  aws.String(a.staffGroup()),
+		}); err != nil {
+			return "", fmt.Errorf("add %s to %s: %w", username, a.staffGroup(), err)
+		}
+	}
+	a.printf("created %s (sub %s, staff %t)\n", username, sub, staff)
+	return sub, nil
+}
+
+// DisableUser disables a user, signs them out everywhere and closes every
+// open connection of theirs. It returns how many connections it closed.
+func (a *Admin) DisableUser(ctx context.Context, username string) (int, error) {
+	u, err := a.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)})
+	if err != nil {
+		return 0, fmt.Errorf("get user %s: %w", username, err)
+	}
+	sub := attribute(u.UserAttributes, "sub")
+	if _, err := a.Cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)}); err != nil {
+		return 0, fmt.Errorf("disable %s: %w", username, err)
+	}
+	if _, err := a.Cognito.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)}); err != nil {
+		if !unsupported(err) {
+			return 0, fmt.Errorf("sign out %s: %w", username, err)
+		}
+		a.printf("warning: this user pool does not support global sign-out; refresh tokens of %s stay valid until they expire\n", username)
+	}
+	conns, err := a.Store.UserConnections(ctx, sub, a.now())
+	if err != nil {
+		return 0, fmt.Errorf("connections of %s: %w", username, err)
+	}
+	for _, c := range conns {
+		if err := a.Pusher.Disconnect(ctx, c.ID); err != nil {
+			return 0, fmt.Errorf("close connection %s: %w", c.ID, err)
+		}
+		if err := a.Store.DeleteConnection(ctx, c.ID); err != nil {
+			return 0, fmt.Errorf("delete connection %s: %w", c.ID, err)
+		}
+	}
+	a.printf("disabled %s (sub %s), closed %d connection(s)\n", username, sub, len(conns))
+	return len(conns), nil
+}
+
+// unsupported reports whether err says the API does not offer the call
+// (cognito-local has no global sign-out).
+func unsupported(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "CognitoLocal#Unsupported" || ae.ErrorCode() == "Unsupported")
+}
+
+// StaffMember is one member of the staff group.
+type StaffMember struct {
+	Username string `json:"username"`
+	Sub      string `json:"sub"`
+	Enabled  bool   `json:"enabled"`
+}
+
+// ListStaff lists the staff group's members and prints them.
+func (a *Admin) ListStaff(ctx context.Context) ([]StaffMember, error) {
+	var staff []StaffMember
+	p := cip.NewListUsersInGroupPaginator(a.Cognito, &cip.ListUsersInGroupInput{
+		UserPoolId: aws.String(a.UserPoolID),
+		GroupName:  aws.String(a.staffGroup()),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list group %s: %w", a.staffGroup(), err)
+		}
+		for _, u := range page.Users {
+			staff = append(staff, StaffMember{Username: aws.ToString(u.Username), Sub: attribute(u.Attributes, "sub"), Enabled: u.Enabled})
+		}
+	}
+	for _, m := range staff {
+		a.printf("%s\t%s\tenabled=%t\n", m.Username, m.Sub, m.Enabled)
+	}
+	return staff, nil
+}
+
+// EraseUser removes every conversation and message of a client and records
+// the erasure in the audit trail (without content). It returns how many
+// items it removed.
+func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
+	if sub == "" {
+		return 0, errors.New("users erase: a sub is required")
+	}
+	n, err := a.Store.EraseUser(ctx, sub)
+	if err != nil {
+		return n, fmt.Errorf("erase %s: %w", sub, err)
+	}
+	now := a.now()
+	e := chat.AuditEntry{ID: newID(now), At: chat.At(now), Actor: Actor, Action: chat.AuditUserErased, Target: sub}
+	if err := a.Store.PutAudit(ctx, e); err != nil {
+		return n, fmt.Errorf("audit erasure of %s: %w", sub, err)
+	}
+	a.printf("erased %s: %d item(s) removed\n", sub, n)
+	return n, nil
+}
+
+func attribute(attrs []types.AttributeType, name string) string {
+	for _, at := range attrs {
+		if aws.ToString(at.Name) == name {
+			return aws.ToString(at.Value)
+		}
+	}
+	return ""
+}

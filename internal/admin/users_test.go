@@ -1,0 +1,169 @@
+package admin
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/confidechat/confide/internal/chat"
+)
+
+func TestAddUserSignsInWithTheRole(t *testing.T) {
+	ctx := testContext(t)
+	a := newAdmin(&bytes.Buffer{})
+	for _, tc := range []struct {
+		name  string
+		staff bool
+		want  chat.Role
+	}{
+		{"client", false, chat.RoleClient},
+		{"staff", true, chat.RoleStaff},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, name, sub := signedIn(t, ctx, a, tc.name, tc.staff)
+			me, err := c.Me(ctx)
+			if err != nil {
+				t.Fatalf("Me: %v", err)
+			}
+			if me.Role != tc.want || me.UserID != sub || me.Username != name {
+				t.Errorf("Me = %+v, want role %s, sub %s, username %s", me, tc.want, sub, name)
+			}
+		})
+	}
+}
+
+func TestAddUserRefusesMissingPassword(t *testing.T) {
+	ctx := testContext(t)
+	if _, err := newAdmin(&bytes.Buffer{}).AddUser(ctx, uniqueName("nopw"), "", false); err == nil {
+		t.Error("AddUser without a password: got no error")
+	}
+}
+
+func TestDisableUserClosesTheirSocketAndDisablesThem(t *testing.T) {
+	ctx := testContext(t)
+	var out bytes.Buffer
+	a := newAdmin(&out)
+	c, name, sub := signedIn(t, ctx, a, "dis", false)
+	conv, err := c.CreateConversation(ctx, chat.Retention24h)
+	if err != nil {
+		t.Fatalf("CreateConversation: %v", err)
+	}
+	sock, err := c.Connect(ctx, stack.Endpoints.WebSocket, conv.ID)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(func() { sock.Close() })
+
+	n, err := a.DisableUser(ctx, name)
+	if err != nil {
+		t.Fatalf("DisableUser: %v", err)
+	}
+	if n != 1 {
+		t.Errorf("DisableUser closed %d connections, want 1", n)
+	}
+	if _, err := sock.Closed(ctx); err != nil {
+		t.Fatalf("socket still open after DisableUser: %v", err)
+	}
+	conns, err := a.Store.UserConnections(ctx, sub, a.now())
+	if err != nil {
+		t.Fatalf("UserConnections: %v", err)
+	}
+	if len(conns) != 0 {
+		t.Errorf("UserConnections after disable = %d, want 0", len(conns))
+	}
+	u, err := a.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(name)})
+	if err != nil {
+		t.Fatalf("AdminGetUser: %v", err)
+	}
+	if u.Enabled {
+		t.Error("user still enabled after DisableUser")
+	}
+	if !strings.Contains(out.String(), "closed 1 connection") {
+		t.Errorf("output %q does not report the closed connection", out.String())
+	}
+}
+
+func TestDisableUnknownUserFails(t *testing.T) {
+	ctx := testContext(t)
+	if _, err := newAdmin(&bytes.Buffer{}).DisableUser(ctx, uniqueName("ghost")); err == nil {
+		t.Error("DisableUser of an unknown user: got no error")
+	}
+}
+
+func TestListStaffHoldsStaffOnly(t *testing.T) {
+	ctx := testContext(t)
+	a := newAdmin(&bytes.Buffer{})
+	_, staffName, staffSub := signedIn(t, ctx, a, "counsellor", true)
+	_, clientName, _ := signedIn(t, ctx, a, "visitor", false)
+	staff, err := a.ListStaff(ctx)
+	if err != nil {
+		t.Fatalf("ListStaff: %v", err)
+	}
+	byName := map[string]StaffMember{}
+	for _, m := range staff {
+		byName[m.Username] = m
+	}
+	if got, ok := byName[staffName]; !ok || got.Sub != staffSub || !got.Enabled {
+		t.Errorf("staff list entry for %s = %+v (present %t), want sub %s enabled", staffName, got, ok, staffSub)
+	}
+	if _, ok := byName[clientName]; ok {
+		t.Errorf("staff list holds client %s", clientName)
+	}
+}
+
+func TestEraseUserLeavesNothingAndAudits(t *testing.T) {
+	ctx := testContext(t)
+	var out bytes.Buffer
+	a := newAdmin(&out)
+	c, _, sub := signedIn(t, ctx, a, "erase", false)
+	conv, err := c.CreateConversation(ctx, chat.RetentionPermanent)
+	if err != nil {
+		t.Fatalf("CreateConversation: %v", err)
+	}
+	for i, body := range []string{"first", "second"} {
+		if _, _, err := c.Send(ctx, conv.ID, "e"+string(rune('a'+i)), body); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	before := a.now()
+	n, err := a.EraseUser(ctx, sub)
+	if err != nil {
+		t.Fatalf("EraseUser: %v", err)
+	}
+	if n < 3 {
+		t.Errorf("EraseUser removed %d items, want at least 3 (conversation, 2 messages)", n)
+	}
+	_, err = a.Store.GetConversation(ctx, conv.ID, a.now())
+	var ce *chat.Error
+	if !errors.As(err, &ce) || ce.Code != chat.CodeNotFound {
+		t.Errorf("GetConversation after erase: err = %v, want not_found", err)
+	}
+	page, err := a.Store.ListMessages(ctx, conv.ID, chat.MessageRange{Limit: 100}, a.now())
+	if err != nil {
+		t.Fatalf("ListMessages: %v", err)
+	}
+	if len(page.Items) != 0 {
+		t.Errorf("ListMessages after erase = %d messages, want 0", len(page.Items))
+	}
+	audit, err := a.Store.ListAudit(ctx, before.Add(-time.Minute), a.now().Add(time.Minute), "", 1000)
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	found := false
+	for _, e := range audit.Items {
+		if e.Action == chat.AuditUserErased && e.Target == sub && e.Actor == Actor {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no %s audit entry by %s for %s in %+v", chat.AuditUserErased, Actor, sub, audit.Items)
+	}
+	if want := "item(s) removed"; !strings.Contains(out.String(), want) {
+		t.Errorf("output %q does not say how many items were removed", out.String())
+	}
+}
