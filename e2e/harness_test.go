@@ -24,6 +24,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/confidechat/confide/internal/admin"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/devstack"
@@ -131,32 +132,11 @@ func newPerson(t *testing.T, staff bool) *person {
 		name = randomName("staff-")
 	}
 	password := "Pw-" + randomName("x") + "-9Aa!"
-	pool := aws.String(deployment.ep.UserPoolID)
-	out, err := deployment.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: pool, Username: aws.String(name), MessageAction: ciptypes.MessageActionTypeSuppress,
-	})
+	a := admin.Admin{Cognito: deployment.cognito, UserPoolID: deployment.ep.UserPoolID}
+	sub, err := a.AddUser(ctx, name, password, staff)
 	if err != nil {
 		t.Fatalf("create user %s: %v", name, err)
 	}
-	if _, err := deployment.cognito.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: pool, Username: aws.String(name), Password: aws.String(password), Permanent: true,
-	}); err != nil {
-		t.Fatalf("set password of %s: %v", name, err)
-	}
-	if staff {
-		if _, err := deployment.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
-			UserPoolId: pool, Username: aws.String(name), GroupName: aws.String("staff"),
-		}); err != nil {
-			t.Fatalf("add %s to staff: %v", name, err)
-		}
-	}
-	var sub string
-	for _, a := range out.User.Attributes {
-		if aws.ToString(a.Name) == "sub" {
-			sub = aws.ToString(a.Value)
-		}
-	}
-	remember("password", password)
 	token := signIn(t, name, password)
 	remember("access token", token)
 	return &person{Client: client.New(deployment.ep.HTTPAPI, token, deployment.origin), UserID: sub, Username: name}
