@@ -29,6 +29,10 @@ func main() {
 		dbPort   = flag.Int("dynamodb-port", 4512, "port of the embedded DynamoDB")
 		cogPort  = flag.Int("cognito-port", 4513, "port of cognito-local")
 		dynamo   = flag.String("dynamodb-endpoint", os.Getenv("CONFIDE_DYNAMODB_ENDPOINT"), "use this DynamoDB instead of the embedded one")
+		poolID   = flag.String("user-pool-id", os.Getenv("CONFIDE_USER_POOL_ID"), "use this Cognito user pool instead of cognito-local (with -client-id and -issuer)")
+		clientID = flag.String("client-id", os.Getenv("CONFIDE_CLIENT_ID"), "app client of -user-pool-id")
+		issuer   = flag.String("issuer", os.Getenv("CONFIDE_ISSUER"), "token issuer of -user-pool-id")
+		cogURL   = flag.String("cognito-endpoint", "", "Cognito API endpoint of -user-pool-id (empty: AWS's)")
 		verbose  = flag.Bool("v", false, "log every invocation")
 	)
 	flag.Parse()
@@ -47,7 +51,12 @@ func main() {
 		os.Exit(1)
 	}
 	addr := func(p int) string { return fmt.Sprintf("%s:%d", *host, p) }
+	var pool *devstack.Pool
+	if *poolID != "" {
+		pool = &devstack.Pool{Endpoint: *cogURL, UserPoolID: *poolID, ClientID: *clientID, Issuer: *issuer}
+	}
 	s, err := devstack.Start(ctx, devstack.Options{
+		Pool:             pool,
 		Root:             *root,
 		StateDir:         filepath.Join(*state, "cognito"),
 		HTTPAddr:         addr(*httpPort),

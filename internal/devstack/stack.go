@@ -46,7 +46,11 @@ type Options struct {
 	DynamoDBEndpoint string
 	// TableName defaults to "confide".
 	TableName string
-	// Seed creates the demo accounts.
+	// Pool uses an existing Cognito user pool (real Cognito, or another
+	// emulator) instead of starting cognito-local.
+	Pool *Pool
+	// Seed creates the demo accounts (in cognito-local only: a real pool's
+	// accounts are its own).
 	Seed bool
 	// Config adjusts the functions' configuration before they are built
 	// (limits, staff networks).
@@ -54,6 +58,17 @@ type Options struct {
 	// Gateway adjusts the gateway's configuration (timeouts, frame limit).
 	Gateway func(*GatewayConfig)
 	Logger  *slog.Logger
+}
+
+// Pool is an existing Cognito user pool and app client.
+type Pool struct {
+	// Endpoint is the Cognito API endpoint (empty for AWS's own).
+	Endpoint   string
+	UserPoolID string
+	ClientID   string
+	// Issuer is the tokens' iss, e.g.
+	// https://cognito-idp.<region>.amazonaws.com/<pool id>.
+	Issuer string
 }
 
 // Stack is a running local Confide.
@@ -126,19 +141,23 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		dynamoEndpoint = db.Endpoint
 	}
 
-	stateDir := o.StateDir
-	if stateDir == "" {
-		if stateDir, err = os.MkdirTemp("", "confide-devstack-"); err != nil {
-			return nil, err
+	pool := o.Pool
+	if pool == nil {
+		stateDir := o.StateDir
+		if stateDir == "" {
+			if stateDir, err = os.MkdirTemp("", "confide-devstack-"); err != nil {
+				return nil, err
+			}
+			s.closers = append(s.closers, func() error { return os.RemoveAll(stateDir) })
 		}
-		s.closers = append(s.closers, func() error { return os.RemoveAll(stateDir) })
+		cog, err := localcognito.Start(ctx, localcognito.Options{Root: o.Root, Dir: stateDir, Addr: o.CognitoAddr, Logger: o.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("cognito-local: %w", err)
+		}
+		s.Cognito = cog
+		s.closers = append(s.closers, cog.Close)
+		pool = &Pool{Endpoint: cog.Endpoint, UserPoolID: cog.UserPoolID, ClientID: cog.ClientID, Issuer: cog.Issuer}
 	}
-	cog, err := localcognito.Start(ctx, localcognito.Options{Root: o.Root, Dir: stateDir, Addr: o.CognitoAddr, Logger: o.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("cognito-local: %w", err)
-	}
-	s.Cognito = cog
-	s.closers = append(s.closers, cog.Close)
 
 	awsCfg := aws.Config{
 		Region:      "us-east-1",
@@ -152,8 +171,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.ManagementEndpoint = "http://" + wsAddr + "/" + Stage
 	cfg := app.Config{
 		TableName:          o.TableName,
-		Issuer:             cog.Issuer,
-		ClientID:           cog.ClientID,
+		Issuer:             pool.Issuer,
+		ClientID:           pool.ClientID,
 		StaffGroup:         "staff",
 		AllowedOrigins:     origins(webURL),
 		ManagementEndpoint: s.ManagementEndpoint,
@@ -193,10 +212,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.Endpoints = endpoints.Endpoints{
 		HTTPAPI:          httpURL,
 		WebSocket:        "ws://" + wsAddr + "/" + Stage,
-		CognitoEndpoint:  cog.Endpoint,
-		UserPoolID:       cog.UserPoolID,
-		UserPoolClientID: cog.ClientID,
-		Issuer:           cog.Issuer,
+		CognitoEndpoint:  pool.Endpoint,
+		UserPoolID:       pool.UserPoolID,
+		UserPoolClientID: pool.ClientID,
+		Issuer:           pool.Issuer,
 		DynamoDBEndpoint: dynamoEndpoint,
 		TableName:        o.TableName,
 		WidgetDemo:       webURL + "/widget/demo.html",
@@ -204,9 +223,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.serve(listeners["web"], s.webHandler(filepath.Join(o.Root, "web")))
 
-	if o.Seed {
+	if o.Seed && s.Cognito != nil {
 		for _, acc := range DemoAccounts {
-			sub, err := cog.CreateUser(ctx, acc.Username, acc.Password, acc.Role == "staff")
+			sub, err := s.Cognito.CreateUser(ctx, acc.Username, acc.Password, acc.Role == "staff")
 			if err != nil {
 				return nil, fmt.Errorf("seed %s: %w", acc.Username, err)
 			}

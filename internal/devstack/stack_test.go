@@ -19,6 +19,9 @@ import (
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/localcognito"
 )
 
 // TestStackStartsAndTellsItsEndpoints starts the whole local stack, checks
@@ -121,5 +124,45 @@ func TestStackRefusesATakenPort(t *testing.T) {
 	_, err = Start(context.Background(), Options{Root: "../..", HTTPAddr: ln.Addr().String()})
 	if err == nil || !strings.Contains(err.Error(), ln.Addr().String()) || !strings.Contains(err.Error(), "HTTP API") {
 		t.Fatalf("Start on a taken port: %v, want an error naming the HTTP API and %s", err, ln.Addr())
+	}
+}
+
+// TestStackUsesAnExistingPool: with Pool set the stack starts no
+// cognito-local of its own and trusts that pool's tokens.
+func TestStackUsesAnExistingPool(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := localcognito.Start(ctx, localcognito.Options{Root: root, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	s, err := Start(ctx, Options{Root: "../..", Seed: true, Pool: &Pool{
+		Endpoint: other.Endpoint, UserPoolID: other.UserPoolID, ClientID: other.ClientID, Issuer: other.Issuer,
+	}})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer s.Close()
+	if s.Cognito != nil || len(s.Accounts) != 0 {
+		t.Fatalf("started its own cognito-local (%v) or seeded %d accounts into an existing pool", s.Cognito != nil, len(s.Accounts))
+	}
+	if s.Endpoints.UserPoolID != other.UserPoolID || s.Endpoints.Issuer != other.Issuer {
+		t.Fatalf("endpoints name pool %s / %s, want %s / %s", s.Endpoints.UserPoolID, s.Endpoints.Issuer, other.UserPoolID, other.Issuer)
+	}
+	if _, err := other.CreateUser(ctx, "pat", "Pw-existing-pool-1!", false); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := other.SignIn(ctx, "pat", "Pw-existing-pool-1!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := client.New(s.Endpoints.HTTPAPI, token, "").Me(ctx)
+	if err != nil || me.Username != "pat" {
+		t.Fatalf("GET /me with the existing pool's token = %+v, %v; want pat", me, err)
 	}
 }
