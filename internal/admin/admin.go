@@ -185,7 +185,7 @@ func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
 		return n, fmt.Errorf("erase %s: %w", sub, err)
 	}
 	now := a.now()
-	e := chat.AuditEntry{ID: newID(now), At: chat.At(now), Actor: Actor, Action: chat.AuditUserErased, Target: sub}
+	e := chat.AuditEntry{ID: chat.NewID(now), At: chat.At(now), Actor: Actor, Action: chat.AuditUserErased, Target: sub}
 	if err := a.Store.PutAudit(ctx, e); err != nil {
 		return n, fmt.Errorf("audit erasure of %s: %w", sub, err)
 	}

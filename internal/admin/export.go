@@ -2,14 +2,9 @@ package admin
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/confidechat/confide/internal/chat"
 )
@@ -90,16 +85,4 @@ func (a *Admin) Export(ctx context.Context, id, format string) (Transcript, erro
 		a.printf("%s  %-6s  %s\n", m.CreatedAt, m.SenderRole, body)
 	}
 	return t, nil
-}
-
-var (
-	idMu    sync.Mutex
-	entropy = ulid.Monotonic(rand.Reader, 0)
-)
-
-// newID returns a new id sortable by t, like the service's.
-func newID(t time.Time) string {
-	idMu.Lock()
-	defer idMu.Unlock()
-	return ulid.MustNew(ulid.Timestamp(t), entropy).String()
 }

@@ -1,9 +1,10 @@
-package admin
+package admin_test
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/confidechat/confide/internal/admin"
 	"log/slog"
 	"net/url"
 	"os"
@@ -40,15 +41,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// newAdmin returns an Admin wired to the local stack as confidectl wires
+// newAdmin returns an admin.Admin wired to the local stack as confidectl wires
 // it, printing into out.
-func newAdmin(out *bytes.Buffer) *Admin {
+func newAdmin(out *bytes.Buffer) *admin.Admin {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(stack.Endpoints.DynamoDBEndpoint) })
 	mc := apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(stack.ManagementEndpoint)
 	})
-	return &Admin{
+	return &admin.Admin{
 		Cognito:    stack.Cognito.Client(),
 		UserPoolID: stack.Endpoints.UserPoolID,
 		Store:      store.New(db, stack.Endpoints.TableName),
@@ -79,7 +80,7 @@ func origin(t *testing.T) string {
 
 // signedIn adds a user through the admin and returns an API client signed
 // in as them, with their sub.
-func signedIn(t *testing.T, ctx context.Context, a *Admin, prefix string, staff bool) (*client.Client, string, string) {
+func signedIn(t *testing.T, ctx context.Context, a *admin.Admin, prefix string, staff bool) (*client.Client, string, string) {
 	t.Helper()
 	name := uniqueName(prefix)
 	sub, err := a.AddUser(ctx, name, testPassword, staff)

@@ -1,7 +1,8 @@
-package admin
+package admin_test
 
 import (
 	"bytes"
+	"github.com/confidechat/confide/internal/admin"
 	"net/url"
 	"testing"
 
@@ -16,8 +17,8 @@ func TestSeedCreatesConversationsStaffSee(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
-	if len(made) != len(demoConversations) {
-		t.Fatalf("Seed made %d conversations, want %d", len(made), len(demoConversations))
+	if len(made) != admin.DemoConversationCount {
+		t.Fatalf("Seed made %d conversations, want %d", len(made), admin.DemoConversationCount)
 	}
 	var staff devstack.Account
 	for _, acc := range devstack.DemoAccounts {

@@ -1,8 +1,9 @@
-package admin
+package admin_test
 
 import (
 	"bytes"
 	"errors"
+	"github.com/confidechat/confide/internal/admin"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestDisableUserClosesTheirSocketAndDisablesThem(t *testing.T) {
 	if _, err := sock.Closed(ctx); err != nil {
 		t.Fatalf("socket still open after DisableUser: %v", err)
 	}
-	conns, err := a.Store.UserConnections(ctx, sub, a.now())
+	conns, err := a.Store.UserConnections(ctx, sub, a.Now())
 	if err != nil {
 		t.Fatalf("UserConnections: %v", err)
 	}
@@ -104,7 +105,7 @@ func TestListStaffHoldsStaffOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ListStaff: %v", err)
 	}
-	byName := map[string]StaffMember{}
+	byName := map[string]admin.StaffMember{}
 	for _, m := range staff {
 		byName[m.Username] = m
 	}
@@ -130,7 +131,7 @@ func TestEraseUserLeavesNothingAndAudits(t *testing.T) {
 			t.Fatalf("Send: %v", err)
 		}
 	}
-	before := a.now()
+	before := a.Now()
 	n, err := a.EraseUser(ctx, sub)
 	if err != nil {
 		t.Fatalf("EraseUser: %v", err)
@@ -138,30 +139,30 @@ func TestEraseUserLeavesNothingAndAudits(t *testing.T) {
 	if n < 3 {
 		t.Errorf("EraseUser removed %d items, want at least 3 (conversation, 2 messages)", n)
 	}
-	_, err = a.Store.GetConversation(ctx, conv.ID, a.now())
+	_, err = a.Store.GetConversation(ctx, conv.ID, a.Now())
 	var ce *chat.Error
 	if !errors.As(err, &ce) || ce.Code != chat.CodeNotFound {
 		t.Errorf("GetConversation after erase: err = %v, want not_found", err)
 	}
-	page, err := a.Store.ListMessages(ctx, conv.ID, chat.MessageRange{Limit: 100}, a.now())
+	page, err := a.Store.ListMessages(ctx, conv.ID, chat.MessageRange{Limit: 100}, a.Now())
 	if err != nil {
 		t.Fatalf("ListMessages: %v", err)
 	}
 	if len(page.Items) != 0 {
 		t.Errorf("ListMessages after erase = %d messages, want 0", len(page.Items))
 	}
-	audit, err := a.Store.ListAudit(ctx, before.Add(-time.Minute), a.now().Add(time.Minute), "", 1000)
+	audit, err := a.Store.ListAudit(ctx, before.Add(-time.Minute), a.Now().Add(time.Minute), "", 1000)
 	if err != nil {
 		t.Fatalf("ListAudit: %v", err)
 	}
 	found := false
 	for _, e := range audit.Items {
-		if e.Action == chat.AuditUserErased && e.Target == sub && e.Actor == Actor {
+		if e.Action == chat.AuditUserErased && e.Target == sub && e.Actor == admin.Actor {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("no %s audit entry by %s for %s in %+v", chat.AuditUserErased, Actor, sub, audit.Items)
+		t.Errorf("no %s audit entry by %s for %s in %+v", chat.AuditUserErased, admin.Actor, sub, audit.Items)
 	}
 	if want := "item(s) removed"; !strings.Contains(out.String(), want) {
 		t.Errorf("output %q does not say how many items were removed", out.String())

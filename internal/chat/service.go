@@ -101,9 +101,6 @@ type Service struct {
 	// even when now is moved.
 	tokenNow func() time.Time
 	log      *slog.Logger
-
-	idMu    sync.Mutex
-	entropy *ulid.MonotonicEntropy
 }
 
 // Options configures a Service.
@@ -141,7 +138,6 @@ func NewService(o Options) *Service {
 		now:      o.Now,
 		tokenNow: o.TokenNow,
 		log:      o.Logger,
-		entropy:  ulid.Monotonic(rand.Reader, 0),
 	}
 }
 
@@ -151,11 +147,20 @@ func (s *Service) Limits() Limits { return s.limits }
 // Now returns the service's current time.
 func (s *Service) Now() time.Time { return s.now() }
 
-// newID returns a new id, sortable by creation time.
-func (s *Service) newID(t time.Time) string {
-	s.idMu.Lock()
-	defer s.idMu.Unlock()
-	return ulid.MustNew(ulid.Timestamp(t), s.entropy).String()
+func (s *Service) newID(t time.Time) string { return NewID(t) }
+
+var (
+	idMu    sync.Mutex
+	entropy = ulid.Monotonic(rand.Reader, 0)
+)
+
+// NewID returns a new id (a ULID) for something made at t: sortable by
+// creation time, and increasing within one process even in the same
+// millisecond.
+func NewID(t time.Time) string {
+	idMu.Lock()
+	defer idMu.Unlock()
+	return ulid.MustNew(ulid.Timestamp(t), entropy).String()
 }
 
 // audit records a sensitive action. A failure is logged, not returned: the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/confidechat/confide/internal/admin"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -69,41 +70,12 @@ func (s *Server) Client() *cip.Client { return s.client }
 // CreateUser creates a confirmed user with a permanent password, in the
 // staff group when staff is set, and returns its sub.
 func (s *Server) CreateUser(ctx context.Context, username, password string, staff bool) (string, error) {
-	out, err := s.client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(s.UserPoolID),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-	})
-	if err != nil {
-		return "", fmt.Errorf("create user %s: %w", username, err)
+	a := admin.Admin{Cognito: s.client, UserPoolID: s.UserPoolID, StaffGroup: StaffGroup}
+	sub, err := a.AddUser(ctx, username, password, staff)
+	if err == nil && sub == "" {
+		err = fmt.Errorf("create user %s: no sub in the answer", username)
 	}
-	var sub string
-	for _, a := range out.User.Attributes {
-		if aws.ToString(a.Name) == "sub" {
-			sub = aws.ToString(a.Value)
-		}
-	}
-	if sub == "" {
-		return "", fmt.Errorf("create user %s: no sub in the answer", username)
-	}
-	if _, err := s.client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(s.UserPoolID),
-		Username:   aws.String(username),
-		Password:   aws.String(password),
-		Permanent:  true,
-	}); err != nil {
-		return "", fmt.Errorf("set password of %s: %w", username, err)
-	}
-	if staff {
-		if _, err := s.client.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
-			UserPoolId: aws.String(s.UserPoolID),
-			Username:   aws.String(username),
-			GroupName:  aws.String(StaffGroup),
-		}); err != nil {
-			return "", fmt.Errorf("add %s to %s: %w", username, StaffGroup, err)
-		}
-	}
-	return sub, nil
+	return sub, err
 }
 
 // SignIn signs username in with USER_PASSWORD_AUTH, as the widget and

@@ -1,8 +1,9 @@
-package admin
+package admin_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/confidechat/confide/internal/admin"
 	"strings"
 	"testing"
 
@@ -11,8 +12,8 @@ import (
 
 func TestExportPermanentConversation(t *testing.T) {
 	ctx := testContext(t)
-	exportPage = 2 // several pages for five messages
-	t.Cleanup(func() { exportPage = 100 })
+	restore := admin.SetExportPage(2) // several pages for five messages
+	t.Cleanup(restore)
 	a := newAdmin(&bytes.Buffer{})
 	c, _, _ := signedIn(t, ctx, a, "exp", false)
 	conv, err := c.CreateConversation(ctx, chat.RetentionPermanent)
@@ -36,8 +37,8 @@ func TestExportPermanentConversation(t *testing.T) {
 		format string
 		check  func(t *testing.T, out string)
 	}{
-		{FormatJSON, func(t *testing.T, out string) {
-			var got Transcript
+		{admin.FormatJSON, func(t *testing.T, out string) {
+			var got admin.Transcript
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
 				t.Fatalf("decode JSON transcript: %v\n%s", err, out)
 			}
@@ -57,11 +58,11 @@ func TestExportPermanentConversation(t *testing.T) {
 				}
 			}
 		}},
-		{FormatText, func(t *testing.T, out string) {
+		{admin.FormatText, func(t *testing.T, out string) {
 			last := -1
 			for i, b := range bodies {
 				if i == 2 {
-					b = DeletedPlaceholder
+					b = admin.DeletedPlaceholder
 				}
 				at := strings.Index(out, b)
 				if at <= last {
@@ -96,9 +97,9 @@ func TestExportRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name, id, format, want string
 	}{
-		{"a 24h conversation", conv.ID, FormatJSON, "only permanent conversations can be exported"},
+		{"a 24h conversation", conv.ID, admin.FormatJSON, "only permanent conversations can be exported"},
 		{"an unknown format", conv.ID, "csv", "--format"},
-		{"an unknown conversation", "01HZZZZZZZZZZZZZZZZZZZZZZZ", FormatText, "conversation"},
+		{"an unknown conversation", "01HZZZZZZZZZZZZZZZZZZZZZZZ", admin.FormatText, "conversation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
