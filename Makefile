@@ -12,7 +12,7 @@ BUILD_DIR := build
 # CLI, so ./... is never used).
 PKGS := ./internal/... ./functions/... ./cmd/... ./e2e/...
 
-.PHONY: help deps go-deps node-deps build dev test test-go vet clean
+.PHONY: help deps go-deps node-deps browser-deps build dev test test-go vet clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -27,6 +27,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 node-deps: node_modules/.package-lock.json ## install the npm tools (cognito-local, aws-cdk CLI)
+
+browser-deps: ## install Debian's Chromium for the browser tests (no test tool downloads its own)
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 build: ## build every Lambda bootstrap (linux/arm64) into build/<function>/bootstrap
 	@for f in $(FUNCTIONS); do \
@@ -43,7 +48,7 @@ vet: go-deps ## gofmt and go vet
 	@test -z "$$(gofmt -l internal functions cmd e2e)" || (gofmt -l internal functions cmd e2e; exit 1)
 	go vet $(PKGS)
 
-test-go: deps ## unit, store, handler and end-to-end tests against the local stack
+test-go: deps browser-deps ## unit, store, handler and end-to-end tests against the local stack
 	go test -race -count=1 $(PKGS)
 
 test: deps vet test-go test-infra ## every test (what CI runs)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
@@ -11,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/confidechat/confide/internal/webpolicy"
 )
 
 // site is the static hosting of the widget and the dashboard: a private
@@ -58,7 +58,7 @@ func newSite(stack awscdk.Stack, cfg settings, connectSources []string) *site {
 		CorsBehavior: cors,
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
-				ContentSecurityPolicy: jsii.String(contentSecurityPolicy(connectSources)),
+				ContentSecurityPolicy: jsii.String(webpolicy.ContentSecurityPolicy(connectSources)),
 				Override:              jsii.Bool(true),
 			},
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
@@ -79,7 +79,7 @@ func newSite(stack awscdk.Stack, cfg settings, connectSources []string) *site {
 		CustomHeadersBehavior: &awscloudfront.ResponseCustomHeadersBehavior{
 			CustomHeaders: &[]*awscloudfront.ResponseCustomHeader{{
 				Header:   jsii.String("Permissions-Policy"),
-				Value:    jsii.String("camera=(), microphone=(), geolocation=(), payment=()"),
+				Value:    jsii.String(webpolicy.PermissionsPolicy),
 				Override: jsii.Bool(true),
 			}},
 		},
@@ -103,22 +103,6 @@ func newSite(stack awscdk.Stack, cfg settings, connectSources []string) *site {
 		distribution: distribution,
 		origin:       jsii.String("https://" + *distribution.DistributionDomainName()),
 	}
-}
-
-// contentSecurityPolicy allows the pages their own scripts, styles and
-// images and connections to connectSources only; nothing may frame them.
-func contentSecurityPolicy(connectSources []string) string {
-	return strings.Join([]string{
-		"default-src 'self'",
-		"connect-src " + strings.Join(append([]string{"'self'"}, connectSources...), " "),
-		"script-src 'self'",
-		"style-src 'self'",
-		"img-src 'self' data:",
-		"object-src 'none'",
-		"frame-ancestors 'none'",
-		"base-uri 'none'",
-		"form-action 'self'",
-	}, "; ")
 }
 
 // connectSources are the hosts the widget and dashboard talk to: the

@@ -3,10 +3,13 @@ package devstack
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/confidechat/confide/internal/webpolicy"
 )
 
 // ClientConfig is what the browser clients need to know, served at
@@ -65,14 +68,32 @@ func (s *Stack) webHandler(dir string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(out) //nolint:errcheck // best effort to a local caller
 	})
-	return securityHeaders(mux)
+	return securityHeaders(mux, webpolicy.ContentSecurityPolicy(s.connectSources()))
 }
 
-// securityHeaders adds the headers the stack's CloudFront policy adds.
-func securityHeaders(h http.Handler) http.Handler {
+// connectSources are the origins the pages may connect to, as the stack's
+// policy names its APIs and Cognito.
+func (s *Stack) connectSources() []string {
+	var out []string
+	for _, u := range []string{s.Endpoints.HTTPAPI, s.Endpoints.WebSocket, s.Endpoints.CognitoEndpoint} {
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			out = append(out, p.Scheme+"://"+p.Host)
+		}
+	}
+	return out
+}
+
+// securityHeaders adds the headers the stack's CloudFront policy adds, so
+// the pages are tested under the policy production serves.
+func securityHeaders(h http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("Permissions-Policy", webpolicy.PermissionsPolicy)
+		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		// Pages change during development: never serve a stale one.
+		w.Header().Set("Cache-Control", "no-cache")
 		h.ServeHTTP(w, r)
 	})
 }
