@@ -1,8 +1,8 @@
 // Package e2e is a black-box suite of PROTOCOL.md: real WebSockets and HTTP,
 // tokens from Cognito's InitiateAuth. By default it starts the local stack
 // in process; with CONFIDE_E2E_ENDPOINTS naming an endpoints.json (the local
-// stack's, or one made from a deployed stack's outputs) it runs against that
-// deployment instead, creating its users with Cognito's admin API.
+// stack's) or the outputs file of `cdk deploy` (make e2e E2E_TARGET=...) it
+// runs against that deployment instead, creating its users with Cognito's admin API.
 package e2e
 
 import (
@@ -59,11 +59,11 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) (int, error) {
 	ctx := context.Background()
 	if path := os.Getenv("CONFIDE_E2E_ENDPOINTS"); path != "" {
-		ep, err := endpoints.Read(path)
+		ep, err := endpoints.Load(path)
 		if err != nil {
 			return 0, err
 		}
-		cfg, err := awsconfig.LoadDefaultConfig(ctx)
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(ep.Region()))
 		if err != nil {
 			return 0, err
 		}

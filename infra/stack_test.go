@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/store"
 )
@@ -318,8 +319,10 @@ func TestRetentionRunsOnASchedule(t *testing.T) {
 
 func TestOutputsNameEveryEndpoint(t *testing.T) {
 	tpl := standard(t)
-	for _, name := range []string{"WebSocketUrl", "HttpApiUrl", "UserPoolId", "UserPoolClientId", "Issuer",
-		"WidgetUrl", "DashboardUrl", "CloudWatchDashboardUrl", "TableName"} {
+	// What make e2e and confidectl read from the outputs file, and what
+	// operators look for.
+	names := append(endpoints.OutputNames(), "WidgetUrl", "CloudWatchDashboardUrl")
+	for _, name := range names {
 		if _, ok := tpl.Outputs[name]; !ok {
 			t.Errorf("no output %s", name)
 		}

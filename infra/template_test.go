@@ -62,7 +62,7 @@ func assetRoot(t *testing.T) string {
 func webRoot(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, p := range []string{"widget/index.html", "dashboard/index.html"} {
+	for _, p := range []string{"widget/widget.js", "widget/demo.html", "dashboard/index.html"} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
 			t.Fatal(err)
 		}

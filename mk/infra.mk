@@ -30,3 +30,10 @@ deploy-localstack: build node-deps ## deploy to LocalStack or another emulator a
 
 test-infra: build ## assertion tests of the CDK stack (infra/), on the real bootstraps
 	cd infra && go vet ./... && go test -count=1 ./...
+
+E2E_TARGET ?= infra/cdk.out/outputs.json
+
+.PHONY: e2e
+e2e: go-deps ## run the e2e suite against a deployment: E2E_TARGET=<cdk outputs file (make deploy writes infra/cdk.out/outputs.json) or endpoints.json>
+	@test -f "$(E2E_TARGET)" || { echo "no $(E2E_TARGET): run make deploy first, or set E2E_TARGET"; exit 1; }
+	CONFIDE_E2E_ENDPOINTS=$(abspath $(E2E_TARGET)) go test -count=1 -v ./e2e/

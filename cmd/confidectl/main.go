@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string) error {
 	var t target
 	fs := flag.NewFlagSet("confidectl", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), usage); fs.PrintDefaults() }
-	fs.StringVar(&t.endpoints, "endpoints", ".devstack/endpoints.json", "local stack endpoints file (ignored when --user-pool-id is set)")
+	fs.StringVar(&t.endpoints, "endpoints", ".devstack/endpoints.json", "endpoints file: the local stack's, or a deployed stack's `cdk deploy` outputs file (ignored when --user-pool-id is set)")
 	fs.StringVar(&t.userPoolID, "user-pool-id", "", "Cognito user pool id (AWS)")
 	fs.StringVar(&t.table, "table", "", "DynamoDB table name (AWS)")
 	fs.StringVar(&t.region, "region", "", "AWS region")
@@ -174,16 +174,25 @@ func (t target) admin(ctx context.Context) (*admin.Admin, error) {
 		}
 		poolID, table, mgmt = t.userPoolID, t.table, t.management
 	} else {
-		ep, err := endpoints.Read(t.endpoints)
+		ep, err := endpoints.Load(t.endpoints)
 		if err != nil {
 			return nil, fmt.Errorf("read endpoints (is the local stack running? or pass --user-pool-id for AWS): %w", err)
 		}
-		cfg = aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
-		poolID, table, cognitoURL, dynamoURL = ep.UserPoolID, ep.TableName, ep.CognitoEndpoint, ep.DynamoDBEndpoint
-		mgmt = t.management
+		poolID, table, mgmt = ep.UserPoolID, ep.TableName, t.management
 		if mgmt == "" {
-			// The local management API is served on the WebSocket listener.
+			// API Gateway's management API is the WebSocket stage over
+			// HTTP(S); the local one is served on the WebSocket listener.
 			mgmt = "http" + strings.TrimPrefix(ep.WebSocket, "ws")
+		}
+		if strings.HasSuffix(ep.WebSocket, ".amazonaws.com") || strings.Contains(ep.WebSocket, ".amazonaws.com/") {
+			// A deployed stack (its cdk outputs file): AWS credentials from
+			// the environment, AWS's own endpoints.
+			if cfg, err = config.LoadDefaultConfig(ctx, config.WithRegion(ep.Region())); err != nil {
+				return nil, fmt.Errorf("load AWS configuration: %w", err)
+			}
+		} else {
+			cfg = aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+			cognitoURL, dynamoURL = ep.CognitoEndpoint, ep.DynamoDBEndpoint
 		}
 	}
 	cog := cip.NewFromConfig(cfg, func(o *cip.Options) {
