@@ -131,6 +131,10 @@ func newPerson(t *testing.T, staff bool) *person {
 	if staff {
 		name = randomName("staff-")
 	}
+	if !local() {
+		// A deployed stack's pool signs in by email address.
+		name += "@example.com"
+	}
 	password := "Pw-" + randomName("x") + "-9Aa!"
 	a := admin.Admin{Cognito: deployment.cognito, UserPoolID: deployment.ep.UserPoolID}
 	sub, err := a.AddUser(ctx, name, password, staff)

@@ -168,3 +168,26 @@ func TestEraseUserLeavesNothingAndAudits(t *testing.T) {
 		t.Errorf("output %q does not say how many items were removed", out.String())
 	}
 }
+
+// TestAddUserByEmailVerifiesTheAddress: the stack's pool signs in by email,
+// so an address given as the username is also the verified email (password
+// resets reach it).
+func TestAddUserByEmailVerifiesTheAddress(t *testing.T) {
+	ctx := testContext(t)
+	a := newAdmin(&bytes.Buffer{})
+	name := uniqueName("counsellor") + "@example.org"
+	if _, err := a.AddUser(ctx, name, testPassword, true); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.Cognito.(*cip.Client).AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, at := range u.UserAttributes {
+		got[aws.ToString(at.Name)] = aws.ToString(at.Value)
+	}
+	if got["email"] != name || got["email_verified"] != "true" {
+		t.Errorf("attributes %v, want email %s verified", got, name)
+	}
+}
