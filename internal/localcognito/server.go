@@ -113,8 +113,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "HOST="+host)
 	s.cmd.Stdout = s.output
 	s.cmd.Stderr = s.output
-	// Its own process group, so Close can stop it and anything it spawns.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so Close can stop it and anything it spawns;
+	// killed with this process if it dies without Close.
+	s.cmd.SysProcAttr = procAttr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start cognito-local: %w", err)
 	}
