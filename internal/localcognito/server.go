@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -116,13 +117,24 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// Its own process group, so Close can stop it and anything it spawns;
 	// killed with this process if it dies without Close.
 	s.cmd.SysProcAttr = procAttr()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start cognito-local: %w", err)
-	}
+	// The kernel sends the parent-death signal when the OS thread that
+	// started the child ends, not the process (go.dev/issue/27505): start
+	// and wait on one goroutine locked to its thread for the child's life.
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := s.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		s.waitErr = s.cmd.Wait()
 		close(s.exited)
 	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("start cognito-local: %w", err)
+	}
 
 	if err := s.setUp(ctx); err != nil {
 		_ = s.Close()
