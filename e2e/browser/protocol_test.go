@@ -1,0 +1,136 @@
+package browser
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// protocolPage opens a page of the stack, where web/shared/protocol.js can
+// be imported by the expressions of a test.
+func protocolPage(t *testing.T) *page {
+	t.Helper()
+	p := newBrowser(t)
+	watchCSP(p)
+	p.do("open the index", chromedp.Navigate(web+"/"))
+	return p
+}
+
+// inProtocol wraps a function body that uses P (web/shared/protocol.js) into an expression.
+func inProtocol(body string) string {
+	return `import('/shared/protocol.js').then(async (P) => {` + body + `})`
+}
+
+// TestProtocolTimelineOrdersAndDedupes runs web/shared/protocol.js's
+// Timeline in the page: ordered by id whatever the arrival order, each
+// message once, edits and deletes applied in place.
+func TestProtocolTimelineOrdersAndDedupes(t *testing.T) {
+	p := protocolPage(t)
+	tests := []struct {
+		name string
+		body string // returns the value compared with want
+		want string
+	}{
+		{name: "out of order arrivals are sorted by id", want: "a,b,c,d",
+			body: `const tl = new P.Timeline(); for (const id of ['c','a','d','b']) tl.upsert({id, body: id}); return tl.list().map(m => m.id).join(',');`},
+		{name: "the same id twice is kept once", want: "added,same,1",
+			body: `const tl = new P.Timeline(); const a = tl.upsert({id:'a', body:'x'}); const b = tl.upsert({id:'a', body:'x'}); return [a, b, tl.size].join(',');`},
+		{name: "an edit updates in place", want: "updated,y,1",
+			body: `const tl = new P.Timeline(); tl.upsert({id:'a', body:'x'}); const r = tl.upsert({id:'a', body:'y', editedAt:'t'}); return [r, tl.get('a').body, tl.size].join(',');`},
+		{name: "a delete keeps the place without the body", want: "true,true,undefined,false",
+			body: `const tl = new P.Timeline(); tl.upsert({id:'a', body:'x'}); const r = tl.markDeleted('a'); return [r, tl.get('a').deleted, String(tl.get('a').body), tl.markDeleted('zz')].join(',');`},
+		{name: "clientMessageId is known once stored", want: "true,false",
+			body: `const tl = new P.Timeline(); tl.upsert({id:'a', clientMessageId:'c-1'}); return [tl.hasClientMessageId('c-1'), tl.hasClientMessageId('c-2')].join(',');`},
+		{name: "first and last ids", want: "a,c",
+			body: `const tl = new P.Timeline(); for (const id of ['b','c','a']) tl.upsert({id}); return [tl.firstId, tl.lastId].join(',');`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := eval[string](p, inProtocol(tt.body)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// fakes are a socket and an API for the Outbox, recording what they were asked.
+const fakes = `
+const sent = [], posted = [];
+const socket = { isOpen: false, send(f) { sent.push(f.clientMessageId + ':' + f.body); return true; } };
+let failWith = null;
+const api = { async sendMessage(conv, cmid, body) {
+	if (failWith) throw Object.assign(new Error('refused'), failWith);
+	posted.push(cmid + ':' + body); return { message: { id: 'm-' + posted.length, clientMessageId: cmid, body } };
+} };
+const storage = { data: {}, getItem(k) { return this.data[k] ?? null; }, setItem(k, v) { this.data[k] = v; }, removeItem(k) { delete this.data[k]; } };
+const box = (key = null) => new P.Outbox({ api, socket, conversationId: 'c', storageKey: key, storage });
+`
+
+// TestProtocolOutboxSendsEachMessageOnce runs the Outbox in the page with
+// a fake socket and API: over the socket when open, over HTTP otherwise,
+// kept on network errors, dropped on refusals, settled by the timeline.
+func TestProtocolOutboxSendsEachMessageOnce(t *testing.T) {
+	p := protocolPage(t)
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{name: "socket open: sent as a frame and pending until acknowledged", want: "1,0,1,0",
+			body: `socket.isOpen = true; const b = box(); const e = b.add('hi'); await Promise.resolve();
+				const r = [sent.length, posted.length, b.list().length]; b.acknowledge(e.clientMessageId); r.push(b.list().length); return r.join(',');`},
+		{name: "socket closed: sent over HTTP and done", want: "0,1,0,1",
+			body: `const b = box(); b.add('hi'); const stored = await b.sending; return [sent.length, posted.length, b.list().length, stored.length].join(',');`},
+		{name: "a flush while one is sending posts the message once", want: "1,0",
+			body: `const b = box(); b.add('hi'); await b.flush(); await b.sending; return [posted.length, b.list().length].join(',');`},
+		{name: "network error: kept for later, same clientMessageId", want: "1,true",
+			body: `failWith = { status: 0 }; const b = box(); const e = b.add('hi'); await b.flush().catch(() => {});
+				failWith = null; await b.flush(); return [posted.length, posted[0].startsWith(e.clientMessageId)].join(',');`},
+		{name: "rate limited: kept", want: "1",
+			body: `failWith = { status: 429 }; const b = box(); b.add('hi'); await b.flush().catch(() => {}); return String(b.list().length);`},
+		{name: "refused: dropped with its clientMessageId", want: "0,true",
+			body: `failWith = { status: 413, code: 'message_too_long' }; const b = box(); const e = b.add('x');
+				const err = await b.sending.catch((x) => x); return [b.list().length, err.clientMessageId === e.clientMessageId].join(',');`},
+		{name: "settle drops what the timeline already holds", want: "1,keep",
+			body: `failWith = { status: 0 }; const b = box(); const e1 = b.add('one'); b.add('keep'); await b.flush().catch(() => {});
+				const tl = new P.Timeline(); tl.upsert({ id: 'm1', clientMessageId: e1.clientMessageId, body: 'one' });
+				b.settle(tl); return [b.list().length, b.list()[0].body].join(',');`},
+		{name: "persisted in storage and restored", want: "1,hi,0",
+			body: `failWith = { status: 0 }; const b = box('k'); b.add('hi'); await b.flush().catch(() => {});
+				const again = box('k'); const r = [again.list().length, again.list()[0].body]; again.clear(); r.push(box('k').list().length); return r.join(',');`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := eval[string](p, inProtocol(fakes+tt.body)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestProtocolBackoffGrowsWithJitter checks the reconnect delays: full
+// jitter between half and all of an exponential ceiling, capped.
+func TestProtocolBackoffGrowsWithJitter(t *testing.T) {
+	p := protocolPage(t)
+	tests := []struct {
+		name    string
+		attempt int
+		random  string
+		want    int
+	}{
+		{name: "first attempt, least jitter", attempt: 0, random: "0", want: 250},
+		{name: "first attempt, most jitter", attempt: 0, random: "1", want: 500},
+		{name: "grows exponentially", attempt: 3, random: "1", want: 4000},
+		{name: "capped at the maximum", attempt: 20, random: "1", want: 30000},
+		{name: "capped, least jitter", attempt: 20, random: "0", want: 15000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := eval[int](p, inProtocol(`return P.backoffDelay(`+strconv.Itoa(tt.attempt)+`, 500, 30000, () => `+tt.random+`);`))
+			if got != tt.want {
+				t.Errorf("backoffDelay(%d) = %d, want %d", tt.attempt, got, tt.want)
+			}
+		})
+	}
+}

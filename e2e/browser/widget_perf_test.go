@@ -1,0 +1,321 @@
+package browser
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/performance"
+	"github.com/chromedp/chromedp"
+)
+
+// maxWidgetGzip is the budget of everything the widget loads (its scripts,
+// its stylesheet and the shared protocol module), gzipped.
+const maxWidgetGzip = 20 * 1024
+
+// widgetFiles are the files a site that embeds the widget loads: every
+// script and stylesheet of web/widget/ but the demo host page's, and the
+// shared protocol module.
+func widgetFiles(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("../../web/widget")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"/shared/protocol.js"}
+	for _, e := range entries {
+		n := e.Name()
+		demo := strings.HasPrefix(n, "demo.") || n == "hostile.css"
+		if !demo && (strings.HasSuffix(n, ".js") || strings.HasSuffix(n, ".css")) {
+			files = append(files, "/widget/"+n)
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+// gzipped is the size of path as served by the stack, gzipped.
+func gzipped(t *testing.T, path string) int {
+	t.Helper()
+	res, err := http.Get(web + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, res.StatusCode)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	if _, err := io.Copy(zw, res.Body); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Len()
+}
+
+// requests records the URL of every request a tab makes, WebSockets included.
+type requests struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func recordRequests(p *page) *requests {
+	r := &requests{}
+	if err := chromedp.Listen(p.Context, func(ev any) {
+		var u string
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			u = e.Request.URL
+		case *network.EventWebSocketCreated:
+			u = e.URL
+		default:
+			return
+		}
+		r.mu.Lock()
+		r.urls = append(r.urls, u)
+		r.mu.Unlock()
+	}); err != nil {
+		p.t.Fatal(err)
+	}
+	if _, err := chromedp.Call(p.Context, network.Enable, network.EnableParams{}); err != nil {
+		p.t.Fatal(err)
+	}
+	return r
+}
+
+func (r *requests) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.urls)
+}
+
+// TestWidgetIsSmallAndTalksOnlyToTheStack: the widget's files are under
+// 20 KB gzipped, and a whole session (sign-in, chat, full view) makes no
+// request anywhere but the stack's web server, APIs and Cognito.
+func TestWidgetIsSmallAndTalksOnlyToTheStack(t *testing.T) {
+	a := newAccount(t, false)
+	staff := counsellor(t)
+	p := newBrowser(t)
+	watchCSP(p)
+	reqs := recordRequests(p)
+	signIn(p, a, "")
+	conv := startConversation(p, a)
+	counsellorSays(t, staff, conv, "Hello")
+	waitShown(p, ".body", "Hello", 5*time.Second)
+	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+	p.waitFor("the full view", shadow+`.querySelectorAll('.full li.m').length === 1`, 5*time.Second)
+
+	allowed := map[string]bool{}
+	for _, u := range []string{web, stack.Endpoints.HTTPAPI, stack.Endpoints.WebSocket, stack.Endpoints.CognitoEndpoint} {
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed[pu.Host] = true
+	}
+	files := widgetFiles(t)
+	loaded := map[string]bool{}
+	for _, u := range reqs.list() {
+		pu, err := url.Parse(u)
+		if err != nil || !allowed[pu.Host] {
+			t.Errorf("request to %s: not one of the stack's hosts", u)
+			continue
+		}
+		if pu.Host == mustHost(t, web) && (strings.HasPrefix(pu.Path, "/widget/") || strings.HasPrefix(pu.Path, "/shared/")) {
+			loaded[pu.Path] = true
+		}
+	}
+	for _, f := range files {
+		if !loaded[f] {
+			t.Errorf("%s was not loaded: is it still part of the widget?", f)
+		}
+	}
+
+	total := 0
+	var sizes []string
+	for _, f := range files {
+		n := gzipped(t, f)
+		total += n
+		sizes = append(sizes, f+" "+strconv.Itoa(n))
+	}
+	t.Logf("widget gzipped: %d bytes (%s)", total, strings.Join(sizes, ", "))
+	if total >= maxWidgetGzip {
+		t.Errorf("the widget is %d bytes gzipped, over the %d budget", total, maxWidgetGzip)
+	}
+}
+
+func mustHost(t *testing.T, u string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu.Host
+}
+
+// TestWidgetConnectsAndShowsMessagesFast: for a client with a conversation,
+// the WebSocket is open within 2 s and the messages are on screen within
+// 1 s of the widget having a token (the host page's sign-in).
+func TestWidgetConnectsAndShowsMessagesFast(t *testing.T) {
+	a := newAccount(t, false)
+	staff := counsellor(t)
+	me := a.api(t)
+	c, err := me.CreateConversation(ctxT(t), "24h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"One", "Two", "Three"} {
+		counsellorSays(t, staff, c.ID, body)
+	}
+	p := clientBrowser(t, a, "")
+	p.waitFor("the connection", `document.querySelector('confide-widget').dataset.conn === 'open'`, 5*time.Second)
+	got := eval[map[string]float64](p, `(() => { const at = (n) => performance.getEntriesByName(n)[0].startTime;
+		return { ws: at('confide:ws-open') - at('confide:signed-in'), shown: at('confide:messages-shown') - at('confide:signed-in') }; })()`)
+	t.Logf("from sign-in: WebSocket open after %.0f ms, messages shown after %.0f ms", got["ws"], got["shown"])
+	if got["ws"] > 2000 {
+		t.Errorf("WebSocket open %.0f ms after sign-in, want within 2000", got["ws"])
+	}
+	if got["shown"] > 1000 {
+		t.Errorf("messages shown %.0f ms after sign-in, want within 1000", got["shown"])
+	}
+	if shown := shownTexts(p, ".body"); !slices.Equal(shown, []string{"One", "Two", "Three"}) {
+		t.Errorf("shown %v", shown)
+	}
+	openPanel(p)
+	if got := eval[bool](p, `(() => { const li = `+shadow+`.querySelector('.body li:last-child').getBoundingClientRect(); return li.height > 0 && li.bottom <= innerHeight; })()`); !got {
+		t.Error("opening the panel does not show the newest message at once")
+	}
+}
+
+// firstPaint loads the demo page and returns its first-contentful-paint
+// time, and when the widget started (0 when widget.js did not run).
+func firstPaint(p *page, widget bool) (fcp, start float64) {
+	p.do("load", chromedp.Navigate(demoPage()))
+	if widget {
+		p.waitFor("the widget", `performance.getEntriesByName('confide:init').length`, 5*time.Second)
+	} else {
+		p.waitFor("the page loaded", `document.readyState === 'complete' && Array.isArray(window.Confide?.q)`, 5*time.Second)
+	}
+	p.waitFor("first contentful paint", `performance.getEntriesByName('first-contentful-paint').length`, 5*time.Second)
+	got := eval[map[string]float64](p, `({ fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime,
+		start: performance.getEntriesByName('confide:init')[0]?.startTime ?? 0 })`)
+	return got["fcp"], got["start"]
+}
+
+// TestWidgetDoesNotDelayFirstPaint: the demo page paints as soon with the
+// widget as without it (widget.js blocked), because the script is async and
+// the widget starts only after the page is parsed.
+func TestWidgetDoesNotDelayFirstPaint(t *testing.T) {
+	with, without := newBrowser(t), newBrowser(t)
+	if _, err := chromedp.Call(without.Context, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(without.Context, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: []*network.BlockPattern{{URLPattern: web + "/widget/widget.js", Block: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	var withFCP, withoutFCP []float64
+	for range 5 {
+		fcp, start := firstPaint(with, true)
+		dcl := eval[float64](with, `performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd`)
+		if start < dcl {
+			t.Errorf("the widget started at %.0f ms, before the page was parsed (%.0f ms)", start, dcl)
+		}
+		withFCP = append(withFCP, fcp)
+		fcp, _ = firstPaint(without, false)
+		withoutFCP = append(withoutFCP, fcp)
+	}
+	if !eval[bool](with, `document.querySelector('script[src$="widget.js"]').async`) {
+		t.Error("the widget's script tag is not async")
+	}
+	mw, mo := median(withFCP), median(withoutFCP)
+	t.Logf("first contentful paint, median of 5: %.0f ms with the widget, %.0f ms without", mw, mo)
+	if mw > mo+100 {
+		t.Errorf("first contentful paint %.0f ms with the widget, %.0f ms without: delayed", mw, mo)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// metrics collects garbage and returns the page's JS heap, listeners and DOM nodes.
+func metrics(p *page) map[string]float64 {
+	p.t.Helper()
+	if _, err := chromedp.Call(p.Context, heapprofiler.CollectGarbage, cdp.Empty{}); err != nil {
+		p.t.Fatal(err)
+	}
+	res, err := chromedp.Call(p.Context, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, m := range res.Metrics {
+		out[m.Name] = m.Value
+	}
+	return out
+}
+
+// TestWidgetMemorySettles opens, uses and closes the widget 50 times (open
+// the panel, type, expand to the full view, go back, minimise; a message
+// every tenth time) and checks that the JS heap, the event listeners and
+// the DOM nodes settle back after garbage collection.
+func TestWidgetMemorySettles(t *testing.T) {
+	a := newAccount(t, false)
+	p := clientBrowser(t, a, "")
+	startConversation(p, a)
+	if _, err := chromedp.Call(p.Context, performance.Enable, performance.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	cycle := func(i int) {
+		p.do("open", chromedp.Click(inWidget(".launcher")))
+		p.do("type", chromedp.SendKeys(inWidget("textarea#msg"), "x"))
+		p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+		p.waitFor("the full view", `!`+shadow+`.querySelector('.full').hidden && `+shadow+`.querySelector('.full .composer')`, 5*time.Second)
+		p.do("back", chromedp.Click(inWidget(".full header button.hb")))
+		if i%10 == 9 {
+			p.do("send", chromedp.Focus(inWidget("textarea#msg")), chromedp.KeyEvent("\r"))
+		}
+		p.do("minimise", chromedp.Click(inWidget(`.panel header button[aria-label="Minimise the chat"]`)))
+	}
+	p.do("minimise", chromedp.Click(inWidget(`.panel header button[aria-label="Minimise the chat"]`)))
+	for i := range 5 {
+		cycle(i)
+	}
+	p.waitFor("settled", `!`+shadow+`.querySelector('li.pending')`, 5*time.Second)
+	before := metrics(p)
+	for i := range 50 {
+		cycle(i)
+	}
+	p.waitFor("settled", `!`+shadow+`.querySelector('li.pending')`, 5*time.Second)
+	after := metrics(p)
+	t.Logf("after 5 and 55 cycles: JS heap %.0f → %.0f KB, listeners %.0f → %.0f, nodes %.0f → %.0f",
+		before["JSHeapUsedSize"]/1024, after["JSHeapUsedSize"]/1024, before["JSEventListeners"], after["JSEventListeners"], before["Nodes"], after["Nodes"])
+	limits := []struct {
+		metric string
+		grow   float64
+	}{
+		{"JSHeapUsedSize", 1 << 20}, // 5 sent messages and their frames, not 50 views
+		{"JSEventListeners", 5},
+		{"Nodes", 300},
+	}
+	for _, l := range limits {
+		if got := after[l.metric] - before[l.metric]; got > l.grow {
+			t.Errorf("%s grew by %.0f over 50 cycles, want at most %.0f", l.metric, got, l.grow)
+		}
+	}
+}

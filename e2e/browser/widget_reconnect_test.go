@@ -1,0 +1,137 @@
+package browser
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// offline holds a tab's way back to the server: its ticket requests wait
+// (so the WebSocket stays down) and its message POSTs fail like a network
+// error, until back() is called.
+type offline struct {
+	p    *page
+	mu   sync.Mutex
+	down bool
+	held []fetch.RequestID
+}
+
+func goOffline(p *page) *offline {
+	p.t.Helper()
+	o := &offline{p: p, down: true}
+	paused := chromedp.Events(p.Context, fetch.RequestPaused)
+	if _, err := chromedp.Call(p.Context, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/ws/ticket*"}, {URLPattern: "*/messages*"},
+	}}); err != nil {
+		p.t.Fatalf("enable request interception: %v", err)
+	}
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			o.handle(ev)
+		}
+	}()
+	return o
+}
+
+func (o *offline) handle(ev fetch.EventRequestPaused) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case o.down && strings.Contains(ev.Request.URL, "/ws/ticket"):
+		o.held = append(o.held, ev.RequestID)
+		return
+	case o.down && ev.Request.Method == http.MethodPost:
+		_, _ = chromedp.Call(o.p.Context, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonInternetDisconnected})
+		return
+	}
+	_, _ = chromedp.Call(o.p.Context, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+}
+
+// back lets the held requests go and stops failing.
+func (o *offline) back() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.down = false
+	for _, id := range o.held {
+		if _, err := chromedp.Call(o.p.Context, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id}); err != nil {
+			o.p.t.Errorf("release a held request: %v", err)
+		}
+	}
+	o.held = nil
+}
+
+// dropConnection closes a WebSocket from the server side, as API Gateway
+// does, through the management API.
+func dropConnection(t *testing.T, id string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, stack.ManagementEndpoint+"/@connections/"+url.PathEscape(id), nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("DELETE connection: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent && res.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE connection: status %d", res.StatusCode)
+	}
+}
+
+// TestWidgetReconnectsWithoutGapOrDuplicate: the server drops the widget's
+// connection; while it is down the counsellor sends three messages and the
+// client types one (its HTTP send fails too). Back online, the widget
+// reconnects, shows each counsellor message exactly once and sends the
+// client's message exactly once.
+func TestWidgetReconnectsWithoutGapOrDuplicate(t *testing.T) {
+	a := newAccount(t, false)
+	staff := counsellor(t)
+	before := stack.Gateway.ConnectionIDs()
+	p := clientBrowser(t, a, "")
+	conv := startConversation(p, a)
+	counsellorSays(t, staff, conv, "Before the drop")
+	waitShown(p, ".body", "Before the drop", 5*time.Second)
+	ids := newConnections(before)
+	if len(ids) != 1 {
+		t.Fatalf("the widget has %d connections, want 1", len(ids))
+	}
+
+	o := goOffline(p)
+	dropConnection(t, ids[0])
+	p.waitFor("the reconnecting banner", `!`+shadow+`.querySelector('.banner').hidden`, 5*time.Second)
+	p.waitFor("a held reconnection", `document.querySelector('confide-widget').dataset.conn !== 'open'`, 5*time.Second)
+	gap := []string{"Gap one", "Gap two", "Gap three"}
+	for _, body := range gap {
+		counsellorSays(t, staff, conv, body)
+	}
+	typeAndSend(p, "Typed while offline")
+	p.waitFor("the unsent message shown as pending", `[...`+shadow+`.querySelectorAll('.body li.pending .text')].some(e => e.textContent === 'Typed while offline')`, 5*time.Second)
+	viewportShot(p, "widget-desktop-reconnecting")
+	if got := count(storedBodies(t, staff, conv), "Typed while offline"); got != 0 {
+		t.Fatalf("the offline message was stored %d times while offline: the test did not hold it back", got)
+	}
+
+	o.back()
+	p.waitFor("connected again", `document.querySelector('confide-widget').dataset.conn === 'open'`, 10*time.Second)
+	for _, body := range append(gap, "Typed while offline") {
+		waitShown(p, ".body", body, 5*time.Second)
+	}
+	p.waitFor("nothing pending", `!`+shadow+`.querySelector('.body li.pending')`, 10*time.Second)
+	p.waitFor("the banner gone", shadow+`.querySelector('.banner').hidden`, 5*time.Second)
+	shown := shownTexts(p, ".body")
+	for _, body := range append(gap, "Before the drop", "Typed while offline") {
+		if got := count(shown, body); got != 1 {
+			t.Errorf("%q shown %d times, want 1 (shown: %s)", body, got, trimmed(shown))
+		}
+	}
+	if got := count(storedBodies(t, staff, conv), "Typed while offline"); got != 1 {
+		t.Errorf("the offline message was stored %d times, want 1", got)
+	}
+}

@@ -1,0 +1,991 @@
+// The Confide widget, loaded by widget.js: a floating chat in a shadow root (Widget), its
+// full view (Full), one connection per browser (Link) and DOM helpers. One module, not four:
+// gzip compresses them together 1.4 KB smaller, and the widget must stay under 20 KB.
+// protocol.js is its only way to the server.
+import { Api, Timeline, Outbox, Socket, backfill, olderPage } from '../shared/protocol.js';
+
+const KEY = 'confide.'; // prefix of every key the widget stores
+const DEFAULT_EXIT = 'https://www.bbc.co.uk/weather';
+let current = null;
+
+/** init shows the widget for the person whose token options.getToken returns. */
+export function init(options) {
+  if (current) current.destroy();
+  current = new Widget(options);
+  return current.boot();
+}
+/** refresh signs the widget in or out again (the host's sign-in changed). */
+export function refresh() { return current && current.boot(); }
+/** open opens the chat panel. */
+export function open() { if (current) current.setOpen(true); }
+/** close minimises the chat panel. */
+export function close() { if (current) current.setOpen(false); }
+/** destroy removes the widget and everything it listens to. */
+export function destroy() {
+  if (current) current.destroy();
+  current = null;
+}
+/** exit is the quick exit. */
+export function exit() { if (current) current.exit(); }
+
+function mark(name) {
+  if (!performance.getEntriesByName(name).length) performance.mark(name);
+}
+
+function store(s) {
+  try {
+    return s();
+  } catch (err) {
+    return null; // storage blocked
+  }
+}
+
+/** forget removes every key the widget stored. */
+function forget() {
+  for (const name of ['sessionStorage', 'localStorage']) {
+    store(() => Object.keys(window[name]).filter((k) => k.startsWith(KEY)).forEach((k) => window[name].removeItem(k)));
+  }
+}
+
+/** Widget is one widget on the page. */
+class Widget {
+  constructor(o) {
+    this.o = { exitUrl: DEFAULT_EXIT, ...o };
+    this.api = new Api({ apiUrl: o.apiUrl, getToken: async (x) => o.getToken(x) });
+    this.cleanups = [];
+    this.shifts = [];
+    this.host = h('confide-widget', { 'data-view': 'loading' });
+    this.host.style.visibility = 'hidden';
+    this.root = this.host.attachShadow({ mode: 'open' });
+    const css = h('link', { rel: 'stylesheet', href: new URL('widget.css', import.meta.url).href });
+    css.addEventListener('load', () => { this.host.style.visibility = ''; });
+    this.root.append(css, this.build());
+    this.full = new Full(this);
+    this.root.append(this.full.el);
+    document.body.append(this.host);
+    this.on(document, 'keydown', (e) => this.onKey(e), true);
+    this.on(document, 'visibilitychange', () => this.seen());
+    if (window.visualViewport) for (const t of ['resize', 'scroll']) this.on(visualViewport, t, () => this.fit());
+    this.on(window, 'resize', () => this.fit());
+    // Reopened on the next page once the chat is there to show.
+    this.reopen = store(() => sessionStorage.getItem(KEY + 'open')) === '1';
+    mark('confide:init');
+  }
+
+  on(target, type, fn, capture = false) {
+    target.addEventListener(type, fn, capture);
+    this.cleanups.push(() => target.removeEventListener(type, fn, capture));
+  }
+
+  build() {
+    this.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
+    this.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel',
+      onclick: () => this.setOpen(!this.isOpen) }, h('span', { class: 'bubble', 'aria-hidden': 'true' }), h('span', {}, 'Talk to a counsellor'), this.badge);
+    this.banner = h('p', { class: 'banner', role: 'status', hidden: true });
+    this.live = h('p', { class: 'sr', 'aria-live': 'polite' });
+    this.body = h('div', { class: 'body' });
+    this.expandBtn = button('Expand', { class: 'hb', hidden: true, 'aria-label': 'Open the full chat view', onclick: () => this.full.open() });
+    this.panel = h('section', { class: 'panel', id: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: true,
+      onkeydown: (e) => { if (e.key === 'Escape') this.setOpen(false, true); } },
+    h('header', {}, h('h2', { id: 'title' }, 'Confide'), this.expandBtn,
+      button('Minimise', { class: 'hb', 'aria-label': 'Minimise the chat', onclick: () => this.setOpen(false, true) }), this.exitButton()),
+    this.banner, this.body, this.live);
+    return h('div', { class: 'w' }, this.panel, this.launcher);
+  }
+
+  exitButton() {
+    return button('Quick exit', { class: 'exit', title: 'Leave this page now (or press Shift three times)', onclick: () => this.exit() });
+  }
+
+  get isOpen() { return !this.panel.hidden; }
+
+  /** setOpen opens or minimises the panel; focus follows when a person did it. */
+  setOpen(open, focus = true) {
+    this.panel.hidden = !open;
+    this.launcher.setAttribute('aria-expanded', String(open));
+    store(() => sessionStorage.setItem(KEY + 'open', open ? '1' : '0'));
+    if (open) {
+      this.fit();
+      if (focus) (this.root.querySelector('.body textarea, .body button, .body input') || this.panel.querySelector('.hb')).focus();
+      if (this.log) this.log.scrollTop = this.log.scrollHeight;
+    } else if (focus) {
+      this.launcher.focus();
+    }
+    this.seen();
+  }
+
+  /** fit keeps the panel inside the visual viewport on phones, so the keyboard never hides the input. */
+  fit() {
+    const vv = window.visualViewport;
+    const phone = innerWidth < 600;
+    for (const [el, on] of [[this.panel, phone], [this.full.el, true]]) {
+      el.style.height = on && vv ? vv.height + 'px' : '';
+      el.style.top = on && vv ? vv.offsetTop + 'px' : '';
+    }
+    if (this.log) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  show(view, ...nodes) {
+    this.view = view;
+    this.host.dataset.view = view;
+    this.expandBtn.hidden = !['chat', 'start', 'ended'].includes(view);
+    if (view !== 'chat') this.log = null;
+    this.body.replaceChildren(...nodes);
+  }
+
+  /** boot (re)starts from the host's token: sign-in prompt, nothing for staff, or the client's chat. */
+  async boot() {
+    const run = (this.run = {});
+    const signedIn = !!this.me;
+    this.reset();
+    this.show('loading', h('p', { role: 'status' }, 'Loading…'));
+    try {
+      const token = await this.o.getToken({});
+      if (run !== this.run) return;
+      if (!token) {
+        if (signedIn) forget(); // signed out: leave nothing of that person behind
+        return this.signedOut();
+      }
+      mark('confide:signed-in');
+      const me = await this.api.me();
+      if (run !== this.run) return;
+      if (me.role === 'staff') return this.show('hidden');
+      this.me = me;
+      this.link = new Link({ api: this.api, wsUrl: this.o.wsUrl, userId: me.userId });
+      for (const t of ['frame', 'state', 'open', 'refused', 'peer', 'role']) this.link.addEventListener(t, (e) => this['on' + t](e.detail));
+      await (me.activeConversationId ? this.loadActive() : this.loadStart());
+    } catch (err) {
+      if (run === this.run) this.failed(err);
+    }
+  }
+
+  reset() {
+    if (this.link) this.link.stop();
+    this.link = null;
+    this.conv = null;
+    this.me = null;
+    this.unread = 0;
+    clearTimeout(this.typingTimer);
+    clearTimeout(this.retryTimer);
+    this.full.close(false);
+    this.banner.hidden = true;
+    this.seen();
+  }
+
+  failed(err) {
+    if (err && err.status === 401) return this.signedOut();
+    this.show('error', h('p', { role: 'alert' }, (err && err.status === 0 ? err.message : 'Something went wrong loading the chat.') + ' '),
+      button('Try again', { class: 'primary', onclick: () => this.boot() }));
+  }
+
+  signedOut() {
+    const o = this.o;
+    this.show('signed-out', h('h3', {}, 'Talk to a counsellor'),
+      h('p', {}, 'Sign in to start a confidential conversation with a counsellor.'),
+      o.signInUrl && !o.onSignInRequested
+        ? h('a', { class: 'btn primary', href: o.signInUrl }, 'Sign in')
+        : button('Sign in', { class: 'primary', onclick: () => {
+          this.setOpen(false, false);
+          if (o.onSignInRequested) o.onSignInRequested();
+        } }));
+  }
+
+  async loadStart() {
+    const [avail, list] = await Promise.all([this.api.availability().catch(() => null), this.api.listConversations({ limit: 1 })]);
+    const last = list.conversations[0];
+    if (last && last.status === 'closed' && !store(() => localStorage.getItem(KEY + 'fb.' + last.id))
+      && Date.now() - Date.parse(last.closedAt) < 7 * 864e5) return this.ended(last);
+    this.start(avail);
+  }
+
+  start(avail) {
+    const online = avail && avail.counsellorsOnline > 0;
+    const opt = (value, label, hint, checked) => h('label', { class: 'opt' },
+      h('input', { type: 'radio', name: 'retention', value, checked }), h('span', {}, label, h('span', { class: 'hint' }, hint)));
+    const form = h('form', { class: 'start' },
+      h('h3', {}, 'Talk to a counsellor'),
+      h('p', { class: 'notice' }, 'This chat is confidential: only Confide counsellors read it, and nothing you write is shared with this website.'),
+      h('p', { class: 'avail' + (online ? ' on' : '') }, online
+        ? 'A counsellor is online now.'
+        : 'No counsellor is online right now. Your message will wait, and a counsellor will answer as soon as they can.'),
+      h('fieldset', {}, h('legend', {}, 'Keep my messages'),
+        opt('24h', 'For 24 hours', 'Each message is deleted 24 hours after it is sent.', true),
+        opt('permanent', 'Until I delete them', 'Messages stay so you can come back to them; you can delete the conversation once it is closed.')),
+      h('button', { type: 'submit', class: 'primary' }, 'Start conversation'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const submit = form.querySelector('[type=submit]');
+      submit.disabled = true;
+      try {
+        await this.api.createConversation(form.elements.retention.value);
+      } catch (err) {
+        if (err.status !== 409) {
+          submit.disabled = false;
+          return this.failed(err);
+        }
+      }
+      await this.loadActive().catch((err) => this.failed(err));
+      this.link.post({ t: 'conv' });
+    });
+    this.show('start', form);
+  }
+
+  async loadActive() {
+    let v;
+    try {
+      v = await this.api.widgetMessages();
+    } catch (err) {
+      if (err.status === 404) return this.loadStart();
+      throw err;
+    }
+    this.use(v.conversation);
+    for (const m of v.messages) this.tl.upsert(m);
+    // The newest `unread` counsellor messages are the unread ones.
+    const staff = v.messages.filter((m) => m.senderRole === 'staff');
+    const seen = staff[staff.length - 1 - (v.unread || 0)];
+    this.seenId = seen ? seen.id : '';
+    this.chat();
+    this.flush();
+  }
+
+  use(c) {
+    if (!this.conv || this.conv.id !== c.id) {
+      this.tl = new Timeline();
+      this.outbox = new Outbox({ api: this.api, socket: this.link, conversationId: c.id,
+        storageKey: KEY + 'outbox.' + c.id, storage: store(() => sessionStorage) });
+      this.readUpTo = '';
+      this.cursor = undefined;
+    }
+    this.conv = c;
+    this.link.setConversation(c.id);
+  }
+
+  chat() {
+    const { form, input } = composer('msg', (body) => this.send(body), () => this.typing());
+    this.list = h('ol', { class: 'msgs' });
+    this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.list);
+    this.typingEl = h('p', { class: 'typing' });
+    this.notice = h('p', { class: 'err', role: 'alert', hidden: true });
+    this.show('chat', this.log, this.typingEl, this.notice, form);
+    this.render();
+    mark('confide:messages-shown');
+    if (this.reopen) this.setOpen(true, false);
+    this.reopen = false;
+    if (this.isOpen && this.root.activeElement === null) input.focus();
+  }
+
+  /** render redraws the messages of the active conversation (and the full view showing it). */
+  render() {
+    if (this.view === 'chat') {
+      const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 40;
+      renderMessages(this.list, visible(this.tl, this.outbox).slice(-50), { readUpTo: this.readUpTo });
+      if (stick) this.log.scrollTop = this.log.scrollHeight;
+    }
+    this.full.changed();
+    this.seen();
+  }
+
+  send(body) {
+    if (this.sentTyping) this.link.send({ action: 'typing', conversationId: this.conv.id, typing: false });
+    this.sentTyping = 0;
+    if (this.notice) this.notice.hidden = true;
+    this.outbox.add(body);
+    this.render();
+    this.track(this.outbox.sending);
+  }
+
+  flush() {
+    if (this.outbox) this.track(this.outbox.flush());
+  }
+
+  /** track shows what a flush of the outbox stored, or why it refused, and retries what is left. */
+  track(sending) {
+    clearTimeout(this.retryTimer);
+    const ob = this.outbox;
+    sending.then((stored) => {
+      for (const m of stored) this.tl.upsert(m);
+    }, (err) => this.unsent(err.message)).finally(() => {
+      if (ob !== this.outbox) return;
+      this.render();
+      clearTimeout(this.retryTimer);
+      if (ob.list().length) this.retryTimer = setTimeout(() => this.flush(), 4000);
+    });
+  }
+
+  unsent(why) {
+    if (!this.notice) return;
+    this.notice.textContent = 'Your message was not sent: ' + why;
+    this.notice.hidden = false;
+  }
+
+  /** typing tells the counsellor, at most every 2 s, that the client is typing. */
+  typing() {
+    const now = Date.now();
+    if (now - (this.sentTyping || 0) < 2000) return;
+    this.sentTyping = now;
+    this.link.send({ action: 'typing', conversationId: this.conv.id, typing: true });
+  }
+
+  ontyping(on) {
+    clearTimeout(this.typingTimer);
+    if (this.typingEl) this.typingEl.textContent = on ? 'Counsellor is typing…' : '';
+    if (on) this.typingTimer = setTimeout(() => this.ontyping(false), 8000);
+  }
+
+  onframe(f) {
+    const c = f.conversation;
+    // Error frames name no conversation: they answer this browser's own frames.
+    const mine = this.conv && (f.type === 'error' || (f.conversationId || (c && c.id)) === this.conv.id);
+    if (!mine) return;
+    switch (f.type) {
+      case 'message.created':
+      case 'message.updated': {
+        const added = this.tl.upsert(f.message) === 'added';
+        if (f.message.clientMessageId) this.outbox.acknowledge(f.message.clientMessageId);
+        if (added && f.message.senderRole === 'staff') {
+          this.ontyping(false);
+          this.live.textContent = 'New message from the counsellor: ' + f.message.body;
+          this.pulse = true;
+        }
+        break;
+      }
+      case 'message.deleted':
+        this.tl.markDeleted(f.messageId);
+        break;
+      case 'typing':
+        if (f.role === 'staff') this.ontyping(f.typing);
+        return;
+      case 'read':
+        if (f.role === 'staff' && f.messageId > this.readUpTo) this.readUpTo = f.messageId;
+        break;
+      case 'conversation.updated':
+        this.conv = c;
+        break;
+      case 'conversation.closed':
+        return this.ended(c);
+      case 'error':
+        if (f.code === 'unauthorized') this.link.restart();
+        else if (f.clientMessageId && f.code !== 'rate_limited') {
+          this.outbox.acknowledge(f.clientMessageId);
+          this.unsent(f.message);
+        }
+        break;
+      default:
+        return;
+    }
+    this.render();
+  }
+
+  onstate(s) {
+    this.host.dataset.conn = s;
+    const down = s === 'reconnecting' || s === 'offline';
+    this.banner.hidden = !down;
+    this.banner.textContent = s === 'offline'
+      ? 'You are offline. Messages you write will be sent when you are back.'
+      : 'Reconnecting… Messages you write will be sent when the connection is back.';
+    this.full.banner(this.banner);
+  }
+
+  async onopen() {
+    mark('confide:ws-open');
+    const conv = this.conv;
+    if (!conv || conv.status !== 'active') return;
+    try {
+      await backfill(this.api, conv.id, this.tl);
+      if (!this.conv || conv.id !== this.conv.id) return;
+      this.outbox.settle(this.tl);
+      this.flush();
+    } catch (err) {
+      // The next open tries again.
+    }
+    this.render();
+  }
+
+  onrefused({ code }) {
+    if (code === 'unauthorized') return this.boot();
+    if (!this.conv) return;
+    this.api.getConversation(this.conv.id).then(({ conversation: c }) => (c.status === 'closed' ? this.ended(c) : this.boot()), () => this.boot());
+  }
+
+  onrole(role) {
+    this.host.dataset.role = role;
+  }
+
+  onpeer(m) {
+    if (m.t === 'exit') this.exit(false);
+    else if (m.t === 'seen' && this.conv && m.id > this.seenId) {
+      this.seenId = m.id;
+      this.seen();
+    } else if (m.t === 'conv' && this.view !== 'chat') this.loadActive().catch((err) => this.failed(err));
+  }
+
+  /** seen marks what the client can see as read, and shows the unread count (badge, and title while hidden). */
+  seen() {
+    let unread = 0;
+    let last = '';
+    if (this.conv && this.conv.status === 'active' && this.tl) {
+      for (const m of this.tl.list()) {
+        if (m.senderRole !== 'staff' || m.deleted) continue;
+        last = m.id;
+        if (m.id > this.seenId) unread++;
+      }
+      const looking = (this.isOpen && this.view === 'chat') || this.full.showing(this.conv.id);
+      if (unread && looking && !document.hidden) {
+        this.seenId = last;
+        unread = 0;
+        if (!this.link.send({ action: 'markRead', conversationId: this.conv.id, messageId: last })) {
+          this.api.markRead(this.conv.id, last).catch(() => {});
+        }
+        this.link.post({ t: 'seen', id: last });
+      }
+    }
+    this.unread = unread;
+    this.badge.hidden = !unread;
+    this.badge.textContent = String(unread);
+    this.launcher.setAttribute('aria-label', 'Talk to a counsellor' + (unread ? ', ' + unread + ' unread' : ''));
+    if (this.pulse && unread) {
+      this.badge.classList.remove('pulse');
+      void this.badge.offsetWidth; // restart the animation
+      this.badge.classList.add('pulse');
+    }
+    this.pulse = false;
+    const base = document.title.replace(/^\(\d+\) /, '');
+    const want = document.hidden && unread ? '(' + unread + ') ' + base : base;
+    if (document.title !== want) document.title = want;
+  }
+
+  /** ended shows the end of a conversation and, once per conversation, asks for feedback. */
+  ended(c) {
+    this.conv = c;
+    if (this.link) this.link.setConversation(null);
+    if (this.outbox) this.outbox.clear();
+    this.ontyping(false);
+    this.banner.hidden = true;
+    this.full.changed();
+    const again = button('Start a new conversation', { class: 'primary', onclick: () => this.loadStart().catch((err) => this.failed(err)) });
+    const asked = store(() => localStorage.getItem(KEY + 'fb.' + c.id));
+    store(() => localStorage.setItem(KEY + 'fb.' + c.id, '1'));
+    this.show('ended', h('h3', {}, 'This conversation has ended'),
+      h('p', {}, 'Thank you for talking with us. You can find it again in the full view.'),
+      asked ? null : this.feedback(c), again);
+    this.seen();
+  }
+
+  feedback(c) {
+    const stars = [1, 2, 3, 4, 5].map((n) => h('label', { class: 'star' }, h('input', { type: 'radio', name: 'rating', value: n, required: true }), h('span', {}, String(n))));
+    const status = h('p', { role: 'status' });
+    const form = h('form', { class: 'feedback' },
+      h('fieldset', {}, h('legend', {}, 'How helpful was this conversation? (1 = not at all, 5 = very)'), h('div', { class: 'stars' }, stars)),
+      h('label', { for: 'fb-comment' }, 'Anything you would like to tell us? (optional)'),
+      h('textarea', { id: 'fb-comment', name: 'comment', rows: 3, maxlength: 2000 }),
+      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Send feedback'),
+        button('No thanks', { onclick: () => form.replaceWith(h('p', {}, 'No problem.')) })),
+      status);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        await this.api.feedback(c.id, Number(form.elements.rating.value), form.elements.comment.value.trim());
+      } catch (err) {
+        if (err.status !== 409) {
+          status.textContent = 'Your feedback was not sent: ' + err.message;
+          return;
+        }
+      }
+      const done = h('p', { role: 'status', class: 'thanks', tabindex: '-1' }, 'Thank you for your feedback.');
+      form.replaceWith(done);
+      done.focus();
+    });
+    return form;
+  }
+
+  onKey(e) {
+    if (e.key !== 'Shift' || this.view === 'hidden') {
+      this.shifts = [];
+      return;
+    }
+    if (e.repeat) return;
+    const now = performance.now();
+    this.shifts = this.shifts.filter((t) => now - t < 1000).concat(now);
+    if (this.shifts.length >= 3) this.exit();
+  }
+
+  /** exit blanks the widget at once, forgets what it stored, tells the other tabs and leaves for a neutral page. */
+  exit(tell = true) {
+    this.host.dataset.view = 'exited';
+    this.root.replaceChildren();
+    if (tell && this.link) this.link.post({ t: 'exit' });
+    const url = this.o.exitUrl;
+    this.destroy();
+    forget();
+    if (current === this) current = null;
+    location.replace(url);
+  }
+
+  destroy() {
+    this.run = null;
+    if (this.link) this.link.stop();
+    this.link = null;
+    clearTimeout(this.typingTimer);
+    clearTimeout(this.retryTimer);
+    this.cleanups.forEach((f) => f());
+    this.cleanups = [];
+    this.host.remove();
+    document.title = document.title.replace(/^\(\d+\) /, '');
+  }
+}
+
+// The full view: all the client's conversations, paged history, edits, deletes and retention.
+// A full-window layer of the widget on the same page, so the access token never leaves it.
+
+const RETENTION = {
+  '24h': 'Each message is deleted 24 hours after it was sent.',
+  permanent: 'Messages are kept until you delete the conversation.',
+};
+
+/** Full is the full view of a Widget w. */
+class Full {
+  constructor(w) {
+    this.w = w;
+    this.api = w.api;
+    this.convs = [];
+    this.sel = null;
+    this.nav = h('ul', { class: 'convs' });
+    this.head = h('div', { class: 'chead' });
+    this.older = button('Show earlier messages', { class: 'older', hidden: true, onclick: () => this.loadOlder() });
+    this.msgs = h('ol', { class: 'msgs', onclick: (e) => this.act(e) });
+    this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.older, this.msgs);
+    this.err = h('p', { class: 'err', role: 'alert', hidden: true });
+    this.foot = h('div', { class: 'foot' });
+    this.bar = h('p', { class: 'banner', role: 'status', hidden: true });
+    this.back = button('Back', { class: 'hb', 'aria-label': 'Back to the chat panel', onclick: () => this.close(true) });
+    this.el = h('section', { class: 'full', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ftitle', hidden: true,
+      onkeydown: (e) => this.key(e) },
+    h('header', {}, this.back, h('h2', { id: 'ftitle' }, 'Your conversations'), w.exitButton()), this.bar,
+    h('div', { class: 'cols' }, h('nav', { 'aria-label': 'Your conversations' }, this.nav),
+      h('div', { class: 'conv' }, this.head, this.log, this.err, this.foot)));
+  }
+
+  /** open shows the full view on the active conversation (else the newest). */
+  async open() {
+    this.el.hidden = false;
+    this.w.host.dataset.full = '1';
+    this.w.fit();
+    this.back.focus();
+    try {
+      const { conversations } = await this.api.listConversations({ limit: 50 });
+      this.convs = conversations;
+      const c = this.w.conv;
+      await this.select(c && c.status === 'active' ? c : conversations[0]);
+      this.w.seen();
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  /** key closes on Escape and keeps Tab inside the full view (a modal dialog). */
+  key(e) {
+    if (e.key === 'Escape') return this.close(true);
+    if (e.key !== 'Tab') return;
+    const all = [...this.el.querySelectorAll('button, textarea, select, [tabindex="0"]')].filter((x) => !x.disabled && x.offsetParent);
+    const edge = e.shiftKey ? all[0] : all[all.length - 1];
+    if (this.w.root.activeElement === edge) {
+      e.preventDefault();
+      (e.shiftKey ? all[all.length - 1] : all[0]).focus();
+    }
+  }
+
+  /** close goes back to the panel. */
+  close(focus) {
+    if (this.el.hidden) return;
+    this.el.hidden = true;
+    delete this.w.host.dataset.full;
+    if (focus) (this.w.expandBtn.hidden ? this.w.launcher : this.w.expandBtn).focus();
+  }
+
+  /** showing says whether the full view shows conversation id right now. */
+  showing(id) { return !this.el.hidden && !!this.sel && this.sel.id === id; }
+
+  live() { return !!this.sel && this.w.conv === this.sel && this.sel.status === 'active'; }
+
+  async select(c) {
+    this.sel = c || null;
+    this.editing = this.confirming = this.deleting = null;
+    this.err.hidden = true;
+    if (!c) return this.draw();
+    const w = this.w;
+    if (w.conv && w.conv.id === c.id) this.sel = w.conv;
+    const live = this.live();
+    this.tl = live ? w.tl : new Timeline();
+    this.cursor = live ? w.cursor : undefined;
+    this.draw();
+    if (this.cursor === undefined) {
+      this.cursor = await olderPage(this.api, c.id, this.tl, null);
+      if (live) w.cursor = this.cursor;
+    }
+    this.drawMessages();
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  async loadOlder() {
+    const before = this.log.scrollHeight;
+    try {
+      this.cursor = await olderPage(this.api, this.sel.id, this.tl, this.cursor);
+      if (this.live()) this.w.cursor = this.cursor;
+    } catch (err) {
+      return this.error(err);
+    }
+    this.drawMessages();
+    this.log.scrollTop += this.log.scrollHeight - before;
+    if (!this.cursor) this.log.focus();
+  }
+
+  /** changed follows the widget's active conversation (new messages, closed). */
+  changed() {
+    if (!this.sel) return; // also while hidden: no stale "not sent yet" left behind
+    const c = this.w.conv;
+    if (c && c.id === this.sel.id && c !== this.sel) {
+      this.convs = this.convs.map((x) => (x.id === c.id ? c : x));
+      this.sel = c;
+      this.draw();
+    }
+    this.drawMessages();
+  }
+
+  banner(el) {
+    this.bar.hidden = el.hidden;
+    this.bar.textContent = el.textContent;
+  }
+
+  /** draw renders the list of conversations and the selected one's header and footer. */
+  draw() {
+    const sel = this.sel;
+    this.nav.replaceChildren(...this.convs.map((c) => h('li', {}, button(day(c.createdAt) + (c.status === 'active' ? ' · active' : ' · closed'),
+      { 'aria-current': sel && c.id === sel.id ? 'true' : null, onclick: () => this.select(c).catch((err) => this.error(err)) }))));
+    if (!sel) {
+      this.head.replaceChildren(h('p', {}, 'You have no conversations yet.'));
+      this.foot.replaceChildren();
+      return this.drawMessages();
+    }
+    const pick = h('select', { id: 'retention', onchange: () => this.retention(pick.value) },
+      h('option', { value: '24h' }, 'For 24 hours'), h('option', { value: 'permanent' }, 'Until I delete the conversation'));
+    pick.value = sel.retention;
+    this.head.replaceChildren(h('div', {},
+      h('p', { class: 'status' }, 'Started ' + day(sel.createdAt) + (sel.status === 'active' ? ' · active' : ' · closed')),
+      h('div', { class: 'row' }, h('label', { for: 'retention' }, 'Keep messages'), pick),
+      h('p', { class: 'hint' }, RETENTION[sel.retention] || ''),
+      sel.status !== 'closed' ? null : this.deleting
+        ? h('div', { class: 'row' }, h('span', {}, 'Delete this conversation from your views?'),
+          button('Delete', { class: 'danger', onclick: () => this.remove() }), button('Cancel', { onclick: () => { this.deleting = null; this.draw(); } }))
+        : button('Delete this conversation', { class: 'danger', onclick: () => { this.deleting = true; this.draw(); } })));
+    if (this.live()) {
+      const { form } = composer('fmsg', (body) => this.w.send(body), () => this.w.typing());
+      this.foot.replaceChildren(form);
+    } else {
+      this.foot.replaceChildren(h('p', { class: 'hint' }, 'This conversation is closed.'));
+    }
+  }
+
+  drawMessages() {
+    if (!this.sel) return this.msgs.replaceChildren();
+    const live = this.live();
+    const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 40;
+    renderMessages(this.msgs, visible(this.tl, live ? this.w.outbox : null),
+      { tools: true, editing: this.editing, confirming: this.confirming, readUpTo: live ? this.w.readUpTo : '' });
+    this.older.hidden = !this.cursor;
+    if (stick) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** act handles the Edit, Save, Delete and Cancel buttons of the messages. */
+  async act(e) {
+    const b = e.target.closest('button[data-act]');
+    if (!b) return;
+    const { act, id } = b.dataset;
+    const was = this.editing || this.confirming;
+    this.editing = act === 'edit' ? id : null;
+    this.confirming = act === 'del' ? id : null;
+    try {
+      if (act === 'save') {
+        const body = this.msgs.querySelector('textarea.edit').value.trim();
+        if (!body) return;
+        const { message } = await this.api.editMessage(this.sel.id, id, body);
+        this.tl.upsert(message);
+      } else if (act === 'del-yes') {
+        await this.api.deleteMessage(this.sel.id, id);
+        this.tl.markDeleted(id);
+      }
+    } catch (err) {
+      this.error(err);
+    }
+    this.drawMessages();
+    const at = (sel) => this.msgs.querySelector(sel);
+    const li = at('[data-id="' + (id || was) + '"]');
+    const target = act === 'edit' ? at('textarea.edit') : act === 'del' ? at('[data-act=del-yes]') : li && li.querySelector('button');
+    if (target) target.focus();
+    else this.log.focus();
+  }
+
+  async retention(value) {
+    try {
+      const { conversation } = await this.api.setRetention(this.sel.id, value);
+      if (this.w.conv && this.w.conv.id === conversation.id) this.w.conv = conversation;
+      this.changedConversation(conversation);
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  async remove() {
+    try {
+      await this.api.deleteConversation(this.sel.id);
+      this.convs = this.convs.filter((c) => c.id !== this.sel.id);
+      await this.select(this.convs[0]);
+      this.back.focus();
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  changedConversation(c) {
+    this.convs = this.convs.map((x) => (x.id === c.id ? c : x));
+    this.sel = c;
+    this.draw();
+    this.head.querySelector('select').focus();
+  }
+
+  error(err) {
+    this.err.textContent = (err && err.message) || 'Something went wrong.';
+    this.err.hidden = false;
+  }
+}
+
+// One WebSocket per browser: the tab holding a Web Lock owns the Socket and relays it over a
+// BroadcastChannel; when it closes, the lock (and the connection) passes to another tab.
+
+const relayed = ['frame', 'state', 'open', 'refused'];
+
+/** Link acts as a protocol.js Socket in every tab; 'peer' events carry what other tabs post(). */
+class Link extends EventTarget {
+  constructor({ api, wsUrl, userId }) {
+    super();
+    this.api = api;
+    this.wsUrl = wsUrl;
+    this.conversationId = null;
+    this.socket = null;
+    this.state = 'closed';
+    this.leader = false;
+    this.release = null;
+    const name = 'confide:' + userId;
+    if (typeof BroadcastChannel !== 'function' || !navigator.locks) {
+      this.lead();
+      return;
+    }
+    this.ch = new BroadcastChannel(name);
+    this.ch.onmessage = (e) => this.onPeer(e.data || {});
+    this.abort = new AbortController();
+    navigator.locks.request(name, { signal: this.abort.signal }, () => new Promise((resolve) => {
+      this.release = resolve;
+      this.lead();
+    })).catch(() => {});
+    this.onHide = () => this.leader && this.post({ t: 'state', detail: 'reconnecting' });
+    addEventListener('pagehide', this.onHide);
+    this.post({ t: 'hello' });
+  }
+
+  get isOpen() { return this.leader ? !!this.socket && this.socket.isOpen : this.state === 'open'; }
+
+  send(frame) {
+    if (this.leader) return !!this.socket && this.socket.send(frame);
+    if (this.state !== 'open') return false;
+    this.post({ t: 'send', frame });
+    return true;
+  }
+
+  /** setConversation connects (when leading) to conversation id, or disconnects (null). */
+  setConversation(id) {
+    if (this.conversationId === id) return;
+    this.conversationId = id;
+    if (this.leader) this.connect();
+  }
+
+  post(m) {
+    if (this.ch) this.ch.postMessage(m);
+  }
+
+  lead() {
+    if (this.stopped) return this.release && this.release();
+    this.leader = true;
+    this.emit('role', 'leader');
+    this.connect();
+  }
+
+  connect() {
+    if (this.socket) this.socket.stop();
+    this.socket = null;
+    if (!this.conversationId) return;
+    const s = (this.socket = new Socket({ api: this.api, wsUrl: this.wsUrl, conversationId: this.conversationId }));
+    for (const type of relayed) {
+      s.addEventListener(type, (e) => {
+        if (this.socket !== s) return;
+        this.post({ t: type, detail: e.detail });
+        this.emit(type, e.detail);
+      });
+    }
+    s.start();
+  }
+
+  restart() {
+    if (this.leader) this.connect();
+  }
+
+  emit(type, detail) {
+    if (type === 'state') this.state = detail;
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  onPeer(m) {
+    if (relayed.includes(m.t)) {
+      if (!this.leader) this.emit(m.t, m.detail);
+    } else if (m.t === 'send') {
+      if (this.leader && this.socket) this.socket.send(m.frame);
+    } else if (m.t === 'hello') {
+      if (this.leader) this.post({ t: 'state', detail: this.state });
+    } else {
+      this.dispatchEvent(new CustomEvent('peer', { detail: m }));
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.socket) this.socket.stop();
+    this.socket = null;
+    if (this.abort) this.abort.abort();
+    if (this.release) this.release();
+    if (this.ch) this.ch.close();
+    if (this.onHide) removeEventListener('pagehide', this.onHide);
+  }
+}
+
+// DOM helpers: strings only ever become text nodes or attribute values, never HTML.
+
+/** h builds an element: props are attributes ("on…" adds a listener), kids are nodes or text. */
+function h(tag, props, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  el.append(...kids.flat(9).filter((c) => c != null && c !== false));
+  return el;
+}
+
+/** button is a <button type=button>. */
+function button(text, props) {
+  return h('button', { type: 'button', ...props }, text);
+}
+
+/** time shows a timestamp as the local hour and minute. */
+function time(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** day shows a timestamp as a local date. */
+function day(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : d.toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+const rendered = new WeakMap();
+
+/**
+ * renderMessages brings the list ol in line with items (messages, then
+ * pending sends), rebuilding only the items that changed. With tools, the
+ * client's own messages get Edit and Delete buttons (data-act, handled by a
+ * click listener on the list).
+ */
+function renderMessages(ol, items, { readUpTo = '', tools = false, editing = null, confirming = null } = {}) {
+  let cache = rendered.get(ol);
+  if (!cache) rendered.set(ol, (cache = new Map()));
+  let readId = '';
+  for (const m of items) if (m.id && m.senderRole === 'client' && m.id <= readUpTo) readId = m.id;
+  const keep = new Set();
+  let prev = null;
+  for (const m of items) {
+    const key = m.id || m.clientMessageId;
+    const st = { read: !!m.id && m.id === readId, tools, editing: editing === key, confirming: confirming === key };
+    const sig = JSON.stringify([m.body, m.editedAt, st]);
+    let e = cache.get(key);
+    if (!e || e.sig !== sig) {
+      const li = item(m, st);
+      if (e) e.li.replaceWith(li);
+      cache.set(key, (e = { li, sig }));
+    }
+    keep.add(key);
+    const want = prev ? prev.nextSibling : ol.firstChild;
+    if (e.li !== want) ol.insertBefore(e.li, want);
+    prev = e.li;
+  }
+  for (const [k, e] of cache) {
+    if (!keep.has(k)) {
+      e.li.remove();
+      cache.delete(k);
+    }
+  }
+}
+
+function item(m, st) {
+  const mine = m.senderRole !== 'staff';
+  const meta = [time(m.createdAt || new Date().toISOString())];
+  if (m.editedAt) meta.push('edited');
+  if (!m.id) meta.push('not sent yet');
+  if (st.read) meta.push('Read');
+  const li = h('li', { class: 'm ' + (mine ? 'mine' : 'theirs') + (m.id ? '' : ' pending'), 'data-id': m.id || null },
+    h('span', { class: 'sr' }, mine ? 'You: ' : 'Counsellor: '));
+  if (st.editing) {
+    li.append(h('label', { class: 'sr', for: 'edit-' + m.id }, 'Edit your message'),
+      h('textarea', { id: 'edit-' + m.id, class: 'edit', rows: 3, maxlength: 4000, value: m.body }),
+      h('div', { class: 'tools' }, button('Save', { 'data-act': 'save', 'data-id': m.id }), button('Cancel', { 'data-act': 'cancel' })));
+    return li;
+  }
+  li.append(h('p', { class: 'text', dir: 'auto' }, m.body), h('p', { class: 'meta' }, meta.join(' · ')));
+  if (st.tools && mine && m.id) {
+    li.append(h('div', { class: 'tools' }, st.confirming
+      ? [button('Delete for good', { 'data-act': 'del-yes', 'data-id': m.id }), button('Keep', { 'data-act': 'cancel' })]
+      : [button('Edit', { 'data-act': 'edit', 'data-id': m.id, 'aria-label': 'Edit this message' }),
+        button('Delete', { 'data-act': 'del', 'data-id': m.id, 'aria-label': 'Delete this message' })]));
+  }
+  return li;
+}
+
+/** visible lists what a client sees of a timeline and an outbox: stored messages, then what is waiting. */
+function visible(timeline, outbox) {
+  const out = timeline.list().filter((m) => !m.deleted);
+  if (outbox) for (const p of outbox.list()) if (!timeline.hasClientMessageId(p.clientMessageId)) out.push({ ...p, senderRole: 'client' });
+  return out;
+}
+
+/** composer is the message form: a labelled text area (Enter sends, Shift+Enter is a new line) and Send. */
+function composer(id, onSend, onType) {
+  const input = h('textarea', { id, rows: 2, maxlength: 4000, placeholder: 'Write a message', oninput: onType });
+  const form = h('form', { class: 'composer' }, h('label', { class: 'sr', for: id }, 'Your message'), input,
+    h('button', { type: 'submit', class: 'primary' }, 'Send'));
+  const send = () => {
+    const body = input.value.trim();
+    if (!body) return;
+    input.value = '';
+    onSend(body);
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    send();
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  });
+  return { form, input };
+}
