@@ -1,0 +1,91 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/confidechat/confide/internal/chat"
+)
+
+// blockTickets makes the tab's requests for WebSocket tickets fail (true)
+// or go through again (false), so a dropped feed stays down while a test
+// makes the gap it must fill.
+func (d *dashboard) blockTickets(block bool) {
+	d.t.Helper()
+	ctx, cancel := context.WithTimeout(d.Context, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		d.t.Fatalf("enable the network domain: %v", err)
+	}
+	var patterns []*network.BlockPattern
+	if block {
+		patterns = []*network.BlockPattern{{URLPattern: "*://*:*/ws/ticket", Block: true}}
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: patterns}); err != nil {
+		d.t.Fatalf("block tickets: %v", err)
+	}
+}
+
+// TestDashboardReconnectBackfillsWithoutGapsOrDuplicates: the gateway drops
+// the staff feed; while it is down the client writes, another client
+// writes, and the counsellor replies (over HTTP). Once the feed is back,
+// the open conversation holds every message exactly once and in order, the
+// queue shows what the other client wrote, and live messages flow again.
+func TestDashboardReconnectBackfillsWithoutGapsOrDuplicates(t *testing.T) {
+	staff := newAccount(t, true)
+	alice, bob := newPerson(t, false), newPerson(t, false)
+	conv := alice.startConversation(t, chat.Retention24h)
+	other := bob.startConversation(t, chat.Retention24h)
+	want := []string{alice.say(t, conv.ID, "before the drop").Body}
+	bob.say(t, other.ID, "bob before the drop")
+
+	d := openDashboard(t, staff)
+	d.waitFor("bob's row", fmt.Sprintf(`%s && %s.querySelector('.row-preview').textContent === 'bob before the drop'`, row(other.ID), row(other.ID)), 10*time.Second)
+	d.openConversation(conv.ID)
+	d.waitFor("the history", `document.querySelectorAll('#messages .msg').length === 1`, 10*time.Second)
+	waitUntil(t, "the feed's connection record", 5*time.Second, func() bool { return openConnections(t, stack, staff.UserID) == 1 })
+
+	d.blockTickets(true)
+	if n := dropConnections(t, stack, staff.UserID); n != 1 {
+		t.Fatalf("dropped %d connections, want the dashboard's feed", n)
+	}
+	d.waitFor("the dashboard to notice", `document.getElementById('conn-status').dataset.state !== 'open'`, 10*time.Second)
+	for i := range 5 {
+		want = append(want, alice.say(t, conv.ID, fmt.Sprintf("while away %d", i)).Body)
+	}
+	bob.say(t, other.ID, "bob while away")
+	d.reply("reply while reconnecting")
+	want = append(want, "reply while reconnecting")
+	d.waitFor("the reply stored over HTTP", `document.querySelectorAll('#messages .msg-staff:not(.msg-pending)').length === 1`, 10*time.Second)
+	if n := openConnections(t, stack, staff.UserID); n != 0 {
+		t.Fatalf("the feed is back (%d connections) before the test unblocked it", n)
+	}
+
+	d.blockTickets(false)
+	// The next attempt comes after the backoff, up to 8 s after a few failures.
+	d.waitFor("the feed to be live again", `document.getElementById('conn-status').dataset.state === 'open'`, 20*time.Second)
+	d.waitFor("the backfill", fmt.Sprintf(`document.querySelectorAll('#messages .msg').length >= %d`, len(want)), 15*time.Second)
+	want = append(want, alice.say(t, conv.ID, "live again").Body)
+	d.waitFor("the live message", fmt.Sprintf(`document.querySelectorAll('#messages .msg').length >= %d`, len(want)), 10*time.Second)
+	if got := d.messageTexts(); !slices.Equal(got, want) {
+		t.Errorf("after the reconnect the conversation shows\n%q\nwant exactly\n%q", got, want)
+	}
+	d.waitFor("bob's news in the queue", fmt.Sprintf(`%s.querySelector('.row-preview').textContent === 'bob while away'`, row(other.ID)), 10*time.Second)
+	if got := d.rowText(other.ID, "row-unread"); got != "2" {
+		t.Errorf("bob's unread count after the reconnect = %q, want 2", got)
+	}
+	ids := eval[[]string](d.page, `[...document.querySelectorAll('#messages .msg')].map((e) => e.dataset.id || e.dataset.clientMessageId)`)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("message %s is shown twice", id)
+		}
+		seen[id] = true
+	}
+}

@@ -1,0 +1,304 @@
+// The Confide staff dashboard: sign-in, the role check, and the wiring of
+// the queue, the conversation view, the stats strip and the audit tab to
+// the staff feed (one WebSocket without a conversation: every event).
+
+import { Api, Socket, loadConfig } from '../shared/protocol.js';
+import { Session, friendlySignInError } from '../shared/cognito.js';
+import { byId, setText, show } from './dom.js';
+import { ServerClock } from './time.js';
+import { Queue } from './queue.js';
+import { ConversationView } from './conversation.js';
+import { StatsStrip } from './stats.js';
+import { AuditView } from './audit.js';
+import { Alerts, baseTitle } from './alerts.js';
+
+/** queueTick is how often the waiting times are redrawn (ms). */
+const queueTick = 15000;
+/** firstLoadWait is how long the queue waits for the feed before loading anyway (ms). */
+const firstLoadWait = 2000;
+
+const connectionWords = {
+  connecting: 'Connecting…',
+  open: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline: waiting for the network',
+  closed: 'Not connected',
+};
+
+/** Dashboard is one page's dashboard; a sign-in starts a shift, sign-out ends it. */
+class Dashboard {
+  constructor(config) {
+    this.config = config;
+    this.session = new Session({ endpoint: config.cognitoEndpoint, clientId: config.userPoolClientId });
+    this.api = new Api({ apiUrl: config.httpApi, getToken: (o) => this.session.getToken(o) });
+    this.alerts = new Alerts();
+    this.clock = new ServerClock();
+    this.me = null;
+    this.socket = null;
+    this.ticker = null;
+    this.firstLoad = null;
+
+    this.queue = new Queue({
+      api: this.api,
+      clock: this.clock,
+      meId: null,
+      els: { list: byId('queue-list'), more: byId('queue-more'), empty: byId('queue-empty'), status: byId('queue-status') },
+      onOpen: (c) => this.open(c),
+      isBeingRead: (id) => this.view.isBeingRead(id),
+    });
+    this.view = new ConversationView({
+      api: this.api,
+      socket: null,
+      meId: null,
+      els: {
+        placeholder: byId('conv-placeholder'), body: byId('conv-body'), heading: byId('conv-heading'),
+        retention: byId('conv-retention'), claimState: byId('conv-claim-state'), claim: byId('claim'),
+        close: byId('close-session'), older: byId('older'), messages: byId('messages'), empty: byId('messages-empty'),
+        typing: byId('typing'), closedNote: byId('conv-closed-note'), composer: byId('composer'),
+        input: byId('composer-input'), sendButton: byId('composer-send'), error: byId('conv-error'),
+        announcer: byId('announcer'),
+      },
+      onRead: (id) => { this.queue.markRead(id); this.alerts.title(this.queue.unreadTotal()); },
+      onConversation: (c) => { this.queue.upsertConversation(c); this.queue.render(); this.stats.soon(); },
+      confirmClose: () => this.confirmClose(),
+    });
+    this.stats = new StatsStrip({
+      api: this.api,
+      els: {
+        active: byId('stat-active'), waiting: byId('stat-waiting'), online: byId('stat-online'),
+        firstResponse: byId('stat-first-response'), session: byId('stat-session'),
+        satisfaction: byId('stat-satisfaction'), ratings: byId('stat-ratings'), status: byId('stats-status'),
+      },
+    });
+    this.audit = new AuditView({
+      api: this.api,
+      meId: null,
+      els: {
+        form: byId('audit-form'), from: byId('audit-from'), to: byId('audit-to'), rows: byId('audit-rows'),
+        more: byId('audit-more'), status: byId('audit-status'),
+      },
+    });
+    this.wire();
+  }
+
+  wire() {
+    byId('signin-form').addEventListener('submit', (ev) => { ev.preventDefault(); this.signIn(); });
+    // Enabled only now: a submit before this would reload the page.
+    byId('signin-submit').disabled = false;
+    byId('signout').addEventListener('click', () => this.signOut());
+    byId('staff-only-signout').addEventListener('click', () => this.signOut());
+    byId('queue-more').addEventListener('click', () => this.queue.more());
+    for (const filter of ['active', 'closed']) {
+      byId('filter-' + filter).addEventListener('click', () => this.filter(filter));
+    }
+    const tabs = [byId('tab-conversations'), byId('tab-audit')];
+    tabs.forEach((tab, i) => {
+      tab.addEventListener('click', () => this.tab(tab.id));
+      tab.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+        const next = tabs[(i + (ev.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+        next.focus();
+        this.tab(next.id);
+      });
+    });
+    const sound = byId('sound-toggle');
+    sound.checked = this.alerts.sound;
+    sound.addEventListener('change', () => this.alerts.setSound(sound.checked));
+    const previews = byId('preview-toggle');
+    previews.checked = this.alerts.previews;
+    previews.addEventListener('change', () => this.alerts.setPreviews(previews.checked));
+    byId('notify-enable').addEventListener('click', async () => {
+      await this.alerts.askPermission();
+      show(byId('notify-enable'), this.alerts.permission() === 'default');
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (!this.me) return;
+      this.view.readIfVisible();
+      this.alerts.title(this.queue.unreadTotal());
+    });
+  }
+
+  views(name) {
+    show(byId('signin-view'), name === 'signin');
+    show(byId('staff-only-view'), name === 'staff-only');
+    show(byId('app-view'), name === 'app');
+  }
+
+  async signIn() {
+    const button = byId('signin-submit');
+    const username = byId('signin-username').value.trim();
+    const password = byId('signin-password');
+    const error = byId('signin-error');
+    if (!username || !password.value) {
+      setText(error, 'Enter your username and password.');
+      return;
+    }
+    this.alerts.unlock();
+    button.disabled = true;
+    setText(error, '');
+    try {
+      await this.session.signIn(username, password.value);
+      password.value = '';
+      const me = await this.api.me();
+      if (me.role !== 'staff') {
+        this.views('staff-only');
+        byId('staff-only-signout').focus();
+        return;
+      }
+      this.start(me);
+    } catch (err) {
+      this.session.signOut();
+      setText(error, err.name === 'CognitoError' ? friendlySignInError(err) : 'Sign-in failed: ' + err.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  start(me) {
+    this.me = me;
+    this.queue.meId = this.view.meId = this.audit.meId = me.userId;
+    setText(byId('me-label'), 'Signed in as ' + me.username);
+    show(byId('notify-enable'), this.alerts.permission() === 'default');
+    this.views('app');
+    this.tab('tab-conversations');
+
+    const socket = new Socket({ api: this.api, wsUrl: this.config.websocket, conversationId: null });
+    this.socket = socket;
+    this.view.socket = socket;
+    socket.addEventListener('frame', (ev) => this.frame(ev.detail));
+    socket.addEventListener('state', (ev) => this.connection(ev.detail));
+    socket.addEventListener('open', (ev) => this.opened(ev.detail.reconnect));
+    socket.addEventListener('refused', () => this.signOut('Your session has ended. Please sign in again.'));
+    socket.start();
+    // The queue is read once the feed is open (nothing said in between is
+    // lost); should the feed be slow, it is read anyway.
+    this.firstLoad = setTimeout(() => { this.queue.load('active'); this.stats.refresh(); }, firstLoadWait);
+    this.stats.start();
+    this.ticker = setInterval(() => this.queue.render(), queueTick);
+    byId('tab-conversations').focus();
+  }
+
+  opened(reconnect) {
+    clearTimeout(this.firstLoad);
+    this.queue.reload();
+    if (reconnect) {
+      this.view.resync();
+      this.stats.soon();
+    } else {
+      this.stats.refresh();
+    }
+  }
+
+  connection(state) {
+    const status = byId('conn-status');
+    setText(status, connectionWords[state] || state);
+    status.dataset.state = state;
+  }
+
+  async frame(frame) {
+    if (frame.type === 'pong') return;
+    if (frame.type === 'error') {
+      this.view.refused(frame);
+      return;
+    }
+    this.view.apply(frame);
+    const { row, alert } = await this.queue.apply(frame);
+    if (!this.me) return;
+    if (row) this.queue.render();
+    const convId = row && row.conv.id;
+    if (alert && !this.view.isBeingRead(convId)) {
+      this.alerts.beep();
+      const m = frame.type === 'message.created' ? frame.message : null;
+      this.alerts.notify({
+        title: m ? 'New message from a client' : 'New conversation',
+        preview: m && !m.deleted ? m.body : null,
+        fallback: m ? 'A client sent a message.' : 'A client started a conversation.',
+        tag: convId,
+        onClick: () => this.open(row.conv),
+      });
+    }
+    this.alerts.title(this.queue.unreadTotal());
+    if (frame.type.startsWith('conversation.') || frame.type === 'message.created') this.stats.soon();
+  }
+
+  open(conv) {
+    this.queue.select(conv.id);
+    this.view.open(conv);
+  }
+
+  filter(name) {
+    for (const f of ['active', 'closed']) byId('filter-' + f).setAttribute('aria-pressed', String(f === name));
+    this.queue.setFilter(name);
+  }
+
+  tab(id) {
+    for (const [tabId, panelId] of [['tab-conversations', 'panel-conversations'], ['tab-audit', 'panel-audit']]) {
+      const on = tabId === id;
+      const tab = byId(tabId);
+      tab.setAttribute('aria-selected', String(on));
+      tab.tabIndex = on ? 0 : -1;
+      show(byId(panelId), on);
+    }
+    if (id === 'tab-audit' && this.me && !byId('audit-rows').children.length) {
+      this.audit.defaults();
+      this.audit.load();
+    }
+  }
+
+  confirmClose() {
+    const dialog = byId('close-dialog');
+    return new Promise((resolve) => {
+      const done = (ok) => {
+        byId('close-confirm').removeEventListener('click', yes);
+        byId('close-cancel').removeEventListener('click', no);
+        dialog.removeEventListener('cancel', no);
+        if (dialog.open) dialog.close();
+        byId('close-session').focus();
+        resolve(ok);
+      };
+      const yes = () => done(true);
+      const no = () => done(false);
+      byId('close-confirm').addEventListener('click', yes);
+      byId('close-cancel').addEventListener('click', no);
+      dialog.addEventListener('cancel', no);
+      dialog.showModal();
+      byId('close-cancel').focus();
+    });
+  }
+
+  /** signOut ends the shift: the feed closes and every token and datum is forgotten. */
+  signOut(message = '') {
+    if (this.socket) this.socket.stop();
+    this.socket = null;
+    this.view.socket = null;
+    clearTimeout(this.firstLoad);
+    clearInterval(this.ticker);
+    this.stats.stop();
+    this.queue.clear();
+    this.view.closeView();
+    this.audit.clear();
+    this.session.signOut();
+    this.me = null;
+    this.queue.meId = this.view.meId = this.audit.meId = null;
+    setText(byId('me-label'), '');
+    document.title = baseTitle;
+    this.connection('closed');
+    this.views('signin');
+    setText(byId('signin-error'), message);
+    byId('signin-password').value = '';
+    byId('signin-username').focus();
+  }
+}
+
+async function boot() {
+  let config;
+  try {
+    config = await loadConfig();
+  } catch (err) {
+    setText(byId('signin-error'), 'The dashboard cannot load its settings. Try again later.');
+    return;
+  }
+  return new Dashboard(config);
+}
+
+boot();

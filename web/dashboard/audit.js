@@ -1,0 +1,98 @@
+// The audit tab: who did what to which conversation, and when (GET /audit),
+// over a date range with paging. Entries carry no message text.
+
+import { el, setText, show } from './dom.js';
+import { dateTime, isoDate } from './time.js';
+import { shortId } from './labels.js';
+
+/** auditPage is how many entries one request asks for. */
+export const auditPage = 25;
+
+/**
+ * auditRange turns the date inputs (local days, both included) into the
+ * instants the API takes: from the start of the first day to the start of
+ * the day after the last (a bare date would mean its midnight in UTC, which
+ * leaves the last day out).
+ */
+export function auditRange(from, to) {
+  const start = (d) => {
+    const [y, m, day] = d.split('-').map(Number);
+    return new Date(y, m - 1, day);
+  };
+  const out = {};
+  if (from) out.from = start(from).toISOString();
+  if (to) {
+    const end = start(to);
+    end.setDate(end.getDate() + 1);
+    out.to = end.toISOString();
+  }
+  return out;
+}
+
+/** AuditView lists the audit trail. */
+export class AuditView {
+  /** els: {form, from, to, rows, more, status}. */
+  constructor({ api, meId, els }) {
+    this.api = api;
+    this.meId = meId;
+    this.els = els;
+    this.cursor = null;
+    this.range = null;
+    this.generation = 0;
+    els.form.addEventListener('submit', (ev) => { ev.preventDefault(); this.load(); });
+    els.more.addEventListener('click', () => this.more());
+  }
+
+  /**
+   * defaults starts the range 6 days before today, open-ended: an empty
+   * "to" is "up to now" on the server's clock, whatever the day is here.
+   */
+  defaults(now = new Date()) {
+    if (!this.els.from.value) this.els.from.value = isoDate(new Date(now.getTime() - 6 * 24 * 3600 * 1000));
+  }
+
+  async load() {
+    this.range = auditRange(this.els.from.value, this.els.to.value);
+    this.cursor = null;
+    this.els.rows.replaceChildren();
+    await this.page(++this.generation);
+  }
+
+  more() { return this.page(this.generation); }
+
+  async page(generation) {
+    setText(this.els.status, 'Loading…');
+    let out;
+    try {
+      out = await this.api.audit({ ...this.range, cursor: this.cursor || undefined, limit: auditPage });
+    } catch (err) {
+      if (generation === this.generation) setText(this.els.status, 'Could not load the audit trail: ' + err.message);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.els.rows.append(...out.entries.map((e) => this.row(e)));
+    this.cursor = out.nextCursor || null;
+    show(this.els.more, !!this.cursor);
+    setText(this.els.status, this.els.rows.children.length ? '' : 'No entries in this range.');
+  }
+
+  row(e) {
+    let actor = shortId(e.actor);
+    if (e.actor === this.meId) actor = 'you';
+    else if (e.actor === 'system') actor = 'system';
+    return el('tr', {},
+      el('td', {}, el('time', { datetime: e.at, text: dateTime(e.at) })),
+      el('td', { text: actor }),
+      el('td', { text: e.action }),
+      el('td', { text: shortId(e.target) }));
+  }
+
+  /** clear forgets the listing (sign-out). */
+  clear() {
+    this.generation++;
+    this.cursor = null;
+    this.els.rows.replaceChildren();
+    show(this.els.more, false);
+    setText(this.els.status, '');
+  }
+}

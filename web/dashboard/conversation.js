@@ -1,0 +1,374 @@
+// The conversation in the centre of the dashboard: history with paging,
+// sending through the outbox, typing both ways, read receipts, edit and
+// delete marks, the confidentiality indicator, claim and close.
+
+import { Outbox, Timeline, backfill, olderPage } from '../shared/protocol.js';
+import { el, setText, show } from './dom.js';
+import { clockTime } from './time.js';
+import { claimText, closedText, retentionText, shortId } from './labels.js';
+
+/** typingEvery is the least time between two typing frames we send (ms). */
+const typingEvery = 2000;
+/** typingShownFor is how long "Client is typing…" lasts without news (ms). */
+const typingShownFor = 6000;
+/** maxBody is the protocol's default message limit in characters. */
+const maxBody = 4000;
+
+/** ConversationView shows one conversation at a time. */
+export class ConversationView {
+  /**
+   * api: the protocol Api; socket: the staff feed Socket (staff may act on
+   * any conversation through it); meId: the counsellor; els: the view's
+   * elements; onRead(id) after the counsellor read a conversation;
+   * onConversation(conversation) after a change this view made (claim,
+   * close); confirmClose() resolves to true when the counsellor confirms.
+   */
+  constructor({ api, socket, meId, els, onRead, onConversation, confirmClose }) {
+    this.api = api;
+    this.socket = socket;
+    this.meId = meId;
+    this.els = els;
+    this.onRead = onRead;
+    this.onConversation = onConversation;
+    this.confirmClose = confirmClose;
+    this.conv = null;
+    this.timeline = new Timeline();
+    this.outbox = null;
+    this.cursor = null;
+    this.clientReadId = null;
+    this.readSent = null;
+    this.lastTypingSent = 0;
+    this.typingTimer = null;
+    this.generation = 0;
+    this.failures = new Map();
+
+    els.composer.addEventListener('submit', (ev) => { ev.preventDefault(); this.send(); });
+    els.input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); this.send(); }
+    });
+    els.input.addEventListener('input', () => this.typed());
+    els.older.addEventListener('click', () => this.loadOlder());
+    els.claim.addEventListener('click', () => this.claim());
+    els.close.addEventListener('click', () => this.closeSession());
+  }
+
+  /** id is the open conversation's id (null when none is open). */
+  get id() { return this.conv ? this.conv.id : null; }
+
+  /** isBeingRead: the conversation is open and the page is on screen. */
+  isBeingRead(id) {
+    return !!this.conv && this.conv.id === id && document.visibilityState === 'visible';
+  }
+
+  /** open shows a conversation: its newest page, then live frames. */
+  async open(conv) {
+    const generation = ++this.generation;
+    this.reset();
+    this.conv = conv;
+    this.outbox = new Outbox({ api: this.api, socket: this.socket, conversationId: conv.id, storageKey: null });
+    show(this.els.placeholder, false);
+    show(this.els.body, true);
+    this.renderHeader();
+    this.renderMessages();
+    try {
+      this.cursor = await olderPage(this.api, conv.id, this.timeline, null);
+    } catch (err) {
+      if (generation === this.generation) this.error('Could not load the messages: ' + err.message);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.renderMessages();
+    this.scrollToEnd();
+    this.readIfVisible();
+    if (conv.status === 'active') this.els.input.focus();
+  }
+
+  reset() {
+    this.timeline.clear();
+    this.cursor = null;
+    this.clientReadId = null;
+    this.readSent = null;
+    this.lastTypingSent = 0;
+    this.failures.clear();
+    clearTimeout(this.typingTimer);
+    setText(this.els.typing, '');
+    setText(this.els.error, '');
+    this.announce(null, '');
+    this.els.input.value = '';
+  }
+
+  /** closeView empties the view (sign-out). */
+  closeView() {
+    this.generation++;
+    this.reset();
+    this.conv = null;
+    this.outbox = null;
+    this.els.messages.replaceChildren();
+    show(this.els.body, false);
+    show(this.els.placeholder, true);
+  }
+
+  /** apply takes a feed frame; frames of other conversations are ignored. */
+  apply(frame) {
+    if (!this.conv) return;
+    const convId = frame.conversationId || (frame.conversation && frame.conversation.id);
+    if (convId !== this.conv.id) return;
+    switch (frame.type) {
+      case 'message.created': {
+        const m = frame.message;
+        const added = this.timeline.upsert(m) === 'added';
+        if (m.clientMessageId && this.outbox) this.outbox.acknowledge(m.clientMessageId);
+        if (m.senderRole === 'client') {
+          this.showTyping(false);
+          if (added && !m.deleted) this.announce(m.id, 'Client: ' + m.body);
+          this.readIfVisible();
+        }
+        this.renderMessages(true);
+        break;
+      }
+      case 'message.updated':
+        this.timeline.upsert(frame.message);
+        this.renderMessages();
+        break;
+      case 'message.deleted':
+        this.timeline.markDeleted(frame.messageId);
+        // A deleted message's text leaves the page, the live region too.
+        if (this.announced === frame.messageId) this.announce(null, '');
+        this.renderMessages();
+        break;
+      case 'typing':
+        if (frame.role === 'client') this.showTyping(!!frame.typing);
+        break;
+      case 'read':
+        if (frame.role === 'client' && (!this.clientReadId || frame.messageId > this.clientReadId)) {
+          this.clientReadId = frame.messageId;
+          this.renderMessages();
+        }
+        break;
+      case 'conversation.updated':
+      case 'conversation.closed':
+        this.conv = { ...this.conv, ...frame.conversation, unread: this.conv.unread };
+        if (frame.type === 'conversation.closed') this.showTyping(false);
+        this.renderHeader();
+        break;
+      default:
+    }
+  }
+
+  /** refused takes an error frame that answers one of our sends. */
+  refused(frame) {
+    if (!this.outbox || !frame.clientMessageId) return false;
+    const pending = this.outbox.list().find((p) => p.clientMessageId === frame.clientMessageId);
+    if (!pending) return false;
+    this.outbox.acknowledge(frame.clientMessageId);
+    this.error('Not sent: ' + (frame.message || frame.code));
+    this.renderMessages();
+    return true;
+  }
+
+  /**
+   * resync catches up after a reconnect: the messages after the newest one
+   * we have (no gap; the timeline drops duplicates), the newest page again
+   * for edits and deletions, the conversation's state, then what is still
+   * waiting in the outbox.
+   */
+  async resync() {
+    if (!this.conv) return;
+    const generation = this.generation;
+    const id = this.conv.id;
+    try {
+      await backfill(this.api, id, this.timeline);
+      const { messages } = await this.api.messages(id, { limit: 50 });
+      const { conversation } = await this.api.getConversation(id);
+      if (generation !== this.generation) return;
+      for (const m of messages) this.timeline.upsert(m);
+      this.conv = conversation;
+      this.outbox.settle(this.timeline);
+    } catch (err) {
+      if (generation === this.generation) this.error('Could not catch up: ' + err.message);
+      return;
+    }
+    this.renderHeader();
+    this.renderMessages(true);
+    this.readIfVisible();
+    this.flush();
+  }
+
+  /** readIfVisible moves the read marker to the newest client message. */
+  readIfVisible() {
+    if (!this.conv || document.visibilityState !== 'visible') return;
+    const last = this.timeline.list().filter((m) => m.senderRole === 'client').pop();
+    if (!last || (this.readSent && this.readSent >= last.id)) return;
+    this.readSent = last.id;
+    const id = this.conv.id;
+    if (!this.socket.send({ action: 'markRead', conversationId: id, messageId: last.id })) {
+      this.api.markRead(id, last.id).catch(() => { this.readSent = null; });
+    }
+    this.onRead(id);
+  }
+
+  typed() {
+    if (!this.conv || this.conv.status !== 'active' || !this.els.input.value.trim()) return;
+    const now = Date.now();
+    if (now - this.lastTypingSent < typingEvery) return;
+    if (this.socket.send({ action: 'typing', conversationId: this.conv.id, typing: true })) this.lastTypingSent = now;
+  }
+
+  send() {
+    if (!this.conv || this.conv.status !== 'active') return;
+    const body = this.els.input.value.trim();
+    if (!body) return;
+    if (body.length > maxBody) {
+      this.error(`Messages can be at most ${maxBody} characters (this one has ${body.length}).`);
+      return;
+    }
+    setText(this.els.error, '');
+    if (this.lastTypingSent) {
+      this.socket.send({ action: 'typing', conversationId: this.conv.id, typing: false });
+      this.lastTypingSent = 0;
+    }
+    this.outbox.add(body);
+    this.els.input.value = '';
+    this.renderMessages(true);
+    this.track(this.outbox, this.outbox.sending);
+  }
+
+  /** flush sends what is still pending (after a reconnect). */
+  flush() {
+    if (this.outbox) this.track(this.outbox, this.outbox.flush());
+  }
+
+  /** track takes the result of a send: HTTP answers go straight to the timeline. */
+  async track(outbox, sending) {
+    try {
+      const stored = await sending;
+      if (outbox !== this.outbox) return;
+      for (const m of stored) this.timeline.upsert(m);
+    } catch (err) {
+      if (outbox === this.outbox) this.error('Not sent: ' + err.message);
+    }
+    this.renderMessages(true);
+  }
+
+  async loadOlder() {
+    if (!this.conv || !this.cursor) return;
+    const generation = this.generation;
+    const list = this.els.messages;
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    try {
+      const cursor = await olderPage(this.api, this.conv.id, this.timeline, this.cursor);
+      if (generation !== this.generation) return;
+      this.cursor = cursor;
+    } catch (err) {
+      this.error('Could not load earlier messages: ' + err.message);
+      return;
+    }
+    this.renderMessages();
+    list.scrollTop = list.scrollHeight - fromBottom;
+  }
+
+  async claim() {
+    if (!this.conv) return;
+    try {
+      const { conversation } = await this.api.claim(this.conv.id);
+      this.conv = { ...this.conv, ...conversation };
+      this.renderHeader();
+      this.onConversation(conversation);
+    } catch (err) {
+      this.error('Could not claim: ' + err.message);
+    }
+  }
+
+  async closeSession() {
+    if (!this.conv || this.conv.status !== 'active') return;
+    const id = this.conv.id;
+    if (!(await this.confirmClose())) return;
+    try {
+      const { conversation } = await this.api.close(id);
+      if (!this.conv || this.conv.id !== id) return;
+      this.conv = { ...this.conv, ...conversation };
+      this.renderHeader();
+      this.onConversation(conversation);
+    } catch (err) {
+      this.error('Could not close the session: ' + err.message);
+    }
+  }
+
+  showTyping(on) {
+    clearTimeout(this.typingTimer);
+    setText(this.els.typing, on ? 'Client is typing…' : '');
+    if (on) this.typingTimer = setTimeout(() => setText(this.els.typing, ''), typingShownFor);
+  }
+
+  /** announce says a new message to screen readers (the aria-live region). */
+  announce(messageId, text) {
+    this.announced = messageId;
+    setText(this.els.announcer, text);
+  }
+
+  error(text) { setText(this.els.error, text); }
+
+  scrollToEnd() {
+    const list = this.els.messages;
+    list.scrollTop = list.scrollHeight;
+  }
+
+  renderHeader() {
+    const c = this.conv;
+    const e = this.els;
+    const active = c.status === 'active';
+    setText(e.heading, 'Client ' + shortId(c.userId));
+    setText(e.retention, retentionText(c.retention));
+    e.retention.dataset.retention = c.retention;
+    setText(e.claimState, claimText(c.assignee, this.meId));
+    show(e.claim, active && c.assignee !== this.meId);
+    setText(e.claim, c.assignee ? 'Take over' : 'Claim');
+    show(e.close, active);
+    show(e.closedNote, !active);
+    setText(e.closedNote, active ? '' : closedText(c, this.meId));
+    e.input.disabled = !active;
+    e.sendButton.disabled = !active;
+    show(e.composer, active);
+  }
+
+  /** renderMessages redraws the history; follow keeps the view at the end. */
+  renderMessages(follow = false) {
+    const list = this.els.messages;
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const messages = this.timeline.list();
+    let readMark = null;
+    if (this.clientReadId) {
+      for (const m of messages) if (m.senderRole === 'staff' && m.id <= this.clientReadId) readMark = m.id;
+    }
+    const items = messages.map((m) => this.renderMessage(m, m.id === readMark));
+    if (this.outbox) {
+      for (const p of this.outbox.list()) {
+        if (this.timeline.hasClientMessageId(p.clientMessageId)) continue;
+        items.push(el('li', { className: 'msg msg-staff msg-pending', dataset: { clientMessageId: p.clientMessageId } },
+          el('p', { className: 'msg-meta' }, el('span', { className: 'msg-who', text: 'You' }), ' ', el('span', { text: 'Sending…' })),
+          el('p', { className: 'msg-body', text: p.body })));
+      }
+    }
+    list.replaceChildren(...items);
+    show(this.els.older, !!this.cursor);
+    show(this.els.empty, items.length === 0);
+    if (follow || atEnd) this.scrollToEnd();
+  }
+
+  renderMessage(m, read) {
+    const mine = m.senderId === this.meId;
+    let who = 'Client';
+    if (m.senderRole === 'staff') who = mine ? 'You' : 'Colleague ' + shortId(m.senderId);
+    const classes = ['msg', m.senderRole === 'staff' ? 'msg-staff' : 'msg-client'];
+    if (m.deleted) classes.push('msg-deleted');
+    const meta = el('p', { className: 'msg-meta' },
+      el('span', { className: 'msg-who', text: who }), ' ',
+      el('time', { datetime: m.createdAt, text: clockTime(m.createdAt) }),
+      m.editedAt && !m.deleted ? el('span', { className: 'msg-edited', text: ' (edited)' }) : null);
+    const body = m.deleted
+      ? el('p', { className: 'msg-body msg-tombstone', text: 'Message deleted' })
+      : el('p', { className: 'msg-body', text: m.body });
+    return el('li', { className: classes.join(' '), dataset: { id: m.id } }, meta, body,
+      read ? el('p', { className: 'msg-read', text: 'Read' }) : null);
+  }
+}

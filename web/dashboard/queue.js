@@ -1,0 +1,313 @@
+// The queue: every active conversation (closed ones under a filter), the
+// ones waiting for a counsellor first and the longest-waiting on top, kept
+// live from the staff feed.
+
+import { el, setText, show } from './dom.js';
+import { waitingText } from './time.js';
+import { claimText, previewText, shortId } from './labels.js';
+
+/** summaryPage is how many recent messages are read to summarise a row. */
+const summaryPage = 10;
+/** listPage is how many conversations one queue request asks for. */
+const listPage = 50;
+
+/**
+ * summarize reads a conversation's recent messages (oldest first): the last
+ * one, and since when the client has waited, which is the first client
+ * message after the last counsellor message (null when not waiting).
+ */
+export function summarize(messages) {
+  const last = messages.length ? messages[messages.length - 1] : null;
+  let waitingSince = null;
+  for (let i = messages.length - 1; i >= 0 && messages[i].senderRole === 'client'; i--) waitingSince = messages[i].createdAt;
+  return { last, waitingSince };
+}
+
+function activity(row) {
+  return Date.parse(row.conv.lastMessageAt || row.conv.createdAt) || 0;
+}
+
+/**
+ * orderRows puts waiting conversations first, longest-waiting on top, then
+ * the others, most recently active first.
+ */
+export function orderRows(rows) {
+  return rows.slice().sort((a, b) => {
+    const wa = !!a.waitingSince;
+    const wb = !!b.waitingSince;
+    if (wa !== wb) return wa ? -1 : 1;
+    if (wa) return Date.parse(a.waitingSince) - Date.parse(b.waitingSince) || (a.conv.id < b.conv.id ? -1 : 1);
+    return activity(b) - activity(a) || (a.conv.id < b.conv.id ? 1 : -1);
+  });
+}
+
+/** Queue is the list of conversations on the left of the dashboard. */
+export class Queue {
+  /**
+   * api: the protocol Api; clock: a ServerClock; meId: the counsellor's id;
+   * els: {list, more, empty, status}; onOpen(conversation) when a row is chosen;
+   * isBeingRead(id): whether the counsellor is looking at that conversation now.
+   */
+  constructor({ api, clock, meId, els, onOpen, isBeingRead }) {
+    this.api = api;
+    this.clock = clock;
+    this.meId = meId;
+    this.els = els;
+    this.onOpen = onOpen;
+    this.isBeingRead = isBeingRead;
+    this.rows = new Map();
+    this.filter = 'active';
+    this.cursor = { active: null, closed: null };
+    this.pages = { active: 0, closed: 0 };
+    this.selectedId = null;
+    this.generation = 0;
+    // news counts the feed's changes; each row keeps the count of its last one.
+    this.news = 0;
+  }
+
+  /** row returns the queue's row for a conversation, if loaded. */
+  row(id) { return this.rows.get(id) || null; }
+
+  /**
+   * load (re)reads the first pages of a filter ('active' or 'closed') from
+   * the API, replacing what the queue knew about conversations of that
+   * status; rows are then summarised from their latest messages.
+   */
+  async load(filter = this.filter, pages = 1) {
+    this.filter = filter;
+    const generation = ++this.generation;
+    const since = this.news;
+    setText(this.els.status, 'Loading…');
+    const listed = [];
+    let cursor = null;
+    let read = 0;
+    try {
+      do {
+        const page = await this.api.listConversations({ status: filter, cursor, limit: listPage });
+        if (generation !== this.generation) return;
+        listed.push(...page.conversations);
+        cursor = page.nextCursor || null;
+        read++;
+      } while (cursor && read < pages);
+    } catch (err) {
+      if (generation === this.generation) setText(this.els.status, 'Could not load the queue: ' + err.message);
+      return;
+    }
+    // Rows the feed changed while the listing was read know better than it.
+    const fresh = (id) => { const row = this.rows.get(id); return row && row.news > since; };
+    const ids = new Set(listed.map((c) => c.id));
+    for (const [id, row] of this.rows) if (row.conv.status === filter && !ids.has(id) && !fresh(id)) this.rows.delete(id);
+    for (const c of listed) if (!fresh(c.id)) this.upsertConversation(c, true);
+    this.cursor[filter] = cursor;
+    this.pages[filter] = read;
+    setText(this.els.status, '');
+    this.render();
+    await this.summarizeRows(listed.map((c) => c.id));
+  }
+
+  /** more reads the next page of the current filter. */
+  async more() {
+    const filter = this.filter;
+    const cursor = this.cursor[filter];
+    if (!cursor) return;
+    let page;
+    try {
+      page = await this.api.listConversations({ status: filter, cursor, limit: listPage });
+    } catch (err) {
+      setText(this.els.status, 'Could not load more: ' + err.message);
+      return;
+    }
+    for (const c of page.conversations) this.upsertConversation(c, true);
+    this.cursor[filter] = page.nextCursor || null;
+    this.pages[filter]++;
+    this.render();
+    await this.summarizeRows(page.conversations.map((c) => c.id));
+  }
+
+  /** reload re-reads as many pages as were shown (after a reconnect). */
+  reload() { return this.load(this.filter, Math.max(1, this.pages[this.filter])); }
+
+  async summarizeRows(ids) {
+    const queue = ids.slice();
+    const worker = async () => {
+      while (queue.length) {
+        const id = queue.shift();
+        try {
+          const { messages } = await this.api.messages(id, { limit: summaryPage });
+          this.applySummary(id, summarize(messages));
+        } catch (err) {
+          /* the row keeps its placeholder preview */
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    this.render();
+  }
+
+  applySummary(id, s) {
+    const row = this.rows.get(id);
+    if (!row) return;
+    // A live frame may have told us about a newer message meanwhile.
+    if (row.last && s.last && row.last.id > s.last.id) return;
+    row.last = s.last;
+    row.summarized = true;
+    row.waitingSince = row.conv.status === 'active' ? s.waitingSince : null;
+    if (s.last) this.clock.observe(s.last.createdAt);
+  }
+
+  /**
+   * upsertConversation adds or updates a row. Only HTTP answers carry the
+   * reader's unread count (frames always say 0).
+   */
+  upsertConversation(c, fromHttp = false) {
+    let row = this.rows.get(c.id);
+    if (!row) {
+      row = { conv: c, last: null, waitingSince: null, unread: 0, summarized: false, news: 0 };
+      this.rows.set(c.id, row);
+    }
+    row.conv = { ...row.conv, ...c };
+    if (fromHttp) row.unread = c.unread || 0;
+    if (row.conv.status !== 'active') row.waitingSince = null;
+    this.clock.observe(c.lastMessageAt || c.createdAt);
+    return row;
+  }
+
+  /**
+   * apply takes a staff feed frame; it returns the row it changed (or null)
+   * and whether it was news from a client that deserves an alert.
+   */
+  async apply(frame) {
+    const out = await this.applyFrame(frame);
+    if (out.row) out.row.news = ++this.news;
+    return out;
+  }
+
+  async applyFrame(frame) {
+    switch (frame.type) {
+      case 'conversation.created': {
+        const row = this.upsertConversation(frame.conversation);
+        row.summarized = true; // a new conversation has no messages yet
+        return { row, alert: 'conversation' };
+      }
+      case 'conversation.updated':
+      case 'conversation.closed':
+        return { row: this.upsertConversation(frame.conversation), alert: null };
+      case 'message.created':
+        return this.applyMessage(frame.conversationId, frame.message);
+      case 'message.updated': {
+        const row = this.rows.get(frame.conversationId);
+        if (row && row.last && row.last.id === frame.message.id) row.last = frame.message;
+        return { row, alert: null };
+      }
+      case 'message.deleted': {
+        const row = this.rows.get(frame.conversationId);
+        if (row && row.last && row.last.id === frame.messageId) row.last = { ...row.last, deleted: true, body: undefined };
+        return { row, alert: null };
+      }
+      default:
+        return { row: null, alert: null };
+    }
+  }
+
+  async applyMessage(conversationId, m) {
+    let row = this.rows.get(conversationId);
+    if (!row) {
+      // A conversation beyond the loaded pages became active again.
+      try {
+        const { conversation } = await this.api.getConversation(conversationId);
+        row = this.upsertConversation(conversation, true);
+        row.last = m;
+        row.summarized = true;
+        row.waitingSince = m.senderRole === 'client' && conversation.status === 'active' ? m.createdAt : null;
+        return { row, alert: m.senderRole === 'client' ? 'message' : null };
+      } catch (err) {
+        return { row: null, alert: null };
+      }
+    }
+    this.clock.observe(m.createdAt);
+    if (row.last && row.last.id >= m.id) return { row, alert: null };
+    row.last = m;
+    row.conv = { ...row.conv, lastMessageAt: m.createdAt };
+    if (m.senderRole === 'client') {
+      if (!row.waitingSince && row.conv.status === 'active') row.waitingSince = m.createdAt;
+      if (!this.isBeingRead(conversationId)) row.unread++;
+      return { row, alert: 'message' };
+    }
+    row.waitingSince = null;
+    return { row, alert: null };
+  }
+
+  /** markRead clears a row's unread count (the counsellor read it). */
+  markRead(id) {
+    const row = this.rows.get(id);
+    if (row && row.unread) {
+      row.unread = 0;
+      this.render();
+    }
+  }
+
+  /** unreadTotal is the number of unread client messages in active rows. */
+  unreadTotal() {
+    let n = 0;
+    for (const row of this.rows.values()) if (row.conv.status === 'active') n += row.unread;
+    return n;
+  }
+
+  /** select marks the row of the open conversation. */
+  select(id) {
+    this.selectedId = id;
+    this.render();
+    const selected = this.els.list.querySelector('[aria-current="true"]');
+    if (selected) selected.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** setFilter shows active or closed conversations. */
+  setFilter(filter) {
+    if (filter === this.filter && this.pages[filter]) return Promise.resolve();
+    return this.load(filter, 1);
+  }
+
+  /** clear forgets every row (sign-out). */
+  clear() {
+    this.generation++;
+    this.rows.clear();
+    this.els.list.replaceChildren();
+  }
+
+  /** render redraws the list (cheap: a queue is tens of rows). */
+  render() {
+    const { list, more, empty } = this.els;
+    const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest('#' + list.id + ' [data-id]') : null;
+    const focusedId = focused ? focused.dataset.id : null;
+    const rows = orderRows([...this.rows.values()].filter((r) => r.conv.status === this.filter));
+    list.replaceChildren(...rows.map((r) => this.renderRow(r)));
+    show(empty, rows.length === 0);
+    show(more, !!this.cursor[this.filter]);
+    if (focusedId) {
+      const again = list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  renderRow(row) {
+    const c = row.conv;
+    const waiting = row.waitingSince ? waitingText(this.clock.since(row.waitingSince)) : null;
+    const meta = [claimText(c.assignee, this.meId), c.retention === 'permanent' ? 'Kept permanently' : '24-hour'];
+    if (c.userDeleted) meta.push('Deleted by the client from their view');
+    const classes = ['row'];
+    if (waiting) classes.push('row-waiting');
+    if (c.assignee === this.meId) classes.push('row-mine');
+    const button = el('button', {
+      type: 'button', className: classes.join(' '), dataset: { id: c.id },
+      'aria-current': c.id === this.selectedId ? 'true' : null,
+      onclick: () => this.onOpen(row.conv),
+    },
+    el('span', { className: 'row-line' },
+      el('span', { className: 'row-who', text: 'Client ' + shortId(c.userId) }),
+      row.unread ? el('span', { className: 'row-unread', text: String(row.unread), 'aria-label': row.unread + ' unread' }) : null),
+    waiting ? el('span', { className: 'row-wait', text: waiting }) : null,
+    el('span', { className: 'row-preview', text: row.summarized || row.last ? previewText(row.last) : '…' }),
+    el('span', { className: 'row-meta', text: meta.join(' · ') }));
+    return el('li', { className: 'row-item' }, button);
+  }
+}

@@ -1,0 +1,77 @@
+// The stats strip at the top of the dashboard (GET /stats), refreshed on
+// the feed's news (throttled) and every 30 seconds.
+
+import { setText } from './dom.js';
+import { formatDuration } from './time.js';
+
+/** refreshEvery is the periodic refresh (ms). */
+const refreshEvery = 30000;
+/** throttle is the least time between two refreshes caused by frames (ms). */
+const throttle = 2000;
+
+/** statText writes the stats for people; nulls are "—". */
+export function statText(s) {
+  const n = (v) => (v === null || v === undefined ? '—' : String(v));
+  const sat = s.satisfaction || {};
+  return {
+    active: n(s.activeConversations),
+    waiting: n(s.waitingConversations),
+    online: n(s.counsellorsOnline),
+    firstResponse: formatDuration(s.medianFirstResponseSeconds),
+    session: formatDuration(s.medianSessionSeconds),
+    satisfaction: sat.average === null || sat.average === undefined
+      ? '—'
+      : `${Number(sat.average).toFixed(1)} / 5`,
+    ratings: sat.count ? `${sat.count} rating${sat.count === 1 ? '' : 's'}` : 'no ratings',
+  };
+}
+
+/** StatsStrip keeps the stats elements up to date. */
+export class StatsStrip {
+  /** els: {active, waiting, online, firstResponse, session, satisfaction, ratings, status}. */
+  constructor({ api, els }) {
+    this.api = api;
+    this.els = els;
+    this.timer = null;
+    this.pending = null;
+    this.last = 0;
+    this.running = false;
+  }
+
+  /** start refreshes every 30 s; the first refresh is the caller's (once the feed is open). */
+  start() {
+    this.running = true;
+    this.timer = setInterval(() => this.refresh(), refreshEvery);
+  }
+
+  stop() {
+    this.running = false;
+    clearInterval(this.timer);
+    clearTimeout(this.pending);
+    this.pending = null;
+    for (const e of Object.values(this.els)) setText(e, '');
+  }
+
+  /** soon refreshes after a relevant frame, at most once every 2 s. */
+  soon() {
+    if (!this.running || this.pending) return;
+    const wait = Math.max(0, this.last + throttle - Date.now());
+    this.pending = setTimeout(() => { this.pending = null; this.refresh(); }, wait);
+  }
+
+  async refresh() {
+    if (!this.running) return;
+    this.last = Date.now();
+    let s;
+    try {
+      s = await this.api.stats();
+    } catch (err) {
+      if (this.running) setText(this.els.status, 'Stats unavailable: ' + err.message);
+      return;
+    }
+    if (!this.running) return;
+    const text = statText(s);
+    for (const [k, v] of Object.entries(text)) setText(this.els[k], v);
+    setText(this.els.status, '');
+  }
+}
