@@ -332,6 +332,7 @@ export class Outbox {
     this.key = storageKey;
     this.storage = storageKey ? storage : null;
     this.pending = new Map();
+    this.inFlight = new Set(); // clientMessageIds being sent over HTTP now
     if (this.storage) {
       try {
         for (const p of JSON.parse(this.storage.getItem(this.key) || '[]')) this.pending.set(p.clientMessageId, p);
@@ -346,12 +347,18 @@ export class Outbox {
     } catch (err) { /* storage full or blocked: keep in memory */ }
   }
 
-  /** add queues a body and tries to send it; it returns the pending entry. */
+  /**
+   * add queues a body and tries to send it; it returns the pending entry.
+   * The attempt is this.sending (flush's promise: await it for the messages
+   * HTTP stored, or catch its refusal); an unobserved refusal is not an
+   * unhandled rejection.
+   */
   add(body) {
     const p = { clientMessageId: newClientMessageId(), body, createdAt: new Date().toISOString() };
     this.pending.set(p.clientMessageId, p);
     this.save();
-    this.flush();
+    this.sending = this.flush();
+    this.sending.catch(() => {});
     return p;
   }
 
@@ -390,6 +397,9 @@ export class Outbox {
         this.socket.send({ action: 'sendMessage', conversationId: this.conversationId, clientMessageId: p.clientMessageId, body: p.body });
         continue;
       }
+      // A flush already sending this entry over HTTP settles it.
+      if (this.inFlight.has(p.clientMessageId)) continue;
+      this.inFlight.add(p.clientMessageId);
       try {
         const { message } = await this.api.sendMessage(this.conversationId, p.clientMessageId, p.body);
         this.acknowledge(p.clientMessageId);
@@ -399,6 +409,8 @@ export class Outbox {
         this.acknowledge(p.clientMessageId);
         err.clientMessageId = p.clientMessageId;
         throw err;
+      } finally {
+        this.inFlight.delete(p.clientMessageId);
       }
     }
     return stored;
