@@ -274,11 +274,11 @@ func (a *API) stats(ctx context.Context, r request) (response, error) {
 
 func (a *API) audit(ctx context.Context, r request) (response, error) {
 	q := r.QueryStringParameters
-	from, err := timeParam(q["from"])
+	from, err := timeParam(q["from"], false)
 	if err != nil {
 		return response{}, err
 	}
-	to, err := timeParam(q["to"])
+	to, err := timeParam(q["to"], true)
 	if err != nil {
 		return response{}, err
 	}
@@ -308,8 +308,10 @@ func intParam(r request, name string) (int, error) {
 	return n, nil
 }
 
-// timeParam reads an RFC 3339 timestamp or a date (yyyy-mm-dd).
-func timeParam(v string) (time.Time, error) {
+// timeParam reads an RFC 3339 timestamp or a date (yyyy-mm-dd, UTC). A
+// date is the start of that day, or with endOfDay its last millisecond, so
+// from=2026-11-26&to=2026-11-26 is the whole of that day.
+func timeParam(v string, endOfDay bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -317,6 +319,9 @@ func timeParam(v string) (time.Time, error) {
 		return t, nil
 	}
 	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		if endOfDay {
+			t = t.Add(24*time.Hour - time.Millisecond)
+		}
 		return t, nil
 	}
 	return time.Time{}, chat.BadRequest("from and to must be dates (2026-11-26) or RFC 3339 timestamps.")
