@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-FUNCTIONS := connect message disconnect api retention
+FUNCTIONS := authorizer connect message disconnect api retention
 BUILD_DIR := build
 
 # Packages of the root module (node_modules holds Go templates of the CDK
@@ -51,7 +51,7 @@ vet: go-deps ## gofmt and go vet
 test-go: deps browser-deps ## unit, store, handler and end-to-end tests against the local stack
 	go test -race -count=1 $(PKGS)
 
-test: deps vet test-go test-infra ## every test (what CI runs)
+test: deps vet test-go test-infra fuzz ## every test (what CI runs)
 
 clean: ## remove build output and local stack state
 	rm -rf $(BUILD_DIR) .devstack infra/cdk.out

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -38,11 +39,14 @@ var (
 	tableDelete = []string{"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 )
 
-// tableAccess is the data access each function gets. disconnect only reads
-// and removes a connection's items; the others create and change items
-// (retention closes idle conversations and writes audit entries besides
-// deleting what has expired). A function missing here fails the synth.
+// tableAccess is the data access each function gets. The authorizer reads
+// (the conversation, the revocation) and deletes one item, the ticket it
+// consumes; disconnect only reads and removes a connection's items; the
+// others create and change items (retention closes idle conversations and
+// writes audit entries besides deleting what has expired). A function
+// missing here fails the synth.
 var tableAccess = map[routes.Function][]string{
+	routes.Authorizer: join(tableRead, []string{"dynamodb:DeleteItem"}),
 	routes.Connect:    join(tableRead, tableWrite),
 	routes.Message:    join(tableRead, tableWrite),
 	routes.Disconnect: join(tableRead, tableDelete),
@@ -72,6 +76,7 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		routes.EnvStaffGroup:         jsii.String(deps.identity.staffGroup),
 		routes.EnvAllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
 		routes.EnvManagementEndpoint: deps.management.CallbackUrl(),
+		routes.EnvUserPoolID:         deps.identity.pool.UserPoolId(),
 	}
 	for name, v := range cfg.limits {
 		env[name] = jsii.String(v)
@@ -118,6 +123,14 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 	}))
 	if spec.Pushes {
 		role.AddToPrincipalPolicy(manageConnections(stack, deps.management))
+	}
+	if slices.Contains(spec.Env, routes.EnvUserPoolID) {
+		// The sweep asks whether the accounts holding connections are
+		// still enabled, and nothing else of the pool.
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cognito-idp:AdminGetUser"),
+			Resources: jsii.Strings(*deps.identity.pool.UserPoolArn()),
+		}))
 	}
 
 	return awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{

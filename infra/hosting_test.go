@@ -84,8 +84,9 @@ func TestAllowedOriginsLimitCORSAndNameTheHTTPAPIInTheCSP(t *testing.T) {
 			if got := render(cors["AllowHeaders"]); got != "authorization,content-type" || cors["AllowCredentials"] != false {
 				t.Errorf("CORS headers %s credentials %v, want authorization,content-type without credentials", got, cors["AllowCredentials"])
 			}
-			connect := environment(tpl.Resources[tpl.functionIDs(t)["connect"]])
-			if got := render(connect["CONFIDE_ALLOWED_ORIGINS"]); got != strings.Join(want, ",") {
+			// The $connect authorizer is what checks a WebSocket's Origin.
+			authorizer := environment(tpl.Resources[tpl.functionIDs(t)["authorizer"]])
+			if got := render(authorizer["CONFIDE_ALLOWED_ORIGINS"]); got != strings.Join(want, ",") {
 				t.Errorf("CONFIDE_ALLOWED_ORIGINS: got %s, want %s", got, strings.Join(want, ","))
 			}
 			config := tpl.Resources[tpl.ofType("AWS::CloudFront::ResponseHeadersPolicy")[0]].Properties["ResponseHeadersPolicyConfig"].(map[string]any)

@@ -161,6 +161,34 @@ func TestManageConnectionsOnlyOnThisStageForPushers(t *testing.T) {
 	}
 }
 
+func TestOnlyTheSweepLooksUpAccounts(t *testing.T) {
+	tpl := standard(t)
+	fns := tpl.functionIDs(t)
+	pool := tpl.ofType("AWS::Cognito::UserPool")[0]
+	for _, spec := range routes.Functions {
+		t.Run(string(spec.Name), func(t *testing.T) {
+			var resources []string
+			for _, s := range tpl.roleStatements(tpl.functionRole(fns[spec.Name])) {
+				for _, a := range list(s["Action"]) {
+					if strings.HasPrefix(render(a), "cognito-idp:") {
+						if render(a) != "cognito-idp:AdminGetUser" || len(list(s["Action"])) != 1 {
+							t.Errorf("Cognito actions %v, want AdminGetUser alone", s["Action"])
+						}
+						resources = append(resources, render(s["Resource"]))
+					}
+				}
+			}
+			var want []string
+			if spec.Name == routes.Retention {
+				want = []string{"${" + pool + ".Arn}"}
+			}
+			if !slices.Equal(resources, want) {
+				t.Errorf("AdminGetUser on %v, want %v", resources, want)
+			}
+		})
+	}
+}
+
 // statements returns every policy statement of the template by the logical
 // id of the resource that holds it.
 func (tpl *template) statements() map[string][]map[string]any {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,12 +66,65 @@ func TestWebSocketRoutesReachTheirFunctions(t *testing.T) {
 	})
 }
 
+func TestWebSocketConnectIsBehindTheTicketAuthorizer(t *testing.T) {
+	tpl := standard(t)
+	fns := tpl.functionIDs(t)
+	api := wsAPI(tpl)
+	var authorizers []string
+	for _, id := range tpl.ofType("AWS::ApiGatewayV2::Authorizer") {
+		if refID(tpl.Resources[id].Properties["ApiId"]) == api {
+			authorizers = append(authorizers, id)
+		}
+	}
+	if len(authorizers) != 1 {
+		t.Fatalf("WebSocket authorizers: got %d, want 1", len(authorizers))
+	}
+	a := tpl.Resources[authorizers[0]].Properties
+	spec := routes.WebSocketAuthorizer
+	if a["AuthorizerType"] != "REQUEST" || a["Name"] != spec.Name {
+		t.Errorf("authorizer: type %v name %v, want REQUEST %s", a["AuthorizerType"], a["Name"], spec.Name)
+	}
+	if got := render(a["IdentitySource"]); got != "route.request.querystring.ticket" {
+		t.Errorf("identity source: got %s, want the ticket of the query string", got)
+	}
+	if uri := refsIn(a["AuthorizerUri"]); !slices.Contains(uri, fns[routes.Authorizer]) {
+		t.Errorf("authorizer invokes %v, want the authorizer function %s", uri, fns[routes.Authorizer])
+	}
+	for _, id := range tpl.ofType("AWS::ApiGatewayV2::Route") {
+		r := tpl.Resources[id].Properties
+		if refID(r["ApiId"]) != api {
+			continue
+		}
+		key := render(r["RouteKey"])
+		guarded := r["AuthorizationType"] == "CUSTOM" && refID(r["AuthorizerId"]) == authorizers[0]
+		if guarded != (key == spec.Route) {
+			t.Errorf("route %s: authorization %v by %v; only %s is behind the authorizer", key, r["AuthorizationType"], r["AuthorizerId"], spec.Route)
+		}
+	}
+	invokable := false
+	for _, id := range tpl.ofType("AWS::Lambda::Permission") {
+		p := tpl.Resources[id].Properties
+		if refID(p["FunctionName"]) == fns[routes.Authorizer] && p["Principal"] == "apigateway.amazonaws.com" &&
+			strings.Contains(render(p["SourceArn"]), "${"+api+"}/authorizers/${"+authorizers[0]+"}") {
+			invokable = true
+		}
+	}
+	if !invokable {
+		t.Error("API Gateway may not invoke the authorizer function for this authorizer")
+	}
+}
+
 func TestHTTPRoutesReachTheAPIFunctionBehindTheJWTAuthorizer(t *testing.T) {
 	tpl := standard(t)
 	fns := tpl.functionIDs(t)
-	authorizers := tpl.ofType("AWS::ApiGatewayV2::Authorizer")
+	var authorizers []string
+	for _, id := range tpl.ofType("AWS::ApiGatewayV2::Authorizer") {
+		if tpl.Resources[id].Properties["AuthorizerType"] == "JWT" {
+			authorizers = append(authorizers, id)
+		}
+	}
 	if len(authorizers) != 1 {
-		t.Fatalf("authorizers: got %d, want 1", len(authorizers))
+		t.Fatalf("JWT authorizers: got %d, want 1", len(authorizers))
 	}
 	jwt := tpl.Resources[authorizers[0]].Properties
 	issuer := render(jwt["JwtConfiguration"].(map[string]any)["Issuer"])
@@ -197,9 +251,13 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 			t.Errorf("api %s: got %s, want %s", name, got, w)
 		}
 	}
-	connect := environment(tpl.Resources[tpl.functionIDs(t)[routes.Connect]])
-	if got, want := render(connect[routes.EnvAllowedOrigins]), "https://${"+tpl.ofType("AWS::CloudFront::Distribution")[0]+".DomainName}"; got != want {
-		t.Errorf("connect %s: got %s, want the distribution %s", routes.EnvAllowedOrigins, got, want)
+	authorizer := environment(tpl.Resources[tpl.functionIDs(t)[routes.Authorizer]])
+	if got, want := render(authorizer[routes.EnvAllowedOrigins]), "https://${"+tpl.ofType("AWS::CloudFront::Distribution")[0]+".DomainName}"; got != want {
+		t.Errorf("authorizer %s: got %s, want the distribution %s", routes.EnvAllowedOrigins, got, want)
+	}
+	retention := environment(tpl.Resources[tpl.functionIDs(t)[routes.Retention]])
+	if got, want := render(retention[routes.EnvUserPoolID]), "${"+tpl.ofType("AWS::Cognito::UserPool")[0]+"}"; got != want {
+		t.Errorf("retention %s: got %s, want the pool %s", routes.EnvUserPoolID, got, want)
 	}
 }
 

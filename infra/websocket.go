@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/jsii-runtime-go"
 
@@ -37,9 +38,19 @@ func newWebSocketAPI(stack awscdk.Stack, cfg settings) *webSocketAPI {
 // route wires every route of routes.WebSocket to its function, one Lambda
 // integration per function. Every route but $connect and $disconnect
 // returns the handler's response body to the sender (the pong, an error).
-// $connect has no API Gateway authorizer on purpose: the connect function
-// consumes the one-time ticket (PROTOCOL.md), which must succeed only once.
+// The route routes.WebSocketAuthorizer guards (only $connect may have one)
+// runs that Lambda REQUEST authorizer first: it consumes the one-time
+// ticket of the query string (its identity source, so a connect without a
+// ticket is refused before any Lambda runs) and its context reaches every
+// later event of the connection. WebSocket authorizers are never cached,
+// so a ticket still works only once.
 func (w *webSocketAPI) route(fns functions) {
+	spec := routes.WebSocketAuthorizer
+	authorizer := awsapigatewayv2authorizers.NewWebSocketLambdaAuthorizer(jsii.String(spec.Name), fns[spec.Function],
+		&awsapigatewayv2authorizers.WebSocketLambdaAuthorizerProps{
+			AuthorizerName: jsii.String(spec.Name),
+			IdentitySource: jsii.Strings(spec.IdentitySource...),
+		})
 	integrations := map[routes.Function]awsapigatewayv2integrations.WebSocketLambdaIntegration{}
 	for _, r := range routes.WebSocket {
 		in, ok := integrations[r.Function]
@@ -48,9 +59,13 @@ func (w *webSocketAPI) route(fns functions) {
 				jsii.String(construct(string(r.Function))+"WebSocketIntegration"), fns[r.Function], nil)
 			integrations[r.Function] = in
 		}
-		w.api.AddRoute(jsii.String(r.Key), &awsapigatewayv2.WebSocketRouteOptions{
+		opts := &awsapigatewayv2.WebSocketRouteOptions{
 			Integration:    in,
 			ReturnResponse: jsii.Bool(r.Key != "$connect" && r.Key != "$disconnect"),
-		})
+		}
+		if r.Key == spec.Route {
+			opts.Authorizer = authorizer
+		}
+		w.api.AddRoute(jsii.String(r.Key), opts)
 	}
 }

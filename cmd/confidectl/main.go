@@ -7,6 +7,7 @@
 //
 //	users add USERNAME --password P [--staff]
 //	users disable USERNAME
+//	users signout USERNAME
 //	users erase SUB
 //	staff list
 //	conversations export ID [--format json|text]
@@ -38,6 +39,7 @@ import (
 const usage = `usage: confidectl [global flags] COMMAND
   users add USERNAME --password P [--staff]
   users disable USERNAME
+  users signout USERNAME
   users erase SUB
   staff list
   conversations export ID [--format json|text]
@@ -110,6 +112,11 @@ func dispatch(ctx context.Context, a *admin.Admin, args []string) error {
 			return err
 		}
 		_, err = a.DisableUser(ctx, pos[0])
+	case "users signout":
+		if err := want(1); err != nil {
+			return err
+		}
+		_, err = a.SignOutUser(ctx, pos[0])
 	case "users erase":
 		if err := want(1); err != nil {
 			return err

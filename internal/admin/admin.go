@@ -114,26 +114,79 @@ func (a *Admin) AddUser(ctx context.Context, username, password string, staff bo
 	return sub, nil
 }
 
-// DisableUser disables a user, signs them out everywhere and closes every
+// DisableUser disables a user, signs them out everywhere, revokes their
+// credentials in the table (so an access token they still hold opens no
+// connection, and a frame on one still open closes it) and closes every
 // open connection of theirs. It returns how many connections it closed.
 func (a *Admin) DisableUser(ctx context.Context, username string) (int, error) {
+	return a.endAccess(ctx, username, "disabled", func(ctx context.Context) error {
+		if _, err := a.Cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)}); err != nil {
+			return fmt.Errorf("disable %s: %w", username, err)
+		}
+		return a.signOut(ctx, username)
+	})
+}
+
+// SignOutUser signs a user out everywhere: Cognito revokes their refresh
+// tokens, the table revokes every credential issued until now (access
+// tokens stay valid at Cognito until they expire, so the revocation is what
+// stops them here), and every open connection of theirs is closed. It
+// returns how many connections it closed.
+func (a *Admin) SignOutUser(ctx context.Context, username string) (int, error) {
+	return a.endAccess(ctx, username, "signed out", func(ctx context.Context) error { return a.signOut(ctx, username) })
+}
+
+// endAccess runs cognito's steps on username's account, then revokes their
+// credentials and closes their connections (cutOff), and says what it did
+// as done.
+func (a *Admin) endAccess(ctx context.Context, username, done string, cognito func(context.Context) error) (int, error) {
+	sub, err := a.sub(ctx, username)
+	if err != nil {
+		return 0, err
+	}
+	if err := cognito(ctx); err != nil {
+		return 0, err
+	}
+	n, err := a.cutOff(ctx, sub)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", username, err)
+	}
+	a.printf("%s %s (sub %s), closed %d connection(s)\n", done, username, sub, n)
+	return n, nil
+}
+
+// sub returns the sub of username.
+func (a *Admin) sub(ctx context.Context, username string) (string, error) {
 	u, err := a.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)})
 	if err != nil {
-		return 0, fmt.Errorf("get user %s: %w", username, err)
+		return "", fmt.Errorf("get user %s: %w", username, err)
 	}
-	sub := attribute(u.UserAttributes, "sub")
-	if _, err := a.Cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)}); err != nil {
-		return 0, fmt.Errorf("disable %s: %w", username, err)
-	}
+	return attribute(u.UserAttributes, "sub"), nil
+}
+
+// signOut signs username out of Cognito everywhere, with a warning where
+// the pool cannot.
+func (a *Admin) signOut(ctx context.Context, username string) error {
 	if _, err := a.Cognito.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String(a.UserPoolID), Username: aws.String(username)}); err != nil {
 		if !unsupported(err) {
-			return 0, fmt.Errorf("sign out %s: %w", username, err)
+			return fmt.Errorf("sign out %s: %w", username, err)
 		}
 		a.printf("warning: this user pool does not support global sign-out; refresh tokens of %s stay valid until they expire\n", username)
 	}
+	return nil
+}
+
+// cutOff revokes every credential of sub issued until now and closes and
+// forgets every open connection of theirs; it returns how many it closed.
+// The revocation is stamped in real time, the time of tokens, whatever
+// a.Now says.
+func (a *Admin) cutOff(ctx context.Context, sub string) (int, error) {
+	if err := a.Store.Revoke(ctx, sub, time.Now()); err != nil {
+		return 0, fmt.Errorf("revoke credentials: %w", err)
+	}
 	conns, err := a.Store.UserConnections(ctx, sub, a.now())
 	if err != nil {
-		return 0, fmt.Errorf("connections of %s: %w", username, err)
+		return 0, fmt.Errorf("connections: %w", err)
 	}
 	for _, c := range conns {
 		if err := a.Pusher.Disconnect(ctx, c.ID); err != nil {
@@ -143,7 +196,6 @@ func (a *Admin) DisableUser(ctx context.Context, username string) (int, error) {
 			return 0, fmt.Errorf("delete connection %s: %w", c.ID, err)
 		}
 	}
-	a.printf("disabled %s (sub %s), closed %d connection(s)\n", username, sub, len(conns))
 	return len(conns), nil
 }
 
@@ -183,9 +235,10 @@ func (a *Admin) ListStaff(ctx context.Context) ([]StaffMember, error) {
 	return staff, nil
 }
 
-// EraseUser removes every conversation and message of a client and records
-// the erasure in the audit trail (without content). It returns how many
-// items it removed.
+// EraseUser removes every conversation and message of a client, revokes
+// their credentials (so a connection the erasure forgot cannot act again)
+// and records the erasure in the audit trail (without content). It returns
+// how many items it removed.
 func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
 	if sub == "" {
 		return 0, errors.New("users erase: a sub is required")
@@ -193,6 +246,9 @@ func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
 	n, err := a.Store.EraseUser(ctx, sub)
 	if err != nil {
 		return n, fmt.Errorf("erase %s: %w", sub, err)
+	}
+	if err := a.Store.Revoke(ctx, sub, time.Now()); err != nil {
+		return n, fmt.Errorf("erase %s: revoke credentials: %w", sub, err)
 	}
 	now := a.now()
 	e := chat.AuditEntry{ID: chat.NewID(now), At: chat.At(now), Actor: Actor, Action: chat.AuditUserErased, Target: sub}

@@ -50,15 +50,7 @@ func TestDisableUserClosesTheirSocketAndDisablesThem(t *testing.T) {
 	var out bytes.Buffer
 	a := newAdmin(&out)
 	c, name, sub := signedIn(t, ctx, a, "dis", false)
-	conv, err := c.CreateConversation(ctx, chat.Retention24h)
-	if err != nil {
-		t.Fatalf("CreateConversation: %v", err)
-	}
-	sock, err := c.Connect(ctx, stack.Endpoints.WebSocket, conv.ID)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { sock.Close() })
+	_, sock := openSocket(t, ctx, c)
 
 	n, err := a.DisableUser(ctx, name)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/confidechat/confide/internal/auth"
@@ -46,6 +47,7 @@ type options struct {
 	log        *slog.Logger
 	httpClient *http.Client
 	dynamoOpts []func(*dynamodb.Options)
+	mgmtOpts   []func(*apigatewaymanagementapi.Options)
 }
 
 // WithAWSConfig uses cfg instead of the default AWS configuration chain.
@@ -69,6 +71,13 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpCli
 // SDK middleware that counts calls).
 func WithDynamoDBOptions(fns ...func(*dynamodb.Options)) Option {
 	return func(o *options) { o.dynamoOpts = append(o.dynamoOpts, fns...) }
+}
+
+// WithManagementAPIOptions adds options to the API Gateway management API
+// client that pushes frames (for example an SDK middleware that records
+// calls).
+func WithManagementAPIOptions(fns ...func(*apigatewaymanagementapi.Options)) Option {
+	return func(o *options) { o.mgmtOpts = append(o.mgmtOpts, fns...) }
 }
 
 // FromEnv builds an App from the process environment: what every Lambda
@@ -98,21 +107,32 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		}
 		o.aws = &c
 	}
+	pooled := pooledHTTP(*o.aws)
+	o.aws = &pooled
 	db := dynamodb.NewFromConfig(*o.aws, append([]func(*dynamodb.Options){func(d *dynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			d.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
 	}}, o.dynamoOpts...)...)
 	st := store.New(db, cfg.TableName, store.WithClock(o.now))
-	mgmt := apigatewaymanagementapi.NewFromConfig(*o.aws, func(m *apigatewaymanagementapi.Options) {
+	mgmt := apigatewaymanagementapi.NewFromConfig(*o.aws, append([]func(*apigatewaymanagementapi.Options){func(m *apigatewaymanagementapi.Options) {
 		if cfg.ManagementEndpoint != "" {
 			m.BaseEndpoint = aws.String(cfg.ManagementEndpoint)
 		}
-	})
+	}}, o.mgmtOpts...)...)
+	var accounts chat.Accounts
+	if cfg.UserPoolID != "" {
+		accounts = &auth.Accounts{UserPoolID: cfg.UserPoolID, Cognito: cip.NewFromConfig(*o.aws, func(c *cip.Options) {
+			if cfg.CognitoEndpoint != "" {
+				c.BaseEndpoint = aws.String(cfg.CognitoEndpoint)
+			}
+		})}
+	}
 	svc := chat.NewService(chat.Options{
 		Store:    st,
 		Pusher:   push.New(mgmt, 0, o.log),
 		Typing:   st,
+		Accounts: accounts,
 		Limits:   cfg.Limits,
 		Now:      o.now,
 		TokenNow: o.tokenNow,
@@ -159,10 +179,12 @@ func NewLogger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
 }
 
-// Start is all a Lambda main does: build the App from the environment, pick
-// the function's handler from it, and hand that to the Lambda runtime. A
+// Start is all a Lambda main does: tune the garbage collector for a
+// function (tuneGC), build the App from the environment, pick the
+// function's handler from it, and hand that to the Lambda runtime. A
 // configuration error stops the process before any invocation.
 func Start(handler func(*App) any) {
+	tuneGC(os.Getenv)
 	a, err := FromEnv(context.Background())
 	if err != nil {
 		slog.Error("configuration", "err", err)

@@ -27,6 +27,11 @@ type Config struct {
 	ManagementEndpoint string
 	// DynamoDBEndpoint overrides the DynamoDB endpoint (local stack, LocalStack).
 	DynamoDBEndpoint string
+	// UserPoolID, when set, lets the retention sweep ask Cognito whether
+	// the accounts holding connections are still enabled.
+	UserPoolID string
+	// CognitoEndpoint overrides the Cognito endpoint (local stack).
+	CognitoEndpoint string
 	// StaffCIDRs, when set, are the only networks staff may use.
 	StaffCIDRs []netip.Prefix
 	Limits     chat.Limits
@@ -43,6 +48,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AllowedOrigins:     splitList(getenv(routes.EnvAllowedOrigins)),
 		ManagementEndpoint: getenv(routes.EnvManagementEndpoint),
 		DynamoDBEndpoint:   getenv(routes.EnvDynamoDBEndpoint),
+		UserPoolID:         getenv(routes.EnvUserPoolID),
+		CognitoEndpoint:    getenv(routes.EnvCognitoEndpoint),
 		LogLevel:           getenv(routes.EnvLogLevel),
 	}
 	if c.StaffGroup == "" {
@@ -101,6 +108,8 @@ func (c Config) Env() map[string]string {
 		routes.EnvManagementEndpoint: c.ManagementEndpoint,
 		routes.EnvDynamoDBEndpoint:   c.DynamoDBEndpoint,
 		routes.EnvStaffCIDRs:         strings.Join(cidrs, ","),
+		routes.EnvUserPoolID:         c.UserPoolID,
+		routes.EnvCognitoEndpoint:    c.CognitoEndpoint,
 		routes.EnvLogLevel:           c.LogLevel,
 	}
 	return env

@@ -91,8 +91,8 @@ func jwksURL(issuer string) string {
 	return strings.TrimSuffix(issuer, "/") + "/.well-known/jwks.json"
 }
 
-// Verify checks an access token and returns who it is and when the token
-// expires. Any failure is a *chat.Error with chat.CodeUnauthorized ("Please
+// Verify checks an access token and returns who it is (with the token's
+// iat as IssuedAt) and when the token expires. Any failure is a *chat.Error with chat.CodeUnauthorized ("Please
 // sign in again.") wrapping the cause; the cause never contains the token.
 func (v *Verifier) Verify(ctx context.Context, token string) (chat.Identity, time.Time, error) {
 	id, exp, err := v.verify(ctx, token)
@@ -219,7 +219,9 @@ func (v *Verifier) identity(tok jwt.Token) (chat.Identity, time.Time, error) {
 			role = chat.RoleStaff
 		}
 	}
-	return chat.Identity{UserID: sub, Username: username, Role: role}, exp, nil
+	// iat says which revocations void the token; Cognito always sets it.
+	issued, _ := tok.IssuedAt()
+	return chat.Identity{UserID: sub, Username: username, Role: role, IssuedAt: issued}, exp, nil
 }
 
 // groupsOf returns the groups claim: none when it is missing, an error when

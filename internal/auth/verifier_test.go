@@ -63,6 +63,10 @@ func TestVerifyAcceptsValidAccessTokens(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
+			if !id.IssuedAt.Equal(iss.clock.Now()) {
+				t.Errorf("issued at %v, want the token's iat %v", id.IssuedAt, iss.clock.Now())
+			}
+			id.IssuedAt = time.Time{}
 			want := chat.Identity{UserID: testSub, Username: "alice", Role: tt.wantRole}
 			if id != want {
 				t.Errorf("identity = %+v, want %+v", id, want)

@@ -26,6 +26,10 @@ type Identity struct {
 	UserID   string `json:"userId"`
 	Username string `json:"username"`
 	Role     Role   `json:"role"`
+	// IssuedAt is when the credential the caller presented was issued (the
+	// access token's iat); zero when unknown. A revocation voids every
+	// credential issued at or before it.
+	IssuedAt time.Time `json:"-"`
 }
 
 // IsStaff reports whether the caller is a counsellor.
@@ -148,11 +152,22 @@ type Connection struct {
 	ExpiresAt Time `json:"expiresAt"`
 	// TokenExpiresAt is when the access token behind the ticket expires.
 	TokenExpiresAt *Time `json:"tokenExpiresAt,omitempty"`
+	// TokenIssuedAt is when that access token was issued (nil: unknown).
+	TokenIssuedAt *Time `json:"tokenIssuedAt,omitempty"`
 }
 
 // Identity returns the identity the connection was opened with.
 func (c Connection) Identity() Identity {
-	return Identity{UserID: c.UserID, Username: c.Username, Role: c.Role}
+	return Identity{UserID: c.UserID, Username: c.Username, Role: c.Role, IssuedAt: c.credentialTime()}
+}
+
+// credentialTime is when the credential behind the connection was issued:
+// its access token's iat, or the connect itself when that is unknown.
+func (c Connection) credentialTime() time.Time {
+	if c.TokenIssuedAt != nil {
+		return c.TokenIssuedAt.Time
+	}
+	return c.ConnectedAt.Time
 }
 
 // IsFeed reports whether the connection is a staff feed.

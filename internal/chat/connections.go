@@ -11,38 +11,44 @@ type ConnectRequest struct {
 	SourceIP       string
 }
 
-// Connect admits a connection opened with a redeemed ticket. A client must
-// name a conversation it owns; staff may name any, or none for the staff
-// feed. Refusals are forbidden, the same whether or not the conversation
-// exists.
-func (s *Service) Connect(ctx context.Context, claims TicketClaims, req ConnectRequest) (Connection, error) {
+// Authorize decides whether a connection may be opened with a redeemed
+// ticket, and stores nothing: a client must name a conversation it owns,
+// staff may name any, or none for the staff feed, and the credential the
+// ticket was traded for must not have been revoked. The conversation and
+// the revocation are read side by side. Conversation refusals are
+// forbidden, the same whether or not the conversation exists; a revoked
+// credential is unauthorized. It returns the connection to Admit.
+func (s *Service) Authorize(ctx context.Context, claims TicketClaims, req ConnectRequest) (Connection, error) {
 	refused := Errorf(CodeForbidden, "You cannot open this conversation.")
 	caller := claims.Identity
 	if req.ConversationID == "" && !caller.IsStaff() {
 		return Connection{}, refused
 	}
+	if req.ConversationID != "" && !ValidID(req.ConversationID) {
+		return Connection{}, refused
+	}
 	now := s.now()
+	var (
+		c       Conversation
+		convErr error
+	)
+	revoked := s.revocationGuard(ctx, caller)
 	if req.ConversationID != "" {
-		if !ValidID(req.ConversationID) {
+		c, convErr = s.store.GetConversation(ctx, req.ConversationID, now)
+	}
+	if err := revoked.ok(); err != nil {
+		return Connection{}, err
+	}
+	if req.ConversationID != "" {
+		if ErrorCode(convErr) == CodeNotFound {
 			return Connection{}, refused
 		}
-		c, err := s.store.GetConversation(ctx, req.ConversationID, now)
-		if ErrorCode(err) == CodeNotFound {
-			return Connection{}, refused
-		}
-		if err != nil {
-			return Connection{}, err
+		if convErr != nil {
+			return Connection{}, convErr
 		}
 		if !caller.IsStaff() && (c.UserID != caller.UserID || c.Deleted) {
 			return Connection{}, refused
 		}
-	}
-	open, err := s.store.UserConnections(ctx, caller.UserID, now)
-	if err != nil {
-		return Connection{}, err
-	}
-	if len(open) >= s.limits.ConnectionCap {
-		return Connection{}, Errorf(CodeRateLimited, "You have too many open connections; close another tab or window and try again.")
 	}
 	conn := Connection{
 		ID:             req.ConnectionID,
@@ -55,20 +61,39 @@ func (s *Service) Connect(ctx context.Context, claims TicketClaims, req ConnectR
 		ExpiresAt:      At(now.Add(ConnectionLifetime)),
 		TokenExpiresAt: claims.TokenExpiresAt,
 	}
+	if !caller.IssuedAt.IsZero() {
+		conn.TokenIssuedAt = At(caller.IssuedAt).Ptr()
+	}
+	return conn, nil
+}
+
+// Admit stores a connection Authorize allowed, connected now, unless its
+// person already has ConnectionCap connections open (rate_limited).
+func (s *Service) Admit(ctx context.Context, conn Connection) (Connection, error) {
+	now := s.now()
+	open, err := s.store.UserConnections(ctx, conn.UserID, now)
+	if err != nil {
+		return Connection{}, err
+	}
+	if len(open) >= s.limits.ConnectionCap {
+		return Connection{}, Errorf(CodeRateLimited, "You have too many open connections; close another tab or window and try again.")
+	}
+	conn.ConnectedAt = At(now)
+	conn.ExpiresAt = At(now.Add(ConnectionLifetime))
 	if err := s.store.PutConnection(ctx, conn); err != nil {
 		return Connection{}, err
 	}
 	return conn, nil
 }
 
-// Connection returns an open connection; unknown or expired ones are
-// unauthorized (the socket should reconnect).
-func (s *Service) Connection(ctx context.Context, id string) (Connection, error) {
-	c, err := s.store.GetConnection(ctx, id, s.now())
-	if ErrorCode(err) == CodeNotFound {
-		return Connection{}, Errorf(CodeUnauthorized, "This connection is no longer valid; please reconnect.")
+// Connect authorizes and admits a connection opened with a redeemed ticket
+// in one step (Authorize, then Admit).
+func (s *Service) Connect(ctx context.Context, claims TicketClaims, req ConnectRequest) (Connection, error) {
+	conn, err := s.Authorize(ctx, claims, req)
+	if err != nil {
+		return Connection{}, err
 	}
-	return c, err
+	return s.Admit(ctx, conn)
 }
 
 // Disconnect forgets a connection.
@@ -88,27 +113,46 @@ func actsOn(conn Connection, conversationID string) error {
 	return nil
 }
 
-// SendFromConnection sends a message from a WebSocket connection.
+// SendFromConnection sends a message from a WebSocket connection. Whether
+// the connection's credential was revoked is read side by side with the
+// first reads of the send; a revoked one stores nothing.
 func (s *Service) SendFromConnection(ctx context.Context, conn Connection, in SendInput) (Message, bool, error) {
-	if err := actsOn(conn, in.ConversationID); err != nil {
-		return Message{}, false, err
+	revoked := s.revocationGuard(ctx, conn.Identity())
+	err := actsOn(conn, in.ConversationID)
+	var (
+		m       Message
+		created bool
+	)
+	if err == nil {
+		in.Connection = conn.ID
+		m, created, err = s.send(ctx, conn.Identity(), in, revoked)
 	}
-	in.Connection = conn.ID
-	return s.SendMessage(ctx, conn.Identity(), in)
+	if err != nil {
+		return Message{}, false, revokedOr(revoked, err)
+	}
+	return m, created, nil
 }
 
-// MarkReadFromConnection moves the read marker from a WebSocket connection.
+// MarkReadFromConnection moves the read marker from a WebSocket connection,
+// unless the connection's credential was revoked.
 func (s *Service) MarkReadFromConnection(ctx context.Context, conn Connection, conversationID, messageID string) error {
-	if err := actsOn(conn, conversationID); err != nil {
-		return err
+	revoked := s.revocationGuard(ctx, conn.Identity())
+	err := actsOn(conn, conversationID)
+	if err == nil {
+		err = s.markRead(ctx, conn.Identity(), conversationID, messageID, revoked)
 	}
-	return s.MarkRead(ctx, conn.Identity(), conversationID, messageID)
+	return revokedOr(revoked, err)
 }
 
 // Typing relays a typing indicator to the other side, at most one per
 // connection every TypingGap; extra frames are dropped silently. Nothing is
-// stored.
+// stored. A revoked connection relays nothing.
 func (s *Service) Typing(ctx context.Context, conn Connection, conversationID string, typing bool) error {
+	revoked := s.revocationGuard(ctx, conn.Identity())
+	return revokedOr(revoked, s.relayTyping(ctx, conn, conversationID, typing, revoked))
+}
+
+func (s *Service) relayTyping(ctx context.Context, conn Connection, conversationID string, typing bool, revoked guard) error {
 	if err := actsOn(conn, conversationID); err != nil {
 		return err
 	}
@@ -118,6 +162,9 @@ func (s *Service) Typing(ctx context.Context, conn Connection, conversationID st
 			return err
 		}
 	}
+	if err := revoked.ok(); err != nil {
+		return err
+	}
 	s.publish(ctx, otherSide(conversationID, conn.Role),
 		eventFrames(Event{Type: "typing", ConversationID: conversationID, Role: conn.Role, Typing: &typing}))
 	return nil
@@ -126,11 +173,4 @@ func (s *Service) Typing(ctx context.Context, conn Connection, conversationID st
 // Availability counts the counsellors with an open connection.
 func (s *Service) Availability(ctx context.Context) (int, error) {
 	return s.store.OnlineStaff(ctx, s.now())
-}
-
-// TokenExpired reports whether the access token behind conn has expired, in
-// which case the client must reconnect with a fresh ticket. Tokens live in
-// real time, not on the service clock (which the local stack moves).
-func (s *Service) TokenExpired(conn Connection) bool {
-	return conn.TokenExpiresAt != nil && !s.tokenNow().Before(conn.TokenExpiresAt.Time)
 }

@@ -15,6 +15,8 @@ type Event struct {
 	Conversation   *Conversation `json:"conversation,omitempty"`
 	Role           Role          `json:"role,omitempty"`
 	Typing         *bool         `json:"typing,omitempty"`
+	// Reason says why a reconnect frame asks the client to reconnect.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ErrorFrame is the error frame sent to a WebSocket sender.

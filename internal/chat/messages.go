@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 )
 
@@ -22,6 +21,16 @@ type SendInput struct {
 // staff feed. The same clientMessageId again returns the first message with
 // created false and stores nothing.
 func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput) (Message, bool, error) {
+	return s.send(ctx, caller, in, nil)
+}
+
+// send is SendMessage with a check, already running, that must pass before
+// anything is stored (nil: none). It makes two DynamoDB round trips before
+// the first delivery: the reads that do not depend on each other side by
+// side (the conversation, the sender's rate window, the fan-out audience,
+// beside the check), then the write, whose conditions hold access and
+// "active" again.
+func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check guard) (Message, bool, error) {
 	body, err := NormalizeBody(in.Body, s.limits.MaxMessageChars)
 	if err != nil {
 		return Message{}, false, err
@@ -34,10 +43,7 @@ func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput
 	}
 	now := s.now()
 
-	// The checks that do not depend on each other run side by side: the
-	// conversation, the sender's rate window and the fan-out audience.
 	var (
-		wg       sync.WaitGroup
 		conv     Conversation
 		convErr  error
 		allowed  bool
@@ -46,11 +52,15 @@ func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput
 		audErr   error
 	)
 	aud := audience{conversationID: in.ConversationID, conversation: true, feed: true}
-	wg.Add(3)
-	go func() { defer wg.Done(); conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) }()
-	go func() { defer wg.Done(); allowed, rateErr = s.hitRate(ctx, caller.UserID, now) }()
-	go func() { defer wg.Done(); audConns, audErr = s.audienceConnections(ctx, aud) }()
-	wg.Wait()
+	parallel(
+		func() { conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) },
+		func() { allowed, rateErr = s.hitRate(ctx, caller.UserID, now) },
+		func() { audConns, audErr = s.audienceConnections(ctx, aud) },
+	)
+	// The check was started before these reads and ran beside them.
+	if err := check.ok(); err != nil {
+		return Message{}, false, err
+	}
 	if convErr != nil {
 		return Message{}, false, convErr
 	}
@@ -271,10 +281,19 @@ func (s *Service) visibleMessages(ctx context.Context, caller Identity, conversa
 // MarkRead moves the caller's read marker to messageID and tells the other
 // side.
 func (s *Service) MarkRead(ctx context.Context, caller Identity, conversationID, messageID string) error {
+	return s.markRead(ctx, caller, conversationID, messageID, nil)
+}
+
+// markRead is MarkRead with a check that must pass, side by side with the
+// conversation's read, before the marker moves (nil: none).
+func (s *Service) markRead(ctx context.Context, caller Identity, conversationID, messageID string, check guard) error {
 	if !ValidID(messageID) {
 		return BadRequest("messageId must be a message id.")
 	}
 	conv, err := s.conversationFor(ctx, caller, conversationID)
+	if cErr := check.ok(); cErr != nil {
+		return cErr
+	}
 	if err != nil {
 		return err
 	}

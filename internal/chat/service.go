@@ -95,8 +95,10 @@ type Service struct {
 	store  Store
 	pusher Pusher
 	typing TypingGate
-	limits Limits
-	now    func() time.Time
+	// accounts, when set, lets the sweep find disabled accounts.
+	accounts Accounts
+	limits   Limits
+	now      func() time.Time
 	// tokenNow is the clock access tokens are checked against: real time
 	// even when now is moved.
 	tokenNow func() time.Time
@@ -109,7 +111,11 @@ type Options struct {
 	Pusher Pusher
 	// Typing gates typing frames; nil relays every one.
 	Typing TypingGate
-	Limits Limits
+	// Accounts lets the retention sweep cut off the connections of
+	// accounts that were disabled or deleted; nil: the sweep only cuts off
+	// revoked credentials.
+	Accounts Accounts
+	Limits   Limits
 	// Now is the clock (default time.Now); tests and the local stack inject
 	// their own to move time.
 	Now func() time.Time
@@ -134,6 +140,7 @@ func NewService(o Options) *Service {
 		store:    o.Store,
 		pusher:   o.Pusher,
 		typing:   o.Typing,
+		accounts: o.Accounts,
 		limits:   o.Limits.withDefaults(),
 		now:      o.Now,
 		tokenNow: o.TokenNow,
@@ -171,4 +178,13 @@ func (s *Service) audit(ctx context.Context, actor, action, target string) {
 	if err := s.store.PutAudit(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "audit write failed", "action", action, "target", target, "err", err)
 	}
+}
+
+// parallel runs fns side by side and returns when all have returned.
+func parallel(fns ...func()) {
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Go(fn)
+	}
+	wg.Wait()
 }

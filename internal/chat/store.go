@@ -18,6 +18,7 @@ type Store interface {
 	TicketStore
 	RateStore
 	AuditStore
+	RevocationStore
 }
 
 // Page is one page of a listing: Next is the store's position after the last
@@ -154,6 +155,9 @@ type ConnectionStore interface {
 	OnlineStaff(ctx context.Context, now time.Time) (int, error)
 	// CountConnections counts every open connection (for the stats).
 	CountConnections(ctx context.Context, now time.Time) (int, error)
+	// OpenConnections returns every open connection (for the retention
+	// sweep).
+	OpenConnections(ctx context.Context, now time.Time) ([]Connection, error)
 }
 
 // TicketStore keeps one-time WebSocket tickets, by hash only.
@@ -166,7 +170,8 @@ type TicketStore interface {
 	ConsumeTicket(ctx context.Context, hash string, now time.Time) (TicketClaims, error)
 }
 
-// TicketClaims is what a ticket stands for.
+// TicketClaims is what a ticket stands for. Identity.IssuedAt is when the
+// access token it was traded for was issued (zero: unknown).
 type TicketClaims struct {
 	Identity
 	ExpiresAt      Time  `json:"expiresAt"`

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -9,6 +10,9 @@ import (
 type SweepReport struct {
 	Expired int `json:"expired"`
 	Closed  int `json:"closed"`
+	// CutOff counts the connections closed because their person's
+	// credentials were revoked or their account disabled.
+	CutOff int `json:"cutOff"`
 	// Complete is false when the time budget ran out first; the next run
 	// goes on where this one stopped.
 	Complete bool `json:"complete"`
@@ -19,9 +23,11 @@ const sweepBatch = 100
 
 // Sweep is the retention function's work: it deletes the items that expired
 // and TTL has not yet removed (messages of 24h conversations, stale
-// connections) and closes active conversations idle for longer than the
-// idle timeout, with closedBy "system". It stops when ctx's deadline is
-// near, and is safe to run again or concurrently.
+// connections), cuts off the connections of people whose credentials were
+// revoked or whose account is no longer active (see CutOffRevoked), and
+// closes active conversations idle for longer than the idle timeout, with
+// closedBy "system". It stops when ctx's deadline is near, and is safe to
+// run again or concurrently.
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	budget := time.Now().Add(4 * time.Minute)
@@ -37,6 +43,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		if n < sweepBatch {
 			break
 		}
+	}
+	cut, err := s.CutOffRevoked(ctx)
+	rep.CutOff = cut
+	if err != nil {
+		return rep, err
 	}
 	cutoff := s.now().Add(-s.limits.IdleTimeout)
 	for time.Now().Before(budget) {
@@ -62,4 +73,78 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// accountChecks bounds the people CutOffRevoked looks up at once.
+const accountChecks = 8
+
+// CutOffRevoked closes every open connection whose credential a revocation
+// voids, with the unauthorized frame first, and returns how many it closed.
+// With Accounts it also asks about each person holding a connection: an
+// account that is disabled or gone is revoked on the way (now, in token
+// time), so its next connect is refused too. A person who cannot be looked
+// up is left for the next sweep.
+func (s *Service) CutOffRevoked(ctx context.Context) (int, error) {
+	conns, err := s.store.OpenConnections(ctx, s.now())
+	if err != nil {
+		return 0, err
+	}
+	byUser := map[string][]Connection{}
+	for _, c := range conns {
+		byUser[c.UserID] = append(byUser[c.UserID], c)
+	}
+	var (
+		mu  sync.Mutex
+		cut int
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, accountChecks)
+	)
+	for _, held := range byUser {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n := s.cutOffUser(ctx, held)
+			mu.Lock()
+			cut += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return cut, nil
+}
+
+// cutOffUser closes the connections of one person (held, all theirs) that
+// their revocation voids, and returns how many.
+func (s *Service) cutOffUser(ctx context.Context, held []Connection) int {
+	person := held[0]
+	revokedAt, err := s.store.RevokedAt(ctx, person.UserID, s.now())
+	if err != nil {
+		s.log.WarnContext(ctx, "read revocation failed", "userId", person.UserID, "err", err)
+		return 0
+	}
+	if s.accounts != nil {
+		active, err := s.accounts.Active(ctx, person.Username)
+		if err != nil {
+			s.log.WarnContext(ctx, "account lookup failed", "userId", person.UserID, "err", err)
+			return 0
+		}
+		if !active {
+			at := s.tokenNow()
+			if err := s.store.Revoke(ctx, person.UserID, at); err != nil {
+				s.log.WarnContext(ctx, "revoke inactive account failed", "userId", person.UserID, "err", err)
+			}
+			revokedAt = at
+		}
+	}
+	n := 0
+	for _, c := range held {
+		if voidedBy(c.credentialTime(), revokedAt) {
+			s.CutOff(ctx, c, RevokedFrame(""))
+			n++
+		}
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "connections cut off", "userId", person.UserID, "count", n)
+	}
+	return n
 }

@@ -31,6 +31,8 @@ type Frame struct {
 // receives, so tests can wait for the one they expect.
 type Socket struct {
 	conn *websocket.Conn
+	// handle, when set, receives every frame, which is then not kept.
+	handle func(Frame)
 
 	mu     sync.Mutex
 	frames []Frame
@@ -61,6 +63,18 @@ func (c *Client) Connect(ctx context.Context, wsURL, conversationID string) (*So
 
 // Dial opens a connection with a ticket, as a browser at origin would.
 func Dial(ctx context.Context, wsURL, ticket, conversationID, origin string) (*Socket, error) {
+	return dial(ctx, wsURL, ticket, conversationID, origin, nil)
+}
+
+// DialFunc opens a connection as Dial does but hands every frame to handle,
+// on the socket's reading goroutine, instead of keeping it: a long run (the
+// load generator) would otherwise keep every frame it ever received. Frames
+// and Wait see no frame of such a socket; Closed and Close work as usual.
+func DialFunc(ctx context.Context, wsURL, ticket, conversationID, origin string, handle func(Frame)) (*Socket, error) {
+	return dial(ctx, wsURL, ticket, conversationID, origin, handle)
+}
+
+func dial(ctx context.Context, wsURL, ticket, conversationID, origin string, handle func(Frame)) (*Socket, error) {
 	q := url.Values{}
 	if ticket != "" {
 		q.Set("ticket", ticket)
@@ -85,7 +99,7 @@ func Dial(ctx context.Context, wsURL, ticket, conversationID, origin string) (*S
 		return nil, &DialError{Status: status, Err: err}
 	}
 	conn.SetReadLimit(1 << 20)
-	s := &Socket{conn: conn, notify: make(chan struct{}), done: make(chan struct{})}
+	s := &Socket{conn: conn, handle: handle, notify: make(chan struct{}), done: make(chan struct{})}
 	go s.read()
 	return s, nil
 }
@@ -109,6 +123,10 @@ func (s *Socket) read() {
 		if f.Type == "error" && json.Unmarshal(b, &e) == nil {
 			_ = json.Unmarshal(e.Message, &f.ErrorMessage)
 			f.Message = nil
+		}
+		if s.handle != nil {
+			s.handle(f)
+			continue
 		}
 		s.mu.Lock()
 		s.frames = append(s.frames, f)

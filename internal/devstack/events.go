@@ -77,10 +77,11 @@ func webSocketHeaderName(name string) string {
 	return name
 }
 
-// wsContext is the requestContext API Gateway sends for every event of c.
+// wsContext is the requestContext API Gateway sends for every event of c,
+// with what the $connect authorizer attached once it has run.
 func (g *Gateway) wsContext(c *connection, routeKey, eventType string, now time.Time) events.APIGatewayWebsocketProxyRequestContext {
 	id := newID()
-	return events.APIGatewayWebsocketProxyRequestContext{
+	rc := events.APIGatewayWebsocketProxyRequestContext{
 		RouteKey:          routeKey,
 		EventType:         eventType,
 		ExtendedRequestID: id,
@@ -95,6 +96,10 @@ func (g *Gateway) wsContext(c *connection, routeKey, eventType string, now time.
 		ConnectionID:      c.id,
 		APIID:             webSocketAPIID,
 	}
+	if c.authorizer != nil {
+		rc.Authorizer = c.authorizer
+	}
+	return rc
 }
 
 // connectEvent is the $connect event of the upgrade request r: its headers

@@ -145,6 +145,7 @@ func TestEventShapesMatchAPIGatewaySamples(t *testing.T) {
 		return calls[0].payload
 	}
 	wsSample := func(name string) map[string]string { return sample(t, name) }
+	authorized := map[string]string{"requestContext.authorizer": "object"}
 	tests := []struct {
 		name    string
 		payload []byte
@@ -170,11 +171,16 @@ func TestEventShapesMatchAPIGatewaySamples(t *testing.T) {
 				"requestContext.extendedRequestId": "string", "requestContext.messageDirection": "string",
 				"requestContext.requestTime": "string", "requestContext.requestTimeEpoch": "number",
 				"requestContext.identity.sourceIp": "string", "requestContext.identity.userAgent": "string",
+				"requestContext.authorizer": "object",
 			},
 			roundTrip: roundTrip[events.APIGatewayWebsocketProxyRequest],
 		},
-		{name: "Message", payload: payload(routes.Message), upTo: wsSample("apigw-websocket-request-send-message.json"), roundTrip: roundTrip[events.APIGatewayWebsocketProxyRequest]},
-		{name: "Disconnect", payload: payload(routes.Disconnect), upTo: wsSample("apigw-websocket-request-disconnect.json"), roundTrip: roundTrip[events.APIGatewayWebsocketProxyRequest]},
+		// The MESSAGE and DISCONNECT samples come from an API without an
+		// authorizer; with one, requestContext.authorizer is added.
+		{name: "Message", payload: payload(routes.Message), upTo: merge(wsSample("apigw-websocket-request-send-message.json"), authorized),
+			required: wsSample("apigw-websocket-request-send-message.json"), roundTrip: roundTrip[events.APIGatewayWebsocketProxyRequest]},
+		{name: "Disconnect", payload: payload(routes.Disconnect), upTo: merge(wsSample("apigw-websocket-request-disconnect.json"), authorized),
+			required: wsSample("apigw-websocket-request-disconnect.json"), roundTrip: roundTrip[events.APIGatewayWebsocketProxyRequest]},
 		{
 			name:    "HTTPAPI",
 			payload: payload(routes.API),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -84,11 +85,13 @@ func (r *recorder) socketEvents(t *testing.T, fn routes.Function, id string) []e
 	return out
 }
 
-// functions says what each function answers; a nil one answers 200 with no body.
+// functions says what each function answers; a nil one answers 200 with no
+// body, and a nil authorizer allows with allowContext.
 type functions struct {
-	connect func(events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
-	message func(events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
-	api     func(events.APIGatewayV2HTTPRequest) (any, error)
+	authorizer func(events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error)
+	connect    func(events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
+	message    func(events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
+	api        func(events.APIGatewayV2HTTPRequest) (any, error)
 }
 
 // stack is a gateway with recording handlers, served on real sockets.
@@ -117,12 +120,39 @@ func socketFunction(rec *recorder, fn routes.Function, answer func(events.APIGat
 	}
 }
 
+// allowContext is what the default authorizer attaches.
+var allowContext = map[string]any{"userId": "user-1", "sessions": 2, "staff": false}
+
+// allow is an authorizer answer allowing req's method with context.
+func allow(req events.APIGatewayCustomAuthorizerRequestTypeRequest, context map[string]any) events.APIGatewayCustomAuthorizerResponse {
+	return events.APIGatewayCustomAuthorizerResponse{
+		PrincipalID: "user-1",
+		PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
+			{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{req.MethodArn}},
+		}},
+		Context: context,
+	}
+}
+
 // newStack starts a gateway configured by cfg (its Functions are replaced by
 // recording ones answering as fns says) and stops it when the test ends.
 func newStack(t *testing.T, fns functions, cfg GatewayConfig) *stack {
 	t.Helper()
 	rec := &recorder{}
 	cfg.Functions = map[routes.Function]any{
+		routes.Authorizer: func(ctx context.Context, raw json.RawMessage) (events.APIGatewayCustomAuthorizerResponse, error) {
+			if err := rec.record(ctx, routes.Authorizer, raw); err != nil {
+				return events.APIGatewayCustomAuthorizerResponse{}, err
+			}
+			var req events.APIGatewayCustomAuthorizerRequestTypeRequest
+			if err := json.Unmarshal(raw, &req); err != nil {
+				return events.APIGatewayCustomAuthorizerResponse{}, err
+			}
+			if fns.authorizer == nil {
+				return allow(req, allowContext), nil
+			}
+			return fns.authorizer(req)
+		},
 		routes.Connect:    socketFunction(rec, routes.Connect, fns.connect),
 		routes.Message:    socketFunction(rec, routes.Message, fns.message),
 		routes.Disconnect: socketFunction(rec, routes.Disconnect, nil),
@@ -183,8 +213,32 @@ func (s *stack) dial(t *testing.T, tag string, opts *websocket.DialOptions) (*we
 	return nil, ""
 }
 
+// socketURL is the stack's WebSocket URL with a ticket (the authorizer's
+// identity source) and query.
 func (s *stack) socketURL(query string) string {
+	return s.bareSocketURL("ticket=test-ticket&" + query)
+}
+
+// bareSocketURL is the stack's WebSocket URL with exactly query.
+func (s *stack) bareSocketURL(query string) string {
 	return "ws" + strings.TrimPrefix(s.ws.URL, "http") + "/" + s.gw.cfg.Stage + "?" + query
+}
+
+// wantRefused checks that a dial (conn, resp, err) was refused with status
+// and a body holding body.
+func wantRefused(t *testing.T, conn *websocket.Conn, resp *http.Response, err error, status int, body string) {
+	t.Helper()
+	if err == nil {
+		conn.CloseNow()
+		t.Fatalf("dial succeeded, want refusal with %d", status)
+	}
+	if resp == nil || resp.StatusCode != status {
+		t.Fatalf("dial response %v, want status %d", resp, status)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(got), body) {
+		t.Errorf("refusal body %q, want it to contain %q", got, body)
+	}
 }
 
 // disconnected waits for the $disconnect event of connection id.

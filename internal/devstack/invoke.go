@@ -117,13 +117,29 @@ func (g *Gateway) invoke(ctx context.Context, fn routes.Function, event any) ([]
 	resp = bytes.Clone(resp)
 	g.log.Debug("invoke", "function", fn, "request", requestID, "duration", time.Since(start), "error", err != nil)
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s request %s: %w", fn, requestID, err)
+		return nil, &FunctionError{Function: fn, RequestID: requestID, Err: err}
 	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("invoke %s request %s: task timed out after %s", fn, requestID, timeout)
 	}
 	return resp, nil
 }
+
+// FunctionError is an invocation that failed in the handler: what it
+// returned or its panic. Err.Error() is the errorMessage Lambda reports.
+type FunctionError struct {
+	Function  routes.Function
+	RequestID string
+	Err       error
+}
+
+// Error says which invocation failed and why.
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("invoke %s request %s: %v", e.Function, e.RequestID, e.Err)
+}
+
+// Unwrap returns the handler's error.
+func (e *FunctionError) Unwrap() error { return e.Err }
 
 // call runs h, turning a panic into an error as the Lambda runtime does.
 func call(ctx context.Context, h lambda.Handler, payload []byte) (resp []byte, err error) {

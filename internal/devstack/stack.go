@@ -57,7 +57,10 @@ type Options struct {
 	Config func(*app.Config)
 	// Gateway adjusts the gateway's configuration (timeouts, frame limit).
 	Gateway func(*GatewayConfig)
-	Logger  *slog.Logger
+	// AppOptions are added when the functions' App is built (for example
+	// SDK middleware that measures their calls).
+	AppOptions []app.Option
+	Logger     *slog.Logger
 }
 
 // Pool is an existing Cognito user pool and app client.
@@ -177,11 +180,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		AllowedOrigins:     origins(webURL),
 		ManagementEndpoint: s.ManagementEndpoint,
 		DynamoDBEndpoint:   dynamoEndpoint,
+		UserPoolID:         pool.UserPoolID,
+		CognitoEndpoint:    pool.Endpoint,
 	}
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
-	a, err := app.New(ctx, cfg, app.WithAWSConfig(awsCfg), app.WithClock(s.Clock.Now), app.WithLogger(o.Logger))
+	appOpts := append([]app.Option{app.WithAWSConfig(awsCfg), app.WithClock(s.Clock.Now), app.WithLogger(o.Logger)}, o.AppOptions...)
+	a, err := app.New(ctx, cfg, appOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +198,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		// invocation in its own lambda.NewHandler, as Lambda runs one
 		// execution environment per concurrent call.
 		Functions: map[routes.Function]any{
+			routes.Authorizer: a.WebSocket.Authorize,
 			routes.Connect:    a.WebSocket.Connect,
 			routes.Message:    a.WebSocket.Message,
 			routes.Disconnect: a.WebSocket.Disconnect,

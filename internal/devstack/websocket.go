@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/coder/websocket"
@@ -26,6 +27,10 @@ type connection struct {
 	sourceIP    string
 	userAgent   string
 	domainName  string
+	// authorizer is the requestContext.authorizer of every event of the
+	// connection, from the $connect authorizer, as JSON written once; set
+	// before $connect and only read from then on.
+	authorizer json.RawMessage
 	// ready is closed once the upgrade is done: ws is then the socket, or
 	// nil when the upgrade failed.
 	ready chan struct{}
@@ -105,6 +110,14 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	c.lastActive.Store(now.UnixNano())
 	ev := g.connectEvent(c, r, now)
+	authorizer, status := g.authorize(r, ev)
+	if status != 0 {
+		g.log.Info("$connect refused by the authorizer", "connection", c.id, "status", status)
+		writeGatewayError(w, status)
+		return
+	}
+	c.authorizer = authorizer
+	ev.RequestContext.Authorizer = authorizer
 	var resp events.APIGatewayProxyResponse
 	raw, err := g.invoke(context.Background(), routes.Connect, ev)
 	if err == nil {
@@ -167,6 +180,12 @@ func (g *Gateway) run(c *connection) {
 		if typ == websocket.MessageBinary {
 			// API Gateway rejects binary frames and disconnects with 1003.
 			g.hangUp(c, websocket.StatusUnsupportedData, "Binary frames are not supported")
+			continue
+		}
+		if !utf8.Valid(frame) {
+			// RFC 6455 8.1: a text frame that is not UTF-8 fails the
+			// connection; the event could not carry it unaltered anyway.
+			g.hangUp(c, websocket.StatusInvalidFramePayloadData, "Invalid UTF-8")
 			continue
 		}
 		g.message(c, frame)
@@ -267,6 +286,23 @@ func internalError(connectionID, requestID string) []byte {
 	id, _ := json.Marshal(connectionID)
 	req, _ := json.Marshal(requestID)
 	return []byte(`{"message": "Internal server error", "connectionId":` + string(id) + `, "requestId":` + string(req) + `}`)
+}
+
+// gatewayMessages are the bodies API Gateway answers a refused or failed
+// authorization with.
+var gatewayMessages = map[int]string{
+	http.StatusUnauthorized:        "Unauthorized",
+	http.StatusForbidden:           "Forbidden",
+	http.StatusInternalServerError: "Internal server error",
+}
+
+// writeGatewayError answers a handshake the way API Gateway does when its
+// authorizer refuses or fails: {"message": ...} with the status.
+func writeGatewayError(w http.ResponseWriter, status int) {
+	msg, _ := json.Marshal(map[string]string{"message": gatewayMessages[status]})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(msg)
 }
 
 // refuse answers a refused upgrade with the $connect function's response.

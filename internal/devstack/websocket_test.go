@@ -3,7 +3,6 @@ package devstack
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -132,17 +131,7 @@ func TestConnectResponseDecidesTheUpgrade(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				conn.CloseNow()
-				t.Fatalf("dial succeeded, want refusal with %d", tt.wantStatus)
-			}
-			if resp == nil || resp.StatusCode != tt.wantStatus {
-				t.Fatalf("dial response %v, want status %d", resp, tt.wantStatus)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			if !strings.Contains(string(body), tt.wantBody) {
-				t.Errorf("refusal body %q, want it to contain %q", body, tt.wantBody)
-			}
+			wantRefused(t, conn, resp, err, tt.wantStatus, tt.wantBody)
 			if got := s.gw.Connections(); got != 0 {
 				t.Errorf("Connections() = %d after refusal, want 0", got)
 			}
@@ -374,6 +363,41 @@ func TestFrameSizeLimit(t *testing.T) {
 			}
 			if got := len(s.rec.socketEvents(t, routes.Message, id)); got != 0 {
 				t.Errorf("oversized frame invoked the message function %d times, want 0", got)
+			}
+		})
+	}
+}
+
+// TestTextFrameOfInvalidUTF8Closes1007: RFC 6455 fails a connection whose
+// text frame is not UTF-8 (1007); no function sees the frame, whose event
+// could not carry it unaltered.
+func TestTextFrameOfInvalidUTF8Closes1007(t *testing.T) {
+	tests := []struct {
+		name      string
+		frame     string
+		delivered bool
+	}{
+		{"ValidUTF8IsDelivered", `{"body":"héllo ☕"}`, true},
+		{"InvalidByteCloses1007", `{"body":"hi ` + "\xff" + `"}`, false},
+		{"TruncatedSequenceCloses1007", "\xe2\x98", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStack(t, functions{}, GatewayConfig{})
+			conn, id := s.dial(t, "utf8", nil)
+			if err := conn.Write(context.Background(), websocket.MessageText, []byte(tt.frame)); err != nil {
+				t.Fatal(err)
+			}
+			if tt.delivered {
+				waitFor(t, "the frame", func() bool { return len(s.rec.socketEvents(t, routes.Message, id)) == 1 })
+				return
+			}
+			expectClose(websocket.StatusInvalidFramePayloadData)(t, s, conn, id)
+			if got := s.disconnected(t, id).RequestContext.DisconnectStatusCode; got != int64(websocket.StatusInvalidFramePayloadData) {
+				t.Errorf("disconnectStatusCode = %d, want 1007", got)
+			}
+			if got := len(s.rec.socketEvents(t, routes.Message, id)); got != 0 {
+				t.Errorf("the frame invoked the message function %d times, want 0", got)
 			}
 		})
 	}

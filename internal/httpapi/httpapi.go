@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -166,15 +167,21 @@ func writeJSON(status int, v any) events.APIGatewayV2HTTPResponse {
 }
 
 // decode reads a JSON object body into v; anything else is bad_request.
+// encoding/json would turn invalid UTF-8 into U+FFFD and store the result,
+// so a body that is not UTF-8 is refused before it is decoded.
 func decode(r request, v any) error {
 	if strings.TrimSpace(r.Body) == "" {
 		return chat.BadRequest("A JSON body is required.")
+	}
+	if !utf8.ValidString(r.Body) {
+		return chat.BadRequest("The body is not valid UTF-8.")
 	}
 	dec := json.NewDecoder(strings.NewReader(r.Body))
 	if err := dec.Decode(v); err != nil {
 		return chat.BadRequest("The body is not valid JSON of the expected shape.")
 	}
-	if dec.More() {
+	// dec.More would let a stray "]" or "}" after the value through.
+	if strings.Trim(r.Body[dec.InputOffset():], " \t\r\n") != "" {
 		return chat.BadRequest("The body holds more than one JSON value.")
 	}
 	return nil

@@ -105,6 +105,10 @@ func TestCognitoLocalIssuesTokensTheVerifierAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify cognito-local's access token: %v", err)
 			}
+			if id.IssuedAt.IsZero() || id.IssuedAt.After(time.Now()) {
+				t.Errorf("issued at %v, want the token's iat, in the past", id.IssuedAt)
+			}
+			id.IssuedAt = time.Time{}
 			if id != tt.want {
 				t.Errorf("identity = %+v, want %+v", id, tt.want)
 			}

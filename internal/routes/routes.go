@@ -13,8 +13,10 @@ import (
 // under functions/ that holds its main package.
 type Function string
 
-// The five functions of Confide.
+// The six functions of Confide.
 const (
+	// Authorizer is the $connect route's Lambda REQUEST authorizer.
+	Authorizer Function = "authorizer"
 	Connect    Function = "connect"
 	Message    Function = "message"
 	Disconnect Function = "disconnect"
@@ -87,6 +89,34 @@ var WebSocket = []WebSocketRoute{
 	{Key: "ping", Function: Message},
 }
 
+// WebSocketAuthorizerSpec is a Lambda REQUEST authorizer of the WebSocket
+// API. API Gateway runs it before the route's function; it answers 401
+// itself when an identity source is missing, and attaches the context the
+// authorizer returns to the requestContext.authorizer of the route's event
+// and of every later event of the connection.
+type WebSocketAuthorizerSpec struct {
+	// Name names the authorizer in the API.
+	Name string
+	// Route is the route it guards; API Gateway allows only $connect.
+	Route    string
+	Function Function
+	// IdentitySource lists the request parts that must be present, in API
+	// Gateway's syntax ("route.request.querystring.<name>" or
+	// "route.request.header.<name>").
+	IdentitySource []string
+}
+
+// WebSocketAuthorizer admits every WebSocket connection: it checks the
+// Origin, consumes the one-time ticket of the query string and checks the
+// conversation named, so each later frame arrives with the caller's
+// identity and needs no read to know it.
+var WebSocketAuthorizer = WebSocketAuthorizerSpec{
+	Name:           "TicketAuthorizer",
+	Route:          "$connect",
+	Function:       Authorizer,
+	IdentitySource: []string{"route.request.querystring.ticket"},
+}
+
 // HTTP lists every HTTP API route; all of them are served by the api function.
 var HTTP = []HTTPRoute{
 	{Method: "GET", Path: "/me", Function: API},
@@ -127,6 +157,12 @@ const (
 	EnvStaffCIDRs         = "CONFIDE_STAFF_CIDRS"
 	EnvDynamoDBEndpoint   = "CONFIDE_DYNAMODB_ENDPOINT"
 	EnvLogLevel           = "CONFIDE_LOG_LEVEL"
+	// EnvUserPoolID, when set, lets the retention sweep look up the
+	// accounts holding connections (Cognito AdminGetUser).
+	EnvUserPoolID = "CONFIDE_USER_POOL_ID"
+	// EnvCognitoEndpoint overrides the Cognito endpoint (the local stack
+	// sets it; AWS never needs it, like EnvDynamoDBEndpoint).
+	EnvCognitoEndpoint = "CONFIDE_COGNITO_ENDPOINT"
 )
 
 // FunctionSpec describes one function: what it serves and what it needs.
@@ -158,8 +194,10 @@ func join(lists ...[]string) []string {
 
 // Functions lists every function of Confide.
 var Functions = []FunctionSpec{
-	{Name: Connect, Description: "WebSocket $connect: ticket, origin and conversation access",
-		Env: join(common, []string{EnvAllowedOrigins, EnvConnectionCap, EnvStaffCIDRs, EnvManagementEndpoint}), Pushes: true,
+	{Name: Authorizer, Description: "WebSocket $connect authorizer: origin, ticket, conversation access, revocation",
+		Env: join(common, []string{EnvAllowedOrigins, EnvStaffCIDRs}), Timeout: 10 * time.Second, MemoryMB: 256},
+	{Name: Connect, Description: "WebSocket $connect: connection cap, stores the connection",
+		Env: join(common, []string{EnvConnectionCap, EnvManagementEndpoint}), Pushes: true,
 		Timeout: 10 * time.Second, MemoryMB: 256},
 	{Name: Message, Description: "WebSocket actions: sendMessage, typing, markRead, ping",
 		Env: join(common, chatLimits), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 256},
@@ -167,8 +205,9 @@ var Functions = []FunctionSpec{
 		Env: join(common, []string{EnvManagementEndpoint}), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 128},
 	{Name: API, Description: "HTTP API of conversations, messages, stats and audit",
 		Env: join(common, verifying, chatLimits), Pushes: true, Timeout: 15 * time.Second, MemoryMB: 256},
-	{Name: Retention, Description: "Scheduled sweep: expired items, idle sessions, stale connections",
-		Env: join(common, []string{EnvIdleTimeout, EnvManagementEndpoint}), Pushes: true, Timeout: 5 * time.Minute, MemoryMB: 256},
+	{Name: Retention, Description: "Scheduled sweep: expired items, idle sessions, stale and revoked connections",
+		Env: join(common, []string{EnvIdleTimeout, EnvManagementEndpoint, EnvUserPoolID}), Pushes: true,
+		Timeout: 5 * time.Minute, MemoryMB: 256},
 }
 
 // Spec returns the spec of the named function.

@@ -54,6 +54,10 @@ func TestEveryRouteHasAFunction(t *testing.T) {
 		}
 		used[r.Function] = true
 	}
+	if _, ok := Spec(WebSocketAuthorizer.Function); !ok {
+		t.Errorf("authorizer %s names unknown function %s", WebSocketAuthorizer.Name, WebSocketAuthorizer.Function)
+	}
+	used[WebSocketAuthorizer.Function] = true
 	for _, f := range Functions {
 		if !used[f.Name] {
 			t.Errorf("function %s serves no route", f.Name)

@@ -29,6 +29,7 @@ type connectionItem struct {
 	SourceIP       string    `dynamodbav:"sourceIp,omitempty"`
 	ConnectedAt    string    `dynamodbav:"connectedAt"`
 	TokenExpiresAt *string   `dynamodbav:"tokenExpiresAt,omitempty"`
+	TokenIssuedAt  *string   `dynamodbav:"tokenIssuedAt,omitempty"`
 }
 
 func (it connectionItem) connection() chat.Connection {
@@ -41,6 +42,7 @@ func (it connectionItem) connection() chat.Connection {
 		SourceIP:       it.SourceIP,
 		ConnectedAt:    parseStamp(it.ConnectedAt),
 		TokenExpiresAt: parseStampPtr(it.TokenExpiresAt),
+		TokenIssuedAt:  parseStampPtr(it.TokenIssuedAt),
 	}
 	if at := it.expiry.time(); at != nil {
 		c.ExpiresAt = *at
@@ -72,6 +74,7 @@ func (s *Store) PutConnection(ctx context.Context, c chat.Connection) error {
 			ID: c.ID, UserID: c.UserID, Username: c.Username, Role: c.Role,
 			ConversationID: c.ConversationID, SourceIP: c.SourceIP,
 			ConnectedAt: c.ConnectedAt.String(), TokenExpiresAt: stampPtr(c.TokenExpiresAt),
+			TokenIssuedAt: stampPtr(c.TokenIssuedAt),
 		})
 		if err != nil {
 			return fmt.Errorf("encode connection %s: %w", c.ID, err)
@@ -147,6 +150,22 @@ func (s *Store) OnlineStaff(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	return len(users), nil
+}
+
+// OpenConnections returns every open connection, from the presence
+// partitions of both roles.
+func (s *Store) OpenConnections(ctx context.Context, now time.Time) ([]chat.Connection, error) {
+	var out []chat.Connection
+	for _, role := range []chat.Role{chat.RoleClient, chat.RoleStaff} {
+		for n := range presenceShards {
+			conns, err := s.members(ctx, presencePartition(role, n), now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, conns...)
+		}
+	}
+	return out, nil
 }
 
 // CountConnections counts every open connection.

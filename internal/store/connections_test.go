@@ -38,8 +38,8 @@ func TestConnections(t *testing.T) {
 		connection("f2", "s1", chat.RoleStaff, ""),
 		connection("s2", "s2", chat.RoleStaff, "c1"),
 	}
-	tokenExp := chat.At(t0.Add(time.Hour))
-	conns[0].TokenExpiresAt = &tokenExp
+	tokenExp, tokenIssued := chat.At(t0.Add(time.Hour)), chat.At(t0.Add(-time.Minute))
+	conns[0].TokenExpiresAt, conns[0].TokenIssuedAt = &tokenExp, &tokenIssued
 	short := connection("old", "s3", chat.RoleStaff, "c1")
 	short.ExpiresAt = chat.At(t0.Add(time.Minute))
 	conns = append(conns, short)
@@ -56,7 +56,8 @@ func TestConnections(t *testing.T) {
 	}
 	if got.ID != "k1" || got.UserID != "u1" || got.Username != "name-u1" || got.ConversationID != "c1" ||
 		got.SourceIP != "203.0.113.7" || !got.ConnectedAt.Equal(t0) || !got.ExpiresAt.Equal(conns[0].ExpiresAt.Time) ||
-		got.TokenExpiresAt == nil || !got.TokenExpiresAt.Equal(tokenExp.Time) {
+		got.TokenExpiresAt == nil || !got.TokenExpiresAt.Equal(tokenExp.Time) ||
+		got.TokenIssuedAt == nil || !got.TokenIssuedAt.Equal(tokenIssued.Time) {
 		t.Errorf("GetConnection = %+v, want %+v", got, conns[0])
 	}
 	_, err = e.GetConnection(t.Context(), "old", now)
@@ -99,6 +100,10 @@ func TestConnections(t *testing.T) {
 		if err != nil || n != 6 {
 			t.Errorf("CountConnections = %d, %v; want 6", n, err)
 		}
+		open, err := e.OpenConnections(t.Context(), now)
+		if want := []string{"f1", "f2", "k1", "k2", "k3", "s2"}; err != nil || !slices.Equal(connIDs(open), want) {
+			t.Errorf("OpenConnections = %v, %v; want %v (every open one, old expired)", connIDs(open), err, want)
+		}
 	})
 
 	t.Run("DeleteRemovesEveryMembership", func(t *testing.T) {
@@ -133,8 +138,9 @@ func TestConnections(t *testing.T) {
 func TestTickets(t *testing.T) {
 	e := newEnv(t)
 	tokenExp := chat.At(t0.Add(time.Hour))
+	issued := t0.Add(-time.Minute)
 	claims := chat.TicketClaims{
-		Identity:       chat.Identity{UserID: "u1", Username: "alice", Role: chat.RoleClient},
+		Identity:       chat.Identity{UserID: "u1", Username: "alice", Role: chat.RoleClient, IssuedAt: issued},
 		ExpiresAt:      chat.At(t0.Add(60 * time.Second)),
 		TokenExpiresAt: &tokenExp,
 	}
@@ -156,7 +162,8 @@ func TestTickets(t *testing.T) {
 			if errs[i] == nil {
 				winners++
 				if got[i].UserID != "u1" || got[i].Username != "alice" || got[i].Role != chat.RoleClient ||
-					!got[i].ExpiresAt.Equal(claims.ExpiresAt.Time) || got[i].TokenExpiresAt == nil || !got[i].TokenExpiresAt.Equal(tokenExp.Time) {
+					!got[i].ExpiresAt.Equal(claims.ExpiresAt.Time) || got[i].TokenExpiresAt == nil || !got[i].TokenExpiresAt.Equal(tokenExp.Time) ||
+					!got[i].IssuedAt.Equal(issued) {
 					t.Errorf("claims = %+v, want %+v", got[i], claims)
 				}
 				continue

@@ -102,6 +102,14 @@ func stampPtr(t *chat.Time) *string {
 	return aws.String(t.String())
 }
 
+// instantPtr writes t as an optional stored time: nil when t is zero.
+func instantPtr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	return aws.String(stamp(t))
+}
+
 // parseStamp reads a stored protocol time; the store only writes valid ones.
 func parseStamp(s string) chat.Time {
 	t, _ := chat.ParseTime(s)

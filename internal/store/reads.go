@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -32,31 +31,12 @@ func (s *Store) PutReadMarker(ctx context.Context, id, userID, messageID string,
 		at = chat.At(*expiresAt).Ptr()
 	}
 	pk := convPK(id)
-	// A whole-item Put, not an upsert: see noExpiry.
-	marker, err := attributevalue.MarshalMap(readItem{
+	// A whole-item Put, not an upsert: see noExpiry. An older messageID
+	// leaves the marker as it is.
+	_, err := s.putIfAbsentOr(ctx, readItem{
 		PK: pk, SK: readSK(userID), expiry: expiryOf(pk, at),
 		UserID: userID, MessageID: messageID, CreatedAt: stamp(s.now()),
-	})
-	if err != nil {
-		return fmt.Errorf("encode read marker: %w", err)
-	}
-	expr, err := expression.NewBuilder().WithCondition(expression.Or(
-		expression.Name(attrPK).AttributeNotExists(),
-		expression.Name("messageId").LessThan(expression.Value(messageID)),
-	)).Build()
-	if err != nil {
-		return fmt.Errorf("build read marker condition: %w", err)
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 s.table,
-		Item:                      marker,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	})
-	if _, behind := conditionFailed(err); behind {
-		return nil // already at or past messageID
-	}
+	}, expression.Name("messageId").LessThan(expression.Value(messageID)))
 	if err != nil {
 		return fmt.Errorf("put read marker of %s in %s: %w", userID, id, err)
 	}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -112,6 +113,31 @@ func (s *Store) getItem(ctx context.Context, pk, sk string, out any) (found bool
 		return false, fmt.Errorf("decode %s %s: %w", pk, sk, err)
 	}
 	return true, nil
+}
+
+// putIfAbsentOr writes the item it (which marshals to one) unless an item
+// with its key exists and fails cond: a put that only moves forward. It
+// reports whether it wrote; a failed condition is no error.
+func (s *Store) putIfAbsentOr(ctx context.Context, it any, cond expression.ConditionBuilder) (bool, error) {
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return false, fmt.Errorf("encode item: %w", err)
+	}
+	expr, err := expression.NewBuilder().WithCondition(expression.Or(expression.Name(attrPK).AttributeNotExists(), cond)).Build()
+	if err != nil {
+		return false, fmt.Errorf("build put condition: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 s.table,
+		Item:                      av,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if _, failed := conditionFailed(err); failed {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // eachPage runs a query page by page (pageSize items per request, 0 for
@@ -255,17 +281,27 @@ const batchSize = 25
 // deleteKeys deletes the items with keys in batches of 25, retrying
 // unprocessed ones, and returns how many deletions it issued.
 func (s *Store) deleteKeys(ctx context.Context, keys []item) (int, error) {
+	reqs := make([]types.WriteRequest, 0, len(keys))
+	for _, k := range keys {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
+	}
+	n, err := s.batchWrite(ctx, reqs)
+	if err != nil {
+		return n, fmt.Errorf("delete items: %w", err)
+	}
+	return n, nil
+}
+
+// batchWrite issues reqs with BatchWriteItem, 25 at a time, retrying
+// unprocessed ones with backoff, and returns how many it issued.
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) (int, error) {
 	table := aws.ToString(s.table)
-	for start := 0; start < len(keys); start += batchSize {
-		reqs := make([]types.WriteRequest, 0, batchSize)
-		for _, k := range keys[start:min(start+batchSize, len(keys))] {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
-		}
-		pending := map[string][]types.WriteRequest{table: reqs}
+	for start := 0; start < len(reqs); start += batchSize {
+		pending := map[string][]types.WriteRequest{table: reqs[start:min(start+batchSize, len(reqs))]}
 		for attempt := 1; len(pending[table]) > 0; attempt++ {
 			if attempt > 1 {
 				if attempt > transactAttempts {
-					return start, fmt.Errorf("delete items: %d left unprocessed", len(pending[table]))
+					return start, fmt.Errorf("%d writes left unprocessed", len(pending[table]))
 				}
 				if err := backoff(ctx, attempt-1); err != nil {
 					return start, err
@@ -273,10 +309,10 @@ func (s *Store) deleteKeys(ctx context.Context, keys []item) (int, error) {
 			}
 			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {
-				return start, fmt.Errorf("delete items: %w", err)
+				return start, err
 			}
 			pending = out.UnprocessedItems
 		}
 	}
-	return len(keys), nil
+	return len(reqs), nil
 }

@@ -24,6 +24,7 @@ type ticketItem struct {
 	Username       string    `dynamodbav:"username"`
 	Role           chat.Role `dynamodbav:"role"`
 	TokenExpiresAt *string   `dynamodbav:"tokenExpiresAt,omitempty"`
+	TokenIssuedAt  *string   `dynamodbav:"tokenIssuedAt,omitempty"`
 }
 
 // PutTicket stores a ticket's hash with the identity it stands for.
@@ -33,7 +34,7 @@ func (s *Store) PutTicket(ctx context.Context, hash string, t chat.TicketClaims)
 	it, err := attributevalue.MarshalMap(ticketItem{
 		PK: pk, SK: skMeta, ExpiresAt: exp.ExpiresAt, Expiry: exp.Expiry,
 		UserID: t.UserID, Username: t.Username, Role: t.Role,
-		TokenExpiresAt: stampPtr(t.TokenExpiresAt),
+		TokenExpiresAt: stampPtr(t.TokenExpiresAt), TokenIssuedAt: instantPtr(t.IssuedAt),
 	})
 	if err != nil {
 		return fmt.Errorf("encode ticket: %w", err)
@@ -73,9 +74,13 @@ func (s *Store) ConsumeTicket(ctx context.Context, hash string, now time.Time) (
 	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
 		return chat.TicketClaims{}, fmt.Errorf("decode ticket: %w", err)
 	}
-	return chat.TicketClaims{
+	claims := chat.TicketClaims{
 		Identity:       chat.Identity{UserID: it.UserID, Username: it.Username, Role: it.Role},
 		ExpiresAt:      parseStamp(it.Expiry),
 		TokenExpiresAt: parseStampPtr(it.TokenExpiresAt),
-	}, nil
+	}
+	if issued := parseStampPtr(it.TokenIssuedAt); issued != nil {
+		claims.IssuedAt = issued.Time
+	}
+	return claims, nil
 }

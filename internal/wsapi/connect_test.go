@@ -1,11 +1,15 @@
 package wsapi_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/confidechat/confide/internal/chat"
 )
@@ -29,6 +33,7 @@ func connectEvent(t *testing.T, h handshake) events.APIGatewayWebsocketProxyRequ
 	ev := event(t, "apigw-websocket-request.json")
 	ev.RequestContext.RouteKey, ev.RequestContext.EventType = "$connect", "CONNECT"
 	ev.RequestContext.ConnectionID = h.connectionID
+	ev.RequestContext.Authorizer = nil
 	ev.Body = ""
 	if h.origin != "" {
 		name := h.originHeader
@@ -49,9 +54,71 @@ func connectEvent(t *testing.T, h handshake) events.APIGatewayWebsocketProxyRequ
 	return ev
 }
 
+// authorizerRequest is the authorizer's event for the $connect event ev.
+func authorizerRequest(ev events.APIGatewayWebsocketProxyRequest) events.APIGatewayCustomAuthorizerRequestTypeRequest {
+	return events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		Type:                            "REQUEST",
+		MethodArn:                       "arn:aws:execute-api:eu-west-1:123456789012:gy415nuibc/prod/$connect",
+		Headers:                         ev.Headers,
+		MultiValueHeaders:               ev.MultiValueHeaders,
+		QueryStringParameters:           ev.QueryStringParameters,
+		MultiValueQueryStringParameters: ev.MultiValueQueryStringParameters,
+		RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
+			Identity: events.APIGatewayCustomAuthorizerRequestTypeRequestIdentity{SourceIP: ev.RequestContext.Identity.SourceIP},
+		},
+	}
+}
+
+// authorize runs the authorizer on the $connect event ev as API Gateway
+// does, and returns the refusal API Gateway would answer (nil when it
+// allows) and what it attaches to the connection's events.
+func (s *stack) authorize(t *testing.T, ev events.APIGatewayWebsocketProxyRequest) (*events.APIGatewayProxyResponse, map[string]any) {
+	t.Helper()
+	payload, err := json.Marshal(authorizerRequest(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambda.NewHandler(s.App.WebSocket.Authorize).Invoke(context.Background(), payload)
+	if err != nil {
+		if err.Error() == "Unauthorized" {
+			return &events.APIGatewayProxyResponse{StatusCode: http.StatusUnauthorized, Body: `{"message":"Unauthorized"}`}, nil
+		}
+		return &events.APIGatewayProxyResponse{StatusCode: http.StatusInternalServerError}, nil
+	}
+	var res events.APIGatewayCustomAuthorizerResponse
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("authorizer response %s: %v", out, err)
+	}
+	st := res.PolicyDocument.Statement
+	if res.PrincipalID == "" || len(st) != 1 || st[0].Effect != "Allow" || fmt.Sprint(st[0].Resource) != "["+authorizerRequest(ev).MethodArn+"]" {
+		return &events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden, Body: string(out)}, nil
+	}
+	attached := map[string]any{"principalId": res.PrincipalID, "integrationLatency": 3}
+	for k, v := range res.Context {
+		str, ok := v.(string)
+		if !ok {
+			t.Fatalf("authorizer context %s = %v (%T), want a string", k, v, v)
+		}
+		attached[k] = str
+	}
+	return nil, attached
+}
+
+// connect opens the connection of h as API Gateway does: the authorizer
+// first, then $connect with what the authorizer attached.
 func (s *stack) connect(t *testing.T, h handshake) events.APIGatewayProxyResponse {
 	t.Helper()
-	return invoke(t, s.App.WebSocket.Connect, connectEvent(t, h))
+	ev := connectEvent(t, h)
+	refused, attached := s.authorize(t, ev)
+	if refused != nil {
+		return *refused
+	}
+	ev.RequestContext.Authorizer = attached
+	res := invoke(t, s.App.WebSocket.Connect, ev)
+	if res.StatusCode == http.StatusOK {
+		s.attached.Store(h.connectionID, attached)
+	}
+	return res
 }
 
 // connected opens a connection for id (naming conversationID, or none) and

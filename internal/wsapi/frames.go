@@ -1,11 +1,11 @@
 package wsapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -23,18 +23,20 @@ type inbound struct {
 	Typing          *bool   `json:"typing"`
 }
 
-// parseFrame decodes a frame. It accepts one JSON object and nothing after it.
+// parseFrame decodes a frame. It accepts one JSON object of valid UTF-8
+// and nothing after it but white space.
 func parseFrame(body string) (inbound, error) {
 	var f inbound
 	if len(body) > MaxFrameBytes {
 		return f, chat.Errorf(chat.CodePayloadTooLarge, "The frame is larger than %d bytes.", MaxFrameBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	if err := dec.Decode(&f); err != nil {
-		return f, chat.BadRequest("The frame is not a valid JSON object of this protocol.")
+	// encoding/json would turn invalid UTF-8 into U+FFFD and store that.
+	if !utf8.ValidString(body) {
+		return f, chat.BadRequest("The frame is not valid UTF-8.")
 	}
-	if dec.More() {
-		return f, chat.BadRequest("The frame holds more than one JSON value.")
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		// A field of the wrong type leaves the others read (clientMessageId).
+		return f, chat.BadRequest("The frame is not a valid JSON object of this protocol.")
 	}
 	return f, nil
 }
@@ -46,26 +48,49 @@ func required(s *string, name string) (string, error) {
 	return *s, nil
 }
 
-// Message is the handler of every frame ($default and each action). Its
-// answer, if any, is the route response: a pong or an error frame for the
-// sender. Everything else reaches clients through the fan-out.
+// Message is the handler of every frame ($default and each action). The
+// connection's identity is the one the authorizer attached to the event;
+// nothing is read to learn it. Its answer, if any, is the route response: a
+// pong or an error frame for the sender. Everything else reaches clients
+// through the fan-out.
+//
+// A connection whose access token has expired gets a reconnect frame and
+// is closed; one whose person's credentials were revoked (disabled, signed
+// out, erased) gets the unauthorized error frame and is closed. Whether a
+// credential was revoked is read for every frame, side by side with the
+// action's first reads.
 func (h *Handlers) Message(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := time.Now()
-	f, err := parseFrame(req.Body)
-	var convID string
+	f, parseErr := parseFrame(req.Body)
+	var convID, cmid string
 	if f.ConversationID != nil {
 		convID = *f.ConversationID
 	}
+	if f.ClientMessageID != nil {
+		cmid = *f.ClientMessageID
+	}
 	var reply any
-	if err == nil {
-		reply, err = h.dispatch(ctx, req, f)
+	cut := false
+	conn, err := connectionOf(req)
+	switch {
+	case err != nil:
+	case h.Service.TokenExpired(conn):
+		err = chat.Errorf(chat.CodeUnauthorized, "Your sign-in has expired; reconnect to go on.")
+		h.Service.CutOff(ctx, conn, chat.ReconnectFrame(chat.ReasonTokenExpired))
+		cut = true
+	default:
+		reply, err = h.dispatch(ctx, conn, f, parseErr)
+		if chat.IsRevoked(err) {
+			h.Service.CutOff(ctx, conn, chat.RevokedFrame(cmid))
+			cut = true
+		}
 	}
 	h.logOutcome(ctx, req, convID, start, err)
+	if cut {
+		// The frame saying why went out before the close; nothing is left to answer.
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
+	}
 	if err != nil {
-		cmid := ""
-		if f.ClientMessageID != nil {
-			cmid = *f.ClientMessageID
-		}
 		reply = chat.NewErrorFrame(err, cmid)
 	}
 	if reply == nil {
@@ -78,47 +103,59 @@ func (h *Handlers) Message(ctx context.Context, req events.APIGatewayWebsocketPr
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Body: string(b)}, nil
 }
 
-func (h *Handlers) dispatch(ctx context.Context, req events.APIGatewayWebsocketProxyRequest, f inbound) (any, error) {
-	if f.Action == "ping" {
-		return chat.Pong, nil
+// dispatch runs the frame f (or answers parseErr) for conn. Frames the
+// service does not act on (ping, unknown, malformed) still read whether
+// conn's credential was revoked, so every frame is a check.
+func (h *Handlers) dispatch(ctx context.Context, conn chat.Connection, f inbound, parseErr error) (any, error) {
+	if parseErr != nil {
+		return nil, h.checked(ctx, conn, parseErr)
 	}
 	switch f.Action {
+	case "ping":
+		if err := h.checked(ctx, conn, nil); err != nil {
+			return nil, err
+		}
+		return chat.Pong, nil
 	case "sendMessage", "typing", "markRead":
 	default:
-		return nil, chat.Errorf(chat.CodeUnknownAction, "Unknown action.")
-	}
-	conn, err := h.Service.Connection(ctx, req.RequestContext.ConnectionID)
-	if err != nil {
-		return nil, err
-	}
-	if h.Service.TokenExpired(conn) {
-		return nil, chat.Errorf(chat.CodeUnauthorized, "Your sign-in has expired; reconnect to go on.")
+		return nil, h.checked(ctx, conn, chat.Errorf(chat.CodeUnknownAction, "Unknown action."))
 	}
 	convID, err := required(f.ConversationID, "conversationId")
 	if err != nil {
-		return nil, err
+		return nil, h.checked(ctx, conn, err)
 	}
 	switch f.Action {
 	case "sendMessage":
 		cmid, err := required(f.ClientMessageID, "clientMessageId")
 		if err != nil {
-			return nil, err
+			return nil, h.checked(ctx, conn, err)
 		}
 		if f.Body == nil {
-			return nil, chat.BadRequest("body is required.")
+			return nil, h.checked(ctx, conn, chat.BadRequest("body is required."))
 		}
 		_, _, err = h.Service.SendFromConnection(ctx, conn, chat.SendInput{ConversationID: convID, ClientMessageID: cmid, Body: *f.Body})
 		return nil, err
 	case "typing":
 		if f.Typing == nil {
-			return nil, chat.BadRequest("typing must be true or false.")
+			return nil, h.checked(ctx, conn, chat.BadRequest("typing must be true or false."))
 		}
 		return nil, h.Service.Typing(ctx, conn, convID, *f.Typing)
 	default: // markRead
 		mid, err := required(f.MessageID, "messageId")
 		if err != nil {
-			return nil, err
+			return nil, h.checked(ctx, conn, err)
 		}
 		return nil, h.Service.MarkReadFromConnection(ctx, conn, convID, mid)
 	}
+}
+
+// checked returns err (nil for a frame that is fine), unless conn's
+// credential was revoked: then the revoked error, which wins. A failure to
+// read the revocation fails a frame that was otherwise fine.
+func (h *Handlers) checked(ctx context.Context, conn chat.Connection, err error) error {
+	cErr := h.Service.CheckConnection(ctx, conn)
+	if chat.IsRevoked(cErr) || (cErr != nil && err == nil) {
+		return cErr
+	}
+	return err
 }

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -20,16 +19,15 @@ import (
 
 // frame sends body as a text frame on connectionID, through the route API
 // Gateway selects for it ($request.body.action), from aws-lambda-go's
-// captured MESSAGE event.
+// captured MESSAGE event with what the authorizer attached at connect.
 func (s *stack) frame(t *testing.T, connectionID, body string) events.APIGatewayProxyResponse {
 	t.Helper()
 	var sel struct {
 		Action string `json:"action"`
 	}
 	_ = json.Unmarshal([]byte(body), &sel) // an unreadable frame goes to $default
-	ev := event(t, "apigw-websocket-request-send-message.json")
+	ev := s.socketEvent(t, "apigw-websocket-request-send-message.json", connectionID)
 	ev.RequestContext.RouteKey = routes.SelectWebSocket(sel.Action).Key
-	ev.RequestContext.ConnectionID = connectionID
 	ev.Body = body
 	return invoke(t, s.App.WebSocket.Message, ev)
 }
@@ -37,9 +35,22 @@ func (s *stack) frame(t *testing.T, connectionID, body string) events.APIGateway
 // disconnect is the $disconnect of connectionID.
 func (s *stack) disconnect(t *testing.T, connectionID string) events.APIGatewayProxyResponse {
 	t.Helper()
-	ev := event(t, "apigw-websocket-request-disconnect.json")
+	return invoke(t, s.App.WebSocket.Disconnect, s.socketEvent(t, "apigw-websocket-request-disconnect.json", connectionID))
+}
+
+// socketEvent is an event of connectionID from a captured sample, with
+// what the authorizer attached to the connection (nothing for one that
+// never connected).
+func (s *stack) socketEvent(t *testing.T, sample, connectionID string) events.APIGatewayWebsocketProxyRequest {
+	t.Helper()
+	ev := event(t, sample)
 	ev.RequestContext.ConnectionID = connectionID
-	return invoke(t, s.App.WebSocket.Disconnect, ev)
+	ev.RequestContext.ConnectedAt = s.Clock.Now().UnixMilli()
+	ev.RequestContext.Authorizer = nil
+	if attached, ok := s.attached.Load(connectionID); ok {
+		ev.RequestContext.Authorizer = attached
+	}
+	return ev
 }
 
 func sendFrame(conversationID, clientMessageID, body string) string {
@@ -99,7 +110,7 @@ func TestFramesAnsweredToTheSender(t *testing.T) {
 		{name: "MissingClientMessageIDIsBadRequest", body: `{"action":"sendMessage","conversationId":"` + conv + `","body":"hi"}`, wantCode: "bad_request"},
 		{name: "MissingConversationIsBadRequest", body: `{"action":"sendMessage","clientMessageId":"c-7","body":"hi"}`, wantCode: "bad_request", wantCMID: "c-7"},
 		{name: "AnotherConversationIsNotFound", body: sendFrame(bobConv, "c-8", "hi"), wantCode: "not_found", wantCMID: "c-8"},
-		{name: "UnknownConnectionMustReconnect", conn: "NeverConnected0=", body: sendFrame(conv, "c-9", "hi"), wantCode: "unauthorized", wantCMID: "c-9"},
+		{name: "FrameWithoutAuthorizedIdentityIsUnauthorized", conn: "NeverConnected0=", body: sendFrame(conv, "c-9", "hi"), wantCode: "unauthorized", wantCMID: "c-9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,17 +252,5 @@ func TestDisconnectForgetsTheConnection(t *testing.T) {
 	}
 	if res := s.disconnect(t, closing); res.StatusCode != http.StatusOK {
 		t.Errorf("second disconnect: status %d, want 200", res.StatusCode)
-	}
-}
-
-func TestExpiredSignInMustReconnect(t *testing.T) {
-	s := newStack(t)
-	alice := client("alice-sub")
-	conv := s.open(t, alice)
-	conn := s.connected(t, alice, conv) // its ticket was traded for a token valid an hour
-	s.Clock.Advance(time.Hour + time.Minute)
-	wantErrorFrame(t, s.frame(t, conn, sendFrame(conv, "c-1", "late")), "unauthorized", "c-1")
-	if res := s.frame(t, conn, `{"action":"ping"}`); res.Body != `{"type":"pong"}` {
-		t.Errorf("ping after expiry = %q, want a pong", res.Body)
 	}
 }

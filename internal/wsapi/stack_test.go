@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +18,12 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 )
 
-func TestMain(m *testing.M) { apptest.Main(m) }
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(fakeAWSEnv); spec != "" {
+		os.Exit(serveInstantAWS(spec))
+	}
+	apptest.Main(m)
+}
 
 var connSeq atomic.Int64
 
@@ -33,15 +39,18 @@ const staffIP = "203.0.113.7"
 type stack struct {
 	*apptest.Stack
 	tickets *auth.Tickets
+	// attached holds, by connection id, what the authorizer attached to
+	// the connection's events.
+	attached sync.Map
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T, opts ...apptest.Option) *stack {
 	t.Helper()
-	s := apptest.NewStack(t,
+	s := apptest.NewStack(t, append([]apptest.Option{
 		apptest.WithAllowedOrigins("http://localhost:8080"),
 		apptest.WithStaffCIDRs("203.0.113.0/24"),
 		apptest.WithTokenClock(),
-	)
+	}, opts...)...)
 	return &stack{Stack: s, tickets: &auth.Tickets{Store: s.App.Store}}
 }
 
@@ -56,10 +65,15 @@ func counsellor(sub string) chat.Identity {
 // newConnectionID is a fresh id shaped like API Gateway's.
 func newConnectionID() string { return fmt.Sprintf("C%013dA=", connSeq.Add(1)) }
 
-// ticket issues a WebSocket ticket for id, as POST /ws/ticket does.
+// ticket issues a WebSocket ticket for id, as POST /ws/ticket does for an
+// access token issued a minute ago that expires in an hour (on the stack's
+// clock).
 func (s *stack) ticket(t *testing.T, id chat.Identity) string {
 	t.Helper()
-	tk, _, err := s.tickets.Issue(context.Background(), id, time.Now().Add(time.Hour))
+	if id.IssuedAt.IsZero() {
+		id.IssuedAt = s.Clock.Now().Add(-time.Minute).Truncate(time.Second)
+	}
+	tk, _, err := s.tickets.Issue(context.Background(), id, s.Clock.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatalf("issue ticket: %v", err)
 	}

@@ -1,7 +1,8 @@
 // Package wsapi turns API Gateway WebSocket events into Confide's use cases:
-// $connect admits a connection, every frame is one action, $disconnect
-// forgets the connection. Errors become the protocol's error frames here and
-// nowhere else.
+// the $connect authorizer decides who may connect and names them, $connect
+// admits the connection, every frame is one action of the identity the
+// authorizer named, $disconnect forgets the connection. Errors become the
+// protocol's error frames here and nowhere else.
 package wsapi
 
 import (
@@ -31,7 +32,8 @@ type NetworkPolicy interface {
 	AllowsStaff(sourceIP string) bool
 }
 
-// Handlers serves the three WebSocket functions.
+// Handlers serves the four WebSocket functions: the $connect authorizer,
+// $connect, the frames and $disconnect.
 type Handlers struct {
 	Service *chat.Service
 	Tickets TicketRedeemer
@@ -42,41 +44,22 @@ type Handlers struct {
 	Log     *slog.Logger
 }
 
-// Connect is the $connect handler: the ticket is consumed, the Origin must
-// be allowed, and the conversation named must be the caller's (any, or none
-// for the staff feed, for staff). A refusal answers the handshake with the
-// error's status.
+// Connect is the $connect handler. The authorizer has already checked the
+// Origin, consumed the ticket and checked the conversation; Connect reads
+// the identity it attached, refuses a person over the connection cap (429,
+// which an authorizer cannot answer) and stores the connection. A refusal
+// answers the handshake with the error's status.
 func (h *Handlers) Connect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := time.Now()
-	conn, err := h.connect(ctx, req)
+	conn, err := connectionOf(req)
+	if err == nil {
+		conn, err = h.Service.Admit(ctx, conn)
+	}
 	h.logOutcome(ctx, req, conn.ConversationID, start, err)
 	if err != nil {
 		return refusal(err), nil
 	}
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
-}
-
-func (h *Handlers) connect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (chat.Connection, error) {
-	if !h.originAllowed(header(req.Headers, "Origin")) {
-		return chat.Connection{}, chat.Errorf(chat.CodeForbidden, "This site may not open a conversation.")
-	}
-	ticket := req.QueryStringParameters["ticket"]
-	if ticket == "" {
-		return chat.Connection{}, chat.Unauthorized()
-	}
-	claims, err := h.Tickets.Redeem(ctx, ticket)
-	if err != nil {
-		return chat.Connection{}, err
-	}
-	ip := req.RequestContext.Identity.SourceIP
-	if claims.IsStaff() && h.Network != nil && !h.Network.AllowsStaff(ip) {
-		return chat.Connection{}, chat.Errorf(chat.CodeForbidden, "Counsellors cannot connect from this network.")
-	}
-	return h.Service.Connect(ctx, claims, chat.ConnectRequest{
-		ConnectionID:   req.RequestContext.ConnectionID,
-		ConversationID: req.QueryStringParameters["conversationId"],
-		SourceIP:       ip,
-	})
 }
 
 func (h *Handlers) originAllowed(origin string) bool {
@@ -130,6 +113,12 @@ func (h *Handlers) logOutcome(ctx context.Context, req events.APIGatewayWebsocke
 	if conversationID != "" {
 		attrs = append(attrs, "conversationId", conversationID)
 	}
+	h.logResult(ctx, attrs, err)
+}
+
+// logResult writes the line of an invocation with attrs and its outcome:
+// the error's code, and the error itself only when it is internal.
+func (h *Handlers) logResult(ctx context.Context, attrs []any, err error) {
 	if err == nil {
 		h.Log.InfoContext(ctx, "websocket", attrs...)
 		return

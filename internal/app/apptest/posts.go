@@ -10,13 +10,15 @@ import (
 
 // Posts is the API Gateway management API of a Stack, on an httptest
 // server: it records every PostToConnection and answers 410 GoneException
-// for the connections marked gone, 200 for the others.
+// for the connections marked gone, 200 for the others; it records every
+// DeleteConnection too, after which the connection is gone.
 type Posts struct {
 	url string
 
-	mu    sync.Mutex
-	posts []Post
-	gone  map[string]bool
+	mu      sync.Mutex
+	posts   []Post
+	gone    map[string]bool
+	deletes []string
 }
 
 // Post is one PostToConnection call.
@@ -37,18 +39,45 @@ func newPosts(t testing.TB) *Posts {
 		gone := p.gone[id]
 		p.mu.Unlock()
 		if gone {
-			w.Header().Set("X-Amzn-ErrorType", "GoneException")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusGone)
-			_, _ = w.Write([]byte(`{"message":null}`))
+			writeGone(w)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
+	})
+	mux.HandleFunc("DELETE /@connections/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		p.mu.Lock()
+		p.deletes = append(p.deletes, id)
+		gone := p.gone[id]
+		p.gone[id] = true
+		p.mu.Unlock()
+		if gone {
+			writeGone(w)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	p.url = srv.URL
 	return p
+}
+
+// writeGone answers as the management API does for a connection that is
+// not open.
+func writeGone(w http.ResponseWriter) {
+	w.Header().Set("X-Amzn-ErrorType", "GoneException")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusGone)
+	_, _ = w.Write([]byte(`{"message":null}`))
+}
+
+// Deletes returns the connections closed through DeleteConnection so far,
+// in order.
+func (p *Posts) Deletes() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.deletes...)
 }
 
 // MarkGone makes posts to the connection id answer 410 from now on.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/confidechat/confide/internal/app"
 	"github.com/confidechat/confide/internal/auth/authtest"
@@ -60,6 +62,9 @@ type Stack struct {
 	Posts *Posts
 	// Logs holds App's logs, as JSON lines from debug level up.
 	Logs *testlog.Buffer
+	// Calls records App's DynamoDB and management API calls when the
+	// Stack was built WithCalls.
+	Calls *Calls
 }
 
 // Option changes how NewStack builds a Stack.
@@ -69,6 +74,7 @@ type setup struct {
 	cfg         app.Config
 	createTable bool
 	tokenClock  bool
+	calls       *Calls
 }
 
 // WithStaffCIDRs restricts staff to the networks cidrs.
@@ -92,6 +98,12 @@ func WithoutTable() Option { return func(s *setup) { s.createTable = false } }
 // WithTokenClock checks the expiry of access tokens against the Stack's
 // Clock instead of real time.
 func WithTokenClock() Option { return func(s *setup) { s.tokenClock = true } }
+
+// WithCalls records every DynamoDB and management API call of the app in
+// Stack.Calls, each made latency slower (see Calls).
+func WithCalls(latency time.Duration) Option {
+	return func(s *setup) { s.calls = NewCalls(latency) }
+}
 
 // NewStack builds a Stack on a fresh table; the test's cleanup stops its
 // servers. The Clock starts at the current time.
@@ -137,9 +149,15 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if st.tokenClock {
 		appOpts = append(appOpts, app.WithTokenClock(clk.Now))
 	}
+	if st.calls != nil {
+		mw := st.calls.Middleware()
+		appOpts = append(appOpts,
+			app.WithDynamoDBOptions(func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, mw) }),
+			app.WithManagementAPIOptions(func(o *apigatewaymanagementapi.Options) { o.APIOptions = append(o.APIOptions, mw) }))
+	}
 	a, err := app.New(ctx, st.cfg, appOpts...)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs}
+	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs, Calls: st.calls}
 }

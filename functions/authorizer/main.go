@@ -1,0 +1,7 @@
+// Command authorizer is Confide's WebSocket $connect Lambda REQUEST authorizer. It only wires: internal/app builds
+// everything from the environment.
+package main
+
+import "github.com/confidechat/confide/internal/app"
+
+func main() { app.Start(func(a *app.App) any { return a.WebSocket.Authorize }) }

@@ -1,0 +1,94 @@
+package wsapi_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/confidechat/confide/internal/app/apptest"
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/store"
+)
+
+// roundTripLatency is the network round trip every recorded AWS call is
+// given, so that calls made side by side overlap and calls that wait on
+// one another do not, whatever the machine's load.
+const roundTripLatency = 20 * time.Millisecond
+
+// seedConversations writes n conversations of other clients straight into
+// the stack's table (one in ten active), past the app's recorded client.
+func seedConversations(t *testing.T, s *stack, n int) {
+	t.Helper()
+	now := s.Clock.Now()
+	convs := make([]chat.Conversation, n)
+	for i := range convs {
+		at := chat.At(now.Add(-time.Duration(n-i) * time.Second))
+		convs[i] = chat.Conversation{ID: chat.NewID(at.Time), UserID: fmt.Sprintf("seed-client-%d", i),
+			Status: chat.StatusClosed, Retention: chat.RetentionPermanent, CreatedAt: at, LastMessageAt: at.Ptr(),
+			LastSenderRole: chat.RoleClient}
+		if i%10 == 0 {
+			convs[i].Status = chat.StatusActive
+		}
+	}
+	seeder := store.New(localdynamo.NewClient(s.App.Config.DynamoDBEndpoint), s.App.Config.TableName)
+	if _, err := seeder.ImportConversations(context.Background(), convs); err != nil {
+		t.Fatalf("seed %d conversations: %v", n, err)
+	}
+}
+
+// TestSendMessageRoundTrips counts, with an SDK middleware on the app's
+// clients, the DynamoDB calls a sendMessage frame makes before its first
+// PostToConnection and how many of them wait on one another: at most two
+// round trips (the independent reads side by side, then the write), the
+// same with 10 or 10,000 conversations stored, and the fan-out's posts
+// side by side.
+func TestSendMessageRoundTrips(t *testing.T) {
+	type result struct{ calls, depth int }
+	results := map[int]result{}
+	for _, stored := range []int{10, 10000} {
+		t.Run(fmt.Sprintf("conversations=%d", stored), func(t *testing.T) {
+			s := newStack(t, apptest.WithCalls(roundTripLatency))
+			seedConversations(t, s, stored)
+			alice, staff := client("alice-sub"), counsellor("staff-sub")
+			conv := s.open(t, alice)
+			sender := s.connected(t, alice, conv)
+			s.connected(t, staff, conv)
+			s.connected(t, staff, "")
+
+			s.Calls.Reset()
+			mark := s.Posts.Count()
+			if res := s.frame(t, sender, sendFrame(conv, "c-1", "hello")); res.Body != "" {
+				t.Fatalf("route response %q, want none", res.Body)
+			}
+			if posts := s.Posts.Since(mark); len(posts) != 3 {
+				t.Fatalf("posted to %d connections, want 3", len(posts))
+			}
+			calls := s.Calls.All()
+			before := apptest.Before(calls, "DynamoDB", "PostToConnection")
+			depth := apptest.SequentialDepth(before)
+			for _, c := range before {
+				t.Logf("%s %s +%v..+%v", c.Service, c.Operation, c.Start.Sub(calls[0].Start).Round(time.Millisecond),
+					c.End.Sub(calls[0].Start).Round(time.Millisecond))
+			}
+			t.Logf("%d conversations stored: %d DynamoDB calls before the first post, %d sequential round trips", stored, len(before), depth)
+			if depth > 2 {
+				t.Errorf("%d sequential DynamoDB round trips before the first post, want at most 2", depth)
+			}
+			var posts []apptest.Call
+			for _, c := range calls {
+				if c.Operation == "PostToConnection" {
+					posts = append(posts, c)
+				}
+			}
+			if d := apptest.SequentialDepth(posts); d != 1 {
+				t.Errorf("the %d posts of the fan-out took %d round trips, want 1 (side by side)", len(posts), d)
+			}
+			results[stored] = result{calls: len(before), depth: depth}
+		})
+	}
+	if small, large := results[10], results[10000]; small != large {
+		t.Errorf("with 10 conversations %+v, with 10,000 %+v: want the same calls and round trips", small, large)
+	}
+}
