@@ -108,6 +108,15 @@ func (s *Service) CheckConnection(ctx context.Context, conn Connection) error {
 	return s.checkRevoked(ctx, conn.Identity())
 }
 
+// CheckCredential reports whether caller's access token may still be used:
+// the revoked error (unauthorized) once the account was disabled, signed out
+// everywhere or erased after the token was issued. The HTTP API asks it on
+// every request, so a revoked token cannot read or write, or get a ticket
+// for a new connection, for the rest of its lifetime.
+func (s *Service) CheckCredential(ctx context.Context, caller Identity) error {
+	return s.checkRevoked(ctx, caller)
+}
+
 // TokenExpired reports whether the access token behind conn has expired, in
 // which case the client must reconnect with a fresh ticket. Tokens live in
 // real time, not on the service clock (which the local stack moves).

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -169,5 +171,49 @@ func TestInternalErrorsSayNothingAboutInternals(t *testing.T) {
 	// The failure was the store's, and the logs (not the caller) say so.
 	if logs := s.Logs.String(); !strings.Contains(logs, s.App.Config.TableName) && !strings.Contains(logs, "ResourceNotFound") {
 		t.Errorf("logs do not name the failing store call:\n%s", logs)
+	}
+}
+
+// TestRevokedTokenIsRefusedEverywhere: once an account is disabled or
+// signed out everywhere (a revocation), the access tokens issued before it
+// read nothing, write nothing and get no ticket for a new connection; a
+// token issued after it works.
+func TestRevokedTokenIsRefusedEverywhere(t *testing.T) {
+	s := newStack(t)
+	// Signed in a minute ago; the account is revoked half a minute ago.
+	s.Issuer.Now = func() time.Time { return time.Now().Add(-time.Minute) }
+	before := s.clientToken("alice-sub")
+	s.Issuer.Now = time.Now
+	created := s.do(t, call{route: "POST /conversations", token: before, body: `{}`})
+	if created.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.StatusCode, created.Body)
+	}
+	var out struct {
+		Conversation struct{ ID string } `json:"conversation"`
+	}
+	if err := json.Unmarshal([]byte(created.Body), &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.App.Store.Revoke(context.Background(), "alice-sub", time.Now().Add(-30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	conv := map[string]string{"id": out.Conversation.ID}
+	for _, c := range []call{
+		{route: "GET /me"},
+		{route: "POST /ws/ticket"},
+		{route: "GET /conversations/{id}/messages", params: conv},
+		{route: "POST /conversations/{id}/messages", params: conv, body: `{"clientMessageId":"c-1","body":"still here"}`},
+	} {
+		c.token = before
+		t.Run(strings.ReplaceAll(c.route, "/", "_"), func(t *testing.T) {
+			wantError(t, s.do(t, c), http.StatusUnauthorized, "unauthorized")
+		})
+	}
+	// Signing in again after the revocation works.
+	if res := s.do(t, call{route: "GET /me", token: s.clientToken("alice-sub")}); res.StatusCode != http.StatusOK {
+		t.Errorf("a token issued after the revocation: %d %s, want 200", res.StatusCode, res.Body)
+	}
+	if res := s.do(t, call{route: "GET /me", token: s.clientToken("bob-sub")}); res.StatusCode != http.StatusOK {
+		t.Errorf("someone else's token: %d %s, want 200", res.StatusCode, res.Body)
 	}
 }

@@ -108,6 +108,9 @@ func (a *API) serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (res
 	if len(ev.Body) > MaxBodyBytes {
 		return response{}, caller, chat.Errorf(chat.CodePayloadTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes)
 	}
+	if err := a.Service.CheckCredential(ctx, caller); err != nil {
+		return response{}, caller, err
+	}
 	res, err := handle(ctx, request{APIGatewayV2HTTPRequest: ev, caller: caller, tokenExp: exp})
 	return res, caller, err
 }
