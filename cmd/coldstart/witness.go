@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/store"
+)
+
+// witness is a loopback HTTP server that notes when every connection to it
+// opened, so a measurement can tell whether a function called out during
+// its init.
+type witness struct {
+	url string
+	srv *http.Server
+
+	mu     sync.Mutex
+	opened []time.Time
+}
+
+func startWitness(h http.Handler) (*witness, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	w := &witness{url: "http://" + ln.Addr().String()}
+	w.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnState: func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			w.mu.Lock()
+			w.opened = append(w.opened, time.Now())
+			w.mu.Unlock()
+		}
+	}}
+	go w.srv.Serve(ln) //nolint:errcheck // Serve returns when Close is called.
+	return w, nil
+}
+
+// between counts the connections opened from a to b.
+func (w *witness) between(a, b time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, t := range w.opened {
+		if !t.Before(a) && !t.After(b) {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *witness) close() { _ = w.srv.Close() }
+
+// witnesses are every service a function may call: DynamoDB (an embedded
+// one, with the table), the token issuer (its JWKS) and the management API.
+type witnesses struct {
+	dynamo, issuer, management *witness
+}
+
+func startWitnesses(ctx context.Context, table string) (*witnesses, error) {
+	var ws witnesses
+	var err error
+	if ws.dynamo, err = startWitness(localdynamo.Handler()); err != nil {
+		return nil, err
+	}
+	if err := store.CreateTable(ctx, localdynamo.NewClient(ws.dynamo.url), table); err != nil {
+		ws.close()
+		return nil, err
+	}
+	if ws.issuer, err = startWitness(http.NotFoundHandler()); err != nil {
+		ws.close()
+		return nil, err
+	}
+	ws.management, err = startWitness(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	if err != nil {
+		ws.close()
+		return nil, err
+	}
+	return &ws, nil
+}
+
+// between counts the connections to any of them from a to b.
+func (ws *witnesses) between(a, b time.Time) int {
+	return ws.dynamo.between(a, b) + ws.issuer.between(a, b) + ws.management.between(a, b)
+}
+
+func (ws *witnesses) close() {
+	for _, w := range []*witness{ws.dynamo, ws.issuer, ws.management} {
+		if w != nil {
+			w.close()
+		}
+	}
+}

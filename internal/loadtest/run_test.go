@@ -1,0 +1,71 @@
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunAgainstTheLocalStack is a short run of the real thing: 20
+// connections on the local stack for 5 s, every message accounted for.
+func TestRunAgainstTheLocalStack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var logs bytes.Buffer
+	stack, err := StartLocal(ctx, "../..", slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatalf("start the local stack: %v", err)
+	}
+	t.Cleanup(func() { stack.Close() })
+
+	cfg := Config{
+		Conversations: 10, Counsellors: 2, Feeds: 2, StaffConversationConnections: 8,
+		Rate: 4, Duration: 5 * time.Second, Drain: 20 * time.Second, Progress: time.Second,
+	}
+	var progress bytes.Buffer
+	res, err := Run(ctx, cfg, stack.Target(), &progress)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+
+	if got, want := res.Connect.Opened, 20; got != want {
+		t.Errorf("connections opened = %d, want %d (errors %v)", got, want, res.Errors)
+	}
+	a := res.Accounting
+	if a.Sent != 20 || a.Acknowledged != a.Sent || a.Stored != a.Sent {
+		t.Errorf("sent %d, acknowledged %d, stored %d; want 20 of each (errors %v)", a.Sent, a.Acknowledged, a.Stored, res.Errors)
+	}
+	if a.Lost != 0 || a.Duplicated != 0 || a.Unanswered != 0 {
+		t.Errorf("lost %d, duplicated %d, unanswered %d; want none: %+v", a.Lost, a.Duplicated, a.Unanswered, a)
+	}
+	// Every message reaches the two feeds and, from a client, the
+	// counsellor's connection on its conversation, or, from a counsellor,
+	// the client and the counsellor's connection when it wrote on its feed.
+	if a.Deliveries < 2*a.Sent || a.Delivered != a.Deliveries {
+		t.Errorf("deliveries %d of %d, want all of at least %d", a.Delivered, a.Deliveries, 2*a.Sent)
+	}
+	if d, ex := res.Latency.Delivery, res.Latency.DeliveryExDynamoDB; d.Count == 0 || ex.Count != d.Count || ex.P50 > d.P50 {
+		t.Errorf("delivery %+v, without DynamoDB %+v; want both measured, the second no slower", d, ex)
+	}
+	var send *RouteReport
+	for i, r := range res.Stack {
+		if r.Route == "message sendMessage" {
+			send = &res.Stack[i]
+		}
+	}
+	if send == nil || send.Invocations != 20 || send.CallsPerInvocation["PostToConnection"] < 3 {
+		t.Errorf("stack's sendMessage route = %+v, want 20 invocations, each posting to 3 connections or more", send)
+	}
+	if len(res.Memory.Stack) == 0 || res.Memory.LoadGenerator.PeakKB == 0 {
+		t.Errorf("memory = %+v, want this process's and cognito-local's", res.Memory)
+	}
+	if !strings.Contains(progress.String(), "t=  1s sent") {
+		t.Errorf("progress = %q, want a line a second", progress.String())
+	}
+	if strings.Contains(logs.String(), strings.Repeat("x", cfg.withDefaults().BodyBytes)) {
+		t.Error("the stack logged a message body")
+	}
+}
