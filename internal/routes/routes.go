@@ -192,21 +192,24 @@ func join(lists ...[]string) []string {
 	return out
 }
 
-// Functions lists every function of Confide.
+// Functions lists every function of Confide. Memory sizes come from the
+// measurements in docs/performance.md ("Lambda memory sizes"): every
+// function peaks under 20 MB, so 128 MB; message gets 256 MB because its CPU
+// time grows with the fan-out and the faster size costs the same.
 var Functions = []FunctionSpec{
 	{Name: Authorizer, Description: "WebSocket $connect authorizer: origin, ticket, conversation access, revocation",
-		Env: join(common, []string{EnvAllowedOrigins, EnvStaffCIDRs}), Timeout: 10 * time.Second, MemoryMB: 256},
+		Env: join(common, []string{EnvAllowedOrigins, EnvStaffCIDRs}), Timeout: 10 * time.Second, MemoryMB: 128},
 	{Name: Connect, Description: "WebSocket $connect: connection cap, stores the connection",
-		Env: join(common, []string{EnvConnectionCap}), Timeout: 10 * time.Second, MemoryMB: 256},
+		Env: join(common, []string{EnvConnectionCap}), Timeout: 10 * time.Second, MemoryMB: 128},
 	{Name: Message, Description: "WebSocket actions: sendMessage, typing, markRead, ping",
 		Env: join(common, chatLimits), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 256},
 	{Name: Disconnect, Description: "WebSocket $disconnect: forget the connection",
 		Env: join(common, []string{EnvManagementEndpoint}), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 128},
 	{Name: API, Description: "HTTP API of conversations, messages, stats and audit",
-		Env: join(common, verifying, chatLimits), Pushes: true, Timeout: 15 * time.Second, MemoryMB: 256},
+		Env: join(common, verifying, chatLimits), Pushes: true, Timeout: 15 * time.Second, MemoryMB: 128},
 	{Name: Retention, Description: "Scheduled sweep: expired items, idle sessions, stale and revoked connections",
 		Env: join(common, []string{EnvIdleTimeout, EnvManagementEndpoint, EnvUserPoolID}), Pushes: true,
-		Timeout: 5 * time.Minute, MemoryMB: 256},
+		Timeout: 5 * time.Minute, MemoryMB: 128},
 }
 
 // Spec returns the spec of the named function.
