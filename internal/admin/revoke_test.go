@@ -40,12 +40,12 @@ func TestCutOffUsersTokensOpenNoNewConnection(t *testing.T) {
 			if !strings.Contains(out.String(), tt.printed+" "+name) {
 				t.Errorf("output %q does not say %q", out.String(), tt.printed)
 			}
-			// The access token still verifies, so a ticket is still issued;
-			// the connect it is for is refused.
+			// The old access token gets no ticket for a new connection, and
+			// nothing else from the HTTP API.
 			_, err = c.Connect(ctx, stack.Endpoints.WebSocket, conv.ID)
-			var refused *client.DialError
+			var refused *client.APIError
 			if !errors.As(err, &refused) || refused.Status != http.StatusUnauthorized {
-				t.Errorf("connect with the old token: %v, want refused with 401", err)
+				t.Errorf("connect with the old token: %v, want the ticket refused with 401", err)
 			}
 		})
 	}
