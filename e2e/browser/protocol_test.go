@@ -134,3 +134,48 @@ func TestProtocolBackoffGrowsWithJitter(t *testing.T) {
 		})
 	}
 }
+
+// TestProtocolSocketComesBackWithAFreshTokenAfterReconnectFrame: when the
+// server says the token behind the connection expired (a reconnect frame,
+// then it closes the connection), the Socket connects again without
+// waiting out a backoff and asks for its ticket with a fresh token. The
+// page's WebSocket is replaced by a scripted one for this.
+func TestProtocolSocketComesBackWithAFreshTokenAfterReconnectFrame(t *testing.T) {
+	p := protocolPage(t)
+	got := eval[string](p, inProtocol(`
+		const sockets = [];
+		class ScriptedSocket {
+			constructor(url) { this.url = url; this.readyState = 0; sockets.push(this); setTimeout(() => { this.readyState = 1; this.onopen && this.onopen(); }, 0); }
+			send() {}
+			close() { this.readyState = 3; }
+			serverSays(frame) { this.onmessage && this.onmessage({ data: JSON.stringify(frame) }); }
+			serverCloses() { this.readyState = 3; this.onclose && this.onclose({ code: 1000 }); }
+		}
+		ScriptedSocket.OPEN = 1;
+		const real = window.WebSocket;
+		window.WebSocket = ScriptedSocket;
+		try {
+			const asked = [];
+			const api = { ticket: async (opts = {}) => { asked.push(!!opts.fresh); return { ticket: 't' + asked.length }; } };
+			const s = new P.Socket({ api, wsUrl: 'ws://127.0.0.1:1/x' });
+			const opened = [];
+			s.addEventListener('open', (e) => opened.push(e.detail.reconnect));
+			const waitOpen = (n) => new Promise((resolve) => { const tick = () => opened.length >= n ? resolve() : setTimeout(tick, 5); tick(); });
+			s.start();
+			await waitOpen(1);
+			// A few drops first, so a plain backoff would be long.
+			s.attempt = 6;
+			sockets[0].serverSays({ type: 'reconnect', reason: 'token_expired' });
+			const dropped = performance.now();
+			sockets[0].serverCloses();
+			await waitOpen(2);
+			const took = performance.now() - dropped;
+			s.stop();
+			return [asked.join(','), opened.join(','), took < 1000 ? 'soon' : 'late ' + Math.round(took)].join(' ');
+		} finally {
+			window.WebSocket = real;
+		}`))
+	if want := "false,true false,true soon"; got != want {
+		t.Errorf("tickets asked fresh / opens were reconnects / timing = %q, want %q", got, want)
+	}
+}

@@ -33,8 +33,8 @@ export class Api {
     this.fetch = fetchImpl || globalThis.fetch.bind(globalThis);
   }
 
-  async request(method, path, body, retried = false) {
-    const token = await this.getToken(retried ? { fresh: true } : {});
+  async request(method, path, body, retried = false, fresh = false) {
+    const token = await this.getToken(retried || fresh ? { fresh: true } : {});
     if (!token) throw new ApiError(401, 'unauthorized', 'Please sign in.');
     const init = { method, headers: { Authorization: 'Bearer ' + token }, credentials: 'omit', cache: 'no-store' };
     if (body !== undefined) {
@@ -66,7 +66,8 @@ export class Api {
   }
 
   me() { return this.request('GET', '/me'); }
-  ticket() { return this.request('POST', '/ws/ticket'); }
+  /** ticket gets a one-time WebSocket ticket; { fresh: true } asks getToken for a new token first. */
+  ticket({ fresh = false } = {}) { return this.request('POST', '/ws/ticket', undefined, false, fresh); }
   availability() { return this.request('GET', '/availability'); }
   widgetMessages() { return this.request('GET', '/widget/messages'); }
   stats() { return this.request('GET', '/stats'); }
@@ -151,6 +152,7 @@ export class Socket extends EventTarget {
     this.ws = null;
     this.timer = null;
     this.pinger = null;
+    this.freshToken = false;
     this.stopped = true;
     this.onOnline = () => { if (!this.stopped && this.state !== 'open') this.connectSoon(0); };
   }
@@ -209,7 +211,10 @@ export class Socket extends EventTarget {
     this.setState(this.opened ? 'reconnecting' : 'connecting');
     let ticket;
     try {
-      ticket = (await this.api.ticket()).ticket;
+      // After a reconnect frame (the token behind the connection expired)
+      // the next ticket is asked for with a fresh token.
+      ticket = (await this.api.ticket({ fresh: this.freshToken })).ticket;
+      this.freshToken = false;
     } catch (err) {
       if (err.status === 401) return this.refuse('unauthorized');
       return this.retry();
@@ -238,7 +243,13 @@ export class Socket extends EventTarget {
       } catch (err) {
         return;
       }
-      if (frame && typeof frame.type === 'string') this.dispatchEvent(new CustomEvent('frame', { detail: frame }));
+      if (!frame || typeof frame.type !== 'string') return;
+      if (frame.type === 'reconnect') {
+        // The server closes this connection next; come back at once.
+        this.freshToken = true;
+        this.attempt = 0;
+      }
+      this.dispatchEvent(new CustomEvent('frame', { detail: frame }));
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
