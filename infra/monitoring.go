@@ -3,7 +3,10 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/confidechat/confide/internal/routes"
@@ -34,8 +37,18 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 	ws *webSocketAPI, h *httpAPI) *string {
 	period := awscdk.Duration_Minutes(jsii.Number(alarmPeriodMinutes))
 	sum := &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}
+	// Every alarm notifies one topic, when it fires and when it clears:
+	// subscribe people by context (alarmEmails) or any other endpoint later.
+	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Confide alarms"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	for _, address := range cfg.alarmEmails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(address), nil))
+	}
+	notify := awscloudwatchactions.NewSnsAction(topic)
 	alarm := func(id, description string, metric awscloudwatch.IMetric, threshold float64, evaluate, breaching int) {
-		awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
+		a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String(description),
 			Metric:             metric,
 			Threshold:          jsii.Number(threshold),
@@ -44,6 +57,8 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 			DatapointsToAlarm:  jsii.Number(breaching),
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
+		a.AddAlarmAction(notify)
+		a.AddOkAction(notify)
 	}
 
 	var durations []awscloudwatch.IMetric

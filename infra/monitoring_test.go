@@ -88,3 +88,51 @@ func metricNames(alarm map[string]any) []string {
 	}
 	return names
 }
+
+// TestEveryAlarmNotifiesTheAlarmTopic: an alarm nobody hears is no alarm.
+// Every alarm notifies one SNS topic when it fires and when it clears; the
+// addresses of the alarmEmails context are subscribed to it.
+func TestEveryAlarmNotifiesTheAlarmTopic(t *testing.T) {
+	cases := []struct {
+		name    string
+		context map[string]any
+		emails  []string
+	}{
+		{"NoSubscribersByDefault", nil, nil},
+		{"EmailsFromContext", map[string]any{"alarmEmails": "oncall@example.org, lead@example.org"}, []string{"lead@example.org", "oncall@example.org"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tpl := standard(t)
+			if c.context != nil {
+				tpl = synth(t, c.context, false)
+			}
+			topics := tpl.ofType("AWS::SNS::Topic")
+			if len(topics) != 1 {
+				t.Fatalf("topics: got %v, want one", topics)
+			}
+			topic := topics[0]
+			for _, id := range tpl.ofType("AWS::CloudWatch::Alarm") {
+				props := tpl.Resources[id].Properties
+				for _, key := range []string{"AlarmActions", "OKActions"} {
+					refs := refsIn(props[key])
+					if len(refs) != 1 || refs[0] != topic {
+						t.Errorf("alarm %s %s: got %v, want the topic %s", id, key, refs, topic)
+					}
+				}
+			}
+			var emails []string
+			for _, id := range tpl.ofType("AWS::SNS::Subscription") {
+				props := tpl.Resources[id].Properties
+				if props["Protocol"] != "email" || refID(props["TopicArn"]) != topic {
+					t.Errorf("subscription %s: %v, want e-mail to the alarm topic", id, props)
+				}
+				emails = append(emails, props["Endpoint"].(string))
+			}
+			slices.Sort(emails)
+			if !slices.Equal(emails, c.emails) {
+				t.Errorf("subscribed: got %v, want %v", emails, c.emails)
+			}
+		})
+	}
+}

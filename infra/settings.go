@@ -30,6 +30,8 @@ import (
 //	wsThrottleBurst    their burst (default 1000)
 //	httpThrottleRate   HTTP requests per second (default 500), and
 //	httpThrottleBurst  their burst (default 1000)
+//	alarmEmails        comma list of addresses subscribed to the alarm topic
+//	                   (each must confirm AWS's e-mail; default none)
 //	connectionCeiling  new WebSocket connections per 5 minutes that raise
 //	                   the alarm (default 9000)
 //	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
@@ -49,6 +51,7 @@ const (
 	ctxHTTPThrottleRate  = "httpThrottleRate"
 	ctxHTTPThrottleBurst = "httpThrottleBurst"
 	ctxConnectionCeiling = "connectionCeiling"
+	ctxAlarmEmails       = "alarmEmails"
 )
 
 // limitContext names the context key that sets each optional function
@@ -101,6 +104,8 @@ type settings struct {
 	httpRate          float64
 	httpBurst         float64
 	connectionCeiling float64
+	// alarmEmails are subscribed to the topic every alarm notifies.
+	alarmEmails []string
 	// limits holds the optional function settings given by context, by
 	// environment variable name.
 	limits map[string]string
@@ -122,6 +127,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		httpRate:          c.number(ctxHTTPThrottleRate, 500),
 		httpBurst:         c.number(ctxHTTPThrottleBurst, 1000),
 		connectionCeiling: c.number(ctxConnectionCeiling, 9000),
+		alarmEmails:       splitList(c.str(ctxAlarmEmails, "")),
 		limits:            map[string]string{},
 	}
 	days := int(c.number(ctxLogRetentionDays, 30))
@@ -146,6 +152,11 @@ func readSettings(node constructs.Node) (settings, error) {
 	}
 	if (s.userPoolID == "") != (s.userPoolClientID == "") {
 		return s, fmt.Errorf("context %s and %s go together: give both or neither", ctxUserPoolID, ctxUserPoolClientID)
+	}
+	for _, e := range s.alarmEmails {
+		if !strings.Contains(e, "@") {
+			return s, fmt.Errorf("context %s: %q is not an e-mail address", ctxAlarmEmails, e)
+		}
 	}
 	for _, o := range s.allowedOrigins {
 		if !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://localhost") {
