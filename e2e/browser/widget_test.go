@@ -195,6 +195,10 @@ func TestWidgetFeedbackOnceAfterClose(t *testing.T) {
 	if got := view(p); got != "start" {
 		t.Errorf("after signing in again the view is %q, want start (feedback is asked once)", got)
 	}
+	// Nothing outlives the tab: a shared computer keeps no trace.
+	if kept := eval[[]string](p, `Object.keys(localStorage).filter(k => k.startsWith('confide.'))`); len(kept) > 0 {
+		t.Errorf("the widget left %v in localStorage, want nothing that outlives the tab", kept)
+	}
 }
 
 // TestWidgetErrorStateRetries: when the API cannot be reached the widget

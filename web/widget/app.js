@@ -193,7 +193,7 @@ class Widget {
   async loadStart() {
     const [avail, list] = await Promise.all([this.api.availability().catch(() => null), this.api.listConversations({ limit: 1 })]);
     const last = list.conversations[0];
-    if (last && last.status === 'closed' && !store(() => localStorage.getItem(KEY + 'fb.' + last.id))
+    if (last && last.status === 'closed' && !store(() => sessionStorage.getItem(KEY + 'fb.' + last.id))
       && Date.now() - Date.parse(last.closedAt) < 7 * 864e5) return this.ended(last);
     this.start(avail);
   }
@@ -463,8 +463,8 @@ class Widget {
     this.banner.hidden = true;
     this.full.changed();
     const again = button('Start a new conversation', { class: 'primary', onclick: () => this.loadStart().catch((err) => this.failed(err)) });
-    const asked = store(() => localStorage.getItem(KEY + 'fb.' + c.id));
-    store(() => localStorage.setItem(KEY + 'fb.' + c.id, '1'));
+    const asked = store(() => sessionStorage.getItem(KEY + 'fb.' + c.id));
+    store(() => sessionStorage.setItem(KEY + 'fb.' + c.id, '1'));
     this.show('ended', h('h3', {}, 'This conversation has ended'),
       h('p', {}, 'Thank you for talking with us. You can find it again in the full view.'),
       asked ? null : this.feedback(c), again);
