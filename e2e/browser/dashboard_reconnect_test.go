@@ -33,8 +33,9 @@ func (d *dashboard) blockTickets(block bool) {
 }
 
 // TestDashboardReconnectBackfillsWithoutGapsOrDuplicates: the gateway drops
-// the staff feed; while it is down the client writes, another client
-// writes, and the counsellor replies (over HTTP). Once the feed is back,
+// the staff feed; while it is down the client writes, edits an older
+// message and takes another back, another client writes, and the
+// counsellor replies (over HTTP). Once the feed is back,
 // the open conversation holds every message exactly once and in order, the
 // queue shows what the other client wrote, and live messages flow again.
 func TestDashboardReconnectBackfillsWithoutGapsOrDuplicates(t *testing.T) {
@@ -42,13 +43,15 @@ func TestDashboardReconnectBackfillsWithoutGapsOrDuplicates(t *testing.T) {
 	alice, bob := newPerson(t, false), newPerson(t, false)
 	conv := alice.startConversation(t, chat.Retention24h)
 	other := bob.startConversation(t, chat.Retention24h)
-	want := []string{alice.say(t, conv.ID, "before the drop").Body}
+	first := alice.say(t, conv.ID, "before the drop")
+	takenBack := alice.say(t, conv.ID, "to take back")
+	want := []string{"before the drop, edited", "Message deleted"}
 	bob.say(t, other.ID, "bob before the drop")
 
 	d := openDashboard(t, staff)
 	d.waitFor("bob's row", fmt.Sprintf(`%s && %s.querySelector('.row-preview').textContent === 'bob before the drop'`, row(other.ID), row(other.ID)), 10*time.Second)
 	d.openConversation(conv.ID)
-	d.waitFor("the history", `document.querySelectorAll('#messages .msg').length === 1`, 10*time.Second)
+	d.waitFor("the history", `document.querySelectorAll('#messages .msg').length === 2`, 10*time.Second)
 	waitUntil(t, "the feed's connection record", 5*time.Second, func() bool { return openConnections(t, stack, staff.UserID) == 1 })
 
 	d.blockTickets(true)
@@ -60,6 +63,13 @@ func TestDashboardReconnectBackfillsWithoutGapsOrDuplicates(t *testing.T) {
 		want = append(want, alice.say(t, conv.ID, fmt.Sprintf("while away %d", i)).Body)
 	}
 	bob.say(t, other.ID, "bob while away")
+	// Older messages change in the gap too: one edited, one taken back.
+	if _, err := alice.api.Edit(ctxT(t), conv.ID, first.ID, "before the drop, edited"); err != nil {
+		t.Fatalf("edit: %v", err)
+	}
+	if err := alice.api.DeleteMessage(ctxT(t), conv.ID, takenBack.ID); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
 	d.reply("reply while reconnecting")
 	want = append(want, "reply while reconnecting")
 	d.waitFor("the reply stored over HTTP", `document.querySelectorAll('#messages .msg-staff:not(.msg-pending)').length === 1`, 10*time.Second)
@@ -75,6 +85,9 @@ func TestDashboardReconnectBackfillsWithoutGapsOrDuplicates(t *testing.T) {
 	d.waitFor("the live message", fmt.Sprintf(`document.querySelectorAll('#messages .msg').length >= %d`, len(want)), 10*time.Second)
 	if got := d.messageTexts(); !slices.Equal(got, want) {
 		t.Errorf("after the reconnect the conversation shows\n%q\nwant exactly\n%q", got, want)
+	}
+	if got := eval[int](d.page, `document.querySelectorAll('#messages .msg-edited').length`); got != 1 {
+		t.Errorf("%d messages marked edited, want the one edited in the gap", got)
 	}
 	d.waitFor("bob's news in the queue", fmt.Sprintf(`%s.querySelector('.row-preview').textContent === 'bob while away'`, row(other.ID)), 10*time.Second)
 	if got := d.rowText(other.ID, "row-unread"); got != "2" {

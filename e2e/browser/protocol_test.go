@@ -40,6 +40,8 @@ func TestProtocolTimelineOrdersAndDedupes(t *testing.T) {
 			body: `const tl = new P.Timeline(); tl.upsert({id:'a', body:'x'}); const r = tl.upsert({id:'a', body:'y', editedAt:'t'}); return [r, tl.get('a').body, tl.size].join(',');`},
 		{name: "a delete keeps the place without the body", want: "true,true,undefined,false",
 			body: `const tl = new P.Timeline(); tl.upsert({id:'a', body:'x'}); const r = tl.markDeleted('a'); return [r, tl.get('a').deleted, String(tl.get('a').body), tl.markDeleted('zz')].join(',');`},
+		{name: "a deleted message served again keeps no words", want: "updated,true,undefined",
+			body: `const tl = new P.Timeline(); tl.upsert({id:'a', body:'x'}); const r = tl.upsert({id:'a', deleted: true}); return [r, tl.get('a').deleted, String(tl.get('a').body)].join(',');`},
 		{name: "clientMessageId is known once stored", want: "true,false",
 			body: `const tl = new P.Timeline(); tl.upsert({id:'a', clientMessageId:'c-1'}); return [tl.hasClientMessageId('c-1'), tl.hasClientMessageId('c-2')].join(',');`},
 		{name: "first and last ids", want: "a,c",
@@ -103,6 +105,64 @@ func TestProtocolOutboxSendsEachMessageOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := eval[string](p, inProtocol(fakes+tt.body)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// server is a conversation of 150 messages (m000…m149) behind a fake API
+// that pages them as the HTTP API does, newest page first, oldest first in
+// a page; held is a timeline that has them all.
+const server = `
+const id = (i) => 'm' + String(i).padStart(3, '0');
+let msgs = Array.from({ length: 150 }, (_, i) => ({ id: id(i), body: 'said ' + i, editedAt: null, deleted: false }));
+const calls = [];
+let meanwhile = null;
+const api = { async messages(conv, { limit, cursor }) {
+	calls.push(cursor ?? 'newest');
+	if (meanwhile) { meanwhile(); meanwhile = null; }
+	const end = cursor ? Number(cursor) : msgs.length, start = Math.max(0, end - limit);
+	return { messages: msgs.slice(start, end).map((m) => ({ ...m })), nextCursor: start > 0 ? String(start) : null };
+} };
+const held = (from = 0) => { const tl = new P.Timeline(); for (const m of msgs.slice(from)) tl.upsert({ ...m }); return tl; };
+`
+
+// TestProtocolRereadShowsWhatChangedDuringAGap runs reread (called after
+// every reconnect) against the fake API: an edit or a deletion made while
+// the connection was down shows, however far back it is, and nothing that
+// merely arrived meanwhile is lost.
+func TestProtocolRereadShowsWhatChangedDuringAGap(t *testing.T) {
+	p := protocolPage(t)
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{name: "an edit older than the newest page is shown", want: "1,changed,t",
+			body: `const tl = held(); msgs[10] = { ...msgs[10], body: 'changed', editedAt: 't' };
+				const n = await P.reread(api, 'c', tl); return [n, tl.get('m010').body, tl.get('m010').editedAt].join(',');`},
+		{name: "a message no longer served (client view of a deletion) is marked deleted", want: "1,true,undefined,149",
+			body: `const tl = held(); msgs.splice(20, 1);
+				const n = await P.reread(api, 'c', tl); return [n, tl.get('m020').deleted, String(tl.get('m020').body), tl.list().filter((m) => !m.deleted).length].join(',');`},
+		{name: "a deletion served to staff drops the words", want: "1,true,undefined",
+			body: `const tl = held(); msgs[30] = { id: 'm030', deleted: true, editedAt: null };
+				const n = await P.reread(api, 'c', tl); return [n, tl.get('m030').deleted, String(tl.get('m030').body)].join(',');`},
+		{name: "the oldest message, on the last page, is checked too", want: "true",
+			body: `const tl = held(); msgs.shift(); await P.reread(api, 'c', tl); return String(tl.get('m000').deleted);`},
+		{name: "nothing changed: nothing reported", want: "0,150",
+			body: `const tl = held(); const n = await P.reread(api, 'c', tl); return [n, tl.list().filter((m) => !m.deleted).length].join(',');`},
+		{name: "pages are read back to the oldest message held, no further", want: "newest|120|90",
+			body: `const tl = held(65); await P.reread(api, 'c', tl, 30); return calls.join('|');`},
+		{name: "a message that arrives during the refresh is kept", want: "false,here",
+			body: `const tl = held(); meanwhile = () => tl.upsert({ id: 'm140a', body: 'here' });
+				await P.reread(api, 'c', tl); return [String(!!tl.get('m140a').deleted), tl.get('m140a').body].join(',');`},
+		{name: "an empty timeline asks for nothing", want: "0,0",
+			body: `const n = await P.reread(api, 'c', new P.Timeline()); return [n, calls.length].join(',');`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := eval[string](p, inProtocol(server+tt.body)); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

@@ -86,18 +86,25 @@ func dropConnection(t *testing.T, id string) {
 }
 
 // TestWidgetReconnectsWithoutGapOrDuplicate: the server drops the widget's
-// connection; while it is down the counsellor sends three messages and the
-// client types one (its HTTP send fails too). Back online, the widget
-// reconnects, shows each counsellor message exactly once and sends the
-// client's message exactly once.
+// connection; while it is down the counsellor sends three messages and
+// corrects an older one, the client takes a message back from another
+// device, and types one here (its HTTP send fails too). Back online, the
+// widget reconnects, shows each counsellor message exactly once, the
+// correction, not the message taken back, and sends the client's message
+// exactly once.
 func TestWidgetReconnectsWithoutGapOrDuplicate(t *testing.T) {
 	a := newAccount(t, false)
 	staff := counsellor(t)
 	before := stack.Gateway.ConnectionIDs()
 	p := clientBrowser(t, a, "")
 	conv := startConversation(p, a)
-	counsellorSays(t, staff, conv, "Before the drop")
+	said := counsellorSays(t, staff, conv, "Before the drop")
+	mine, _, err := a.api(t).Send(ctxT(t), conv, "mine-1", "Mine to take back")
+	if err != nil {
+		t.Fatalf("client send: %v", err)
+	}
 	waitShown(p, ".body", "Before the drop", 5*time.Second)
+	waitShown(p, ".body", "Mine to take back", 5*time.Second)
 	ids := newConnections(before)
 	if len(ids) != 1 {
 		t.Fatalf("the widget has %d connections, want 1", len(ids))
@@ -111,6 +118,14 @@ func TestWidgetReconnectsWithoutGapOrDuplicate(t *testing.T) {
 	for _, body := range gap {
 		counsellorSays(t, staff, conv, body)
 	}
+	// Changed in the gap: the counsellor corrects a message, and the client
+	// takes one back from another device.
+	if _, err := staff.Edit(ctxT(t), conv, said.ID, "Before the drop, corrected"); err != nil {
+		t.Fatalf("counsellor edit: %v", err)
+	}
+	if err := a.api(t).DeleteMessage(ctxT(t), conv, mine.ID); err != nil {
+		t.Fatalf("client delete: %v", err)
+	}
 	typeAndSend(p, "Typed while offline")
 	p.waitFor("the unsent message shown as pending", `[...`+shadow+`.querySelectorAll('.body li.pending .text')].some(e => e.textContent === 'Typed while offline')`, 5*time.Second)
 	viewportShot(p, "widget-desktop-reconnecting")
@@ -120,13 +135,14 @@ func TestWidgetReconnectsWithoutGapOrDuplicate(t *testing.T) {
 
 	o.back()
 	p.waitFor("connected again", `document.querySelector('confide-widget').dataset.conn === 'open'`, 10*time.Second)
-	for _, body := range append(gap, "Typed while offline") {
+	for _, body := range append(gap, "Typed while offline", "Before the drop, corrected") {
 		waitShown(p, ".body", body, 5*time.Second)
 	}
+	p.waitFor("the deleted message gone", `![...`+shadow+`.querySelectorAll('.body li .text')].some(e => e.textContent === 'Mine to take back')`, 5*time.Second)
 	p.waitFor("nothing pending", `!`+shadow+`.querySelector('.body li.pending')`, 10*time.Second)
 	p.waitFor("the banner gone", shadow+`.querySelector('.banner').hidden`, 5*time.Second)
 	shown := shownTexts(p, ".body")
-	for _, body := range append(gap, "Before the drop", "Typed while offline") {
+	for _, body := range append(gap, "Before the drop, corrected", "Typed while offline") {
 		if got := count(shown, body); got != 1 {
 			t.Errorf("%q shown %d times, want 1 (shown: %s)", body, got, trimmed(shown))
 		}

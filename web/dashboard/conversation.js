@@ -2,7 +2,7 @@
 // sending through the outbox, typing both ways, read receipts, edit and
 // delete marks, the confidentiality indicator, claim and close.
 
-import { Outbox, Timeline, backfill, olderPage } from '../shared/protocol.js';
+import { Outbox, Timeline, backfill, olderPage, reread } from '../shared/protocol.js';
 import { el, setText, show } from './dom.js';
 import { clockTime } from './time.js';
 import { claimText, closedText, retentionText, shortId } from './labels.js';
@@ -70,8 +70,9 @@ export class ConversationView {
     show(this.els.body, true);
     this.renderHeader();
     this.renderMessages();
+    const timeline = this.timeline;
     try {
-      this.cursor = await olderPage(this.api, conv.id, this.timeline, null);
+      this.cursor = await olderPage(this.api, conv.id, timeline, null);
     } catch (err) {
       if (generation === this.generation) this.error('Could not load the messages: ' + err.message);
       return;
@@ -84,7 +85,9 @@ export class ConversationView {
   }
 
   reset() {
-    this.timeline.clear();
+    // A new timeline, not a cleared one: a page still on its way for the
+    // conversation shown before lands in the old one, never in this view.
+    this.timeline = new Timeline();
     this.cursor = null;
     this.clientReadId = null;
     this.readSent = null;
@@ -168,7 +171,7 @@ export class ConversationView {
 
   /**
    * resync catches up after a reconnect: the messages after the newest one
-   * we have (no gap; the timeline drops duplicates), the newest page again
+   * we have (no gap; the timeline drops duplicates), every loaded page again
    * for edits and deletions, the conversation's state, then what is still
    * waiting in the outbox.
    */
@@ -176,12 +179,12 @@ export class ConversationView {
     if (!this.conv) return;
     const generation = this.generation;
     const id = this.conv.id;
+    const timeline = this.timeline;
     try {
-      await backfill(this.api, id, this.timeline);
-      const { messages } = await this.api.messages(id, { limit: 50 });
+      await backfill(this.api, id, timeline);
+      await reread(this.api, id, timeline);
       const { conversation } = await this.api.getConversation(id);
       if (generation !== this.generation) return;
-      for (const m of messages) this.timeline.upsert(m);
       this.conv = conversation;
       this.outbox.settle(this.timeline);
     } catch (err) {
@@ -255,8 +258,9 @@ export class ConversationView {
     const generation = this.generation;
     const list = this.els.messages;
     const fromBottom = list.scrollHeight - list.scrollTop;
+    const timeline = this.timeline;
     try {
-      const cursor = await olderPage(this.api, this.conv.id, this.timeline, this.cursor);
+      const cursor = await olderPage(this.api, this.conv.id, timeline, this.cursor);
       if (generation !== this.generation) return;
       this.cursor = cursor;
     } catch (err) {

@@ -297,7 +297,9 @@ export class Timeline {
     const old = this.byId.get(m.id);
     if (old) {
       const changed = old.body !== m.body || old.editedAt !== m.editedAt || old.deleted !== m.deleted;
-      this.byId.set(m.id, { ...old, ...m });
+      const merged = { ...old, ...m };
+      if (merged.deleted) delete merged.body; // a tombstone never keeps the words
+      this.byId.set(m.id, merged);
       return changed ? 'updated' : 'same';
     }
     this.byId.set(m.id, m);
@@ -443,6 +445,35 @@ export async function backfill(api, conversationId, timeline, limit = 100) {
     if (!after || messages.length < limit) break;
   }
   return added;
+}
+
+/**
+ * reread re-reads every message the timeline holds, newest page first, so
+ * that what changed while the connection was down shows: an edited message
+ * is updated, and one that a page should hold but does not (clients are
+ * never sent deleted messages; 24 h ones expire) is marked deleted. It
+ * returns how many messages changed. Used after every reconnect, after
+ * backfill.
+ */
+export async function reread(api, conversationId, timeline, limit = 100) {
+  let changed = 0;
+  let cursor = null;
+  const held = new Set(timeline.order); // what arrives meanwhile is news, not a gap
+  for (let i = 0; i < 1000 && timeline.size; i++) {
+    const { messages, nextCursor } = await api.messages(conversationId, cursor ? { cursor, limit } : { limit });
+    if (!messages.length) break;
+    const seen = new Set(messages.map((m) => m.id));
+    for (const m of messages) if (timeline.upsert(m) !== 'same') changed++;
+    // The page covers its own span, and everything before it on the last page.
+    const low = nextCursor ? messages[0].id : '';
+    const high = messages[messages.length - 1].id;
+    for (const m of timeline.list()) {
+      if (held.has(m.id) && m.id >= low && m.id <= high && !seen.has(m.id) && !m.deleted && timeline.markDeleted(m.id)) changed++;
+    }
+    if (!nextCursor || messages[0].id <= timeline.firstId) break;
+    cursor = nextCursor;
+  }
+  return changed;
 }
 
 /**

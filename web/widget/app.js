@@ -2,7 +2,7 @@
 // full view (Full), one connection per browser (Link) and DOM helpers. One module, not four:
 // gzip compresses them together 1.4 KB smaller, and the widget must stay under 20 KB.
 // protocol.js is its only way to the server.
-import { Api, Timeline, Outbox, Socket, backfill, olderPage } from '../shared/protocol.js';
+import { Api, Timeline, Outbox, Socket, backfill, olderPage, reread } from '../shared/protocol.js';
 
 const KEY = 'confide.'; // prefix of every key the widget stores
 const DEFAULT_EXIT = 'https://www.bbc.co.uk/weather';
@@ -255,6 +255,7 @@ class Widget {
         storageKey: KEY + 'outbox.' + c.id, storage: store(() => sessionStorage) });
       this.readUpTo = '';
       this.cursor = undefined;
+      this.synced = false; // set by the first open: later opens are reconnects
     }
     this.conv = c;
     this.link.setConversation(c.id);
@@ -391,8 +392,12 @@ class Widget {
     const conv = this.conv;
     if (!conv || conv.status !== 'active') return;
     try {
-      await backfill(this.api, conv.id, this.tl);
+      const tl = this.tl;
+      await backfill(this.api, conv.id, tl);
+      // After a reconnect, what changed during the gap: edits and deletions.
+      if (this.synced) await reread(this.api, conv.id, tl);
       if (!this.conv || conv.id !== this.conv.id) return;
+      this.synced = true;
       this.outbox.settle(this.tl);
       this.flush();
     } catch (err) {
