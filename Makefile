@@ -33,12 +33,13 @@ browser-deps: ## install Debian's Chromium for the browser tests (no test tool d
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-build: ## build every Lambda bootstrap (linux/arm64) into build/<function>/bootstrap
+build: ## build every Lambda bootstrap (linux/arm64) into build/<function>/bootstrap and the web clients into build/web
 	@for f in $(FUNCTIONS); do \
 		echo "build $$f"; \
 		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(BUILD_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
+	@echo "build web"; go run ./cmd/webbuild -src web -out $(BUILD_DIR)/web
 
 dev: deps ## run the local stack: prints the URLs and demo logins (Ctrl-C stops it)
 	go build -o $(BUILD_DIR)/devstack ./cmd/devstack

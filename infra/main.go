@@ -27,7 +27,7 @@ func run() error {
 			Description: jsii.String("Confide: confidential chat between clients and counsellors"),
 		},
 		AssetRoot: contextOr(app, "assetRoot", "../build"),
-		WebRoot:   contextOr(app, "webRoot", "../web"),
+		WebRoot:   contextOr(app, "webRoot", "../build/web"),
 	})
 	if err != nil {
 		return err

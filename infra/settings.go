@@ -36,7 +36,8 @@ import (
 //	                   the alarm (default 9000)
 //	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
 //	staffCidrs, logLevel: function settings, set only when given (limitContext)
-//	assetRoot, webRoot folders of the bootstraps and web files (../build, ../web)
+//	assetRoot, webRoot folders of the bootstraps and web files as make build
+//	                   writes them (../build, ../build/web)
 const (
 	ctxStage             = "stage"
 	ctxUserPoolID        = "userPoolId"

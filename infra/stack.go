@@ -16,8 +16,9 @@ type StackProps struct {
 	// AssetRoot holds one folder per function with its bootstrap, as
 	// `make build` writes them (build/<function>/bootstrap).
 	AssetRoot string
-	// WebRoot holds the widget and the dashboard. When the folder does not
-	// exist the stack hosts nothing (the bucket and distribution stay).
+	// WebRoot holds the widget and the dashboard as `make build` writes
+	// them (build/web, minified). When the folder does not exist the stack
+	// hosts nothing (the bucket and distribution stay).
 	WebRoot string
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/confidechat/confide/internal/webbuild"
 	"github.com/confidechat/confide/internal/webpolicy"
 )
 
@@ -22,7 +23,8 @@ type ClientConfig struct {
 	UserPoolClientID string `json:"userPoolClientId"`
 }
 
-// webHandler serves web/ and the local stack's own controls:
+// webHandler serves web/ as a deployment does (minified, see webbuild) and
+// the local stack's own controls:
 //
 //	GET  /config.json          the endpoints for the browser clients
 //	POST /_devstack/clock      {"advance":"25h"} moves the service clock
@@ -32,7 +34,7 @@ type ClientConfig struct {
 // waiting for hours.
 func (s *Stack) webHandler(dir string) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
+	mux.Handle("GET /", webbuild.Handler(dir))
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, ClientConfig{
 			HTTPAPI:          s.Endpoints.HTTPAPI,
