@@ -22,16 +22,32 @@ func inProtocol(body string) string {
 	return `import('/shared/protocol.js').then(async (P) => {` + body + `})`
 }
 
+// script is one case of a table run in the page: body uses P (protocol.js)
+// and returns the string compared with want.
+type script struct {
+	name string
+	body string
+	want string
+}
+
+// runScripts runs each case after prelude (shared fakes) in a fresh module scope.
+func runScripts(t *testing.T, p *page, prelude string, cases []script) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := eval[string](p, inProtocol(prelude+c.body)); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
 // TestProtocolTimelineOrdersAndDedupes runs web/shared/protocol.js's
 // Timeline in the page: ordered by id whatever the arrival order, each
 // message once, edits and deletes applied in place.
 func TestProtocolTimelineOrdersAndDedupes(t *testing.T) {
 	p := protocolPage(t)
-	tests := []struct {
-		name string
-		body string // returns the value compared with want
-		want string
-	}{
+	runScripts(t, p, "", []script{
 		{name: "out of order arrivals are sorted by id", want: "a,b,c,d",
 			body: `const tl = new P.Timeline(); for (const id of ['c','a','d','b']) tl.upsert({id, body: id}); return tl.list().map(m => m.id).join(',');`},
 		{name: "the same id twice is kept once", want: "added,same,1",
@@ -46,14 +62,7 @@ func TestProtocolTimelineOrdersAndDedupes(t *testing.T) {
 			body: `const tl = new P.Timeline(); tl.upsert({id:'a', clientMessageId:'c-1'}); return [tl.hasClientMessageId('c-1'), tl.hasClientMessageId('c-2')].join(',');`},
 		{name: "first and last ids", want: "a,c",
 			body: `const tl = new P.Timeline(); for (const id of ['b','c','a']) tl.upsert({id}); return [tl.firstId, tl.lastId].join(',');`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := eval[string](p, inProtocol(tt.body)); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // fakes are a socket and an API for the Outbox, recording what they were asked.
@@ -74,11 +83,7 @@ const box = (key = null) => new P.Outbox({ api, socket, conversationId: 'c', sto
 // kept on network errors, dropped on refusals, settled by the timeline.
 func TestProtocolOutboxSendsEachMessageOnce(t *testing.T) {
 	p := protocolPage(t)
-	tests := []struct {
-		name string
-		body string
-		want string
-	}{
+	runScripts(t, p, fakes, []script{
 		{name: "socket open: sent as a frame and pending until acknowledged", want: "1,0,1,0",
 			body: `socket.isOpen = true; const b = box(); const e = b.add('hi'); await Promise.resolve();
 				const r = [sent.length, posted.length, b.list().length]; b.acknowledge(e.clientMessageId); r.push(b.list().length); return r.join(',');`},
@@ -101,14 +106,7 @@ func TestProtocolOutboxSendsEachMessageOnce(t *testing.T) {
 		{name: "persisted in storage and restored", want: "1,hi,0",
 			body: `failWith = { status: 0 }; const b = box('k'); b.add('hi'); await b.flush().catch(() => {});
 				const again = box('k'); const r = [again.list().length, again.list()[0].body]; again.clear(); r.push(box('k').list().length); return r.join(',');`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := eval[string](p, inProtocol(fakes+tt.body)); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // server is a conversation of 150 messages (m000…m149) behind a fake API
@@ -134,11 +132,7 @@ const held = (from = 0) => { const tl = new P.Timeline(); for (const m of msgs.s
 // merely arrived meanwhile is lost.
 func TestProtocolRereadShowsWhatChangedDuringAGap(t *testing.T) {
 	p := protocolPage(t)
-	tests := []struct {
-		name string
-		body string
-		want string
-	}{
+	runScripts(t, p, server, []script{
 		{name: "an edit older than the newest page is shown", want: "1,changed,t",
 			body: `const tl = held(); msgs[10] = { ...msgs[10], body: 'changed', editedAt: 't' };
 				const n = await P.reread(api, 'c', tl); return [n, tl.get('m010').body, tl.get('m010').editedAt].join(',');`},
@@ -159,14 +153,7 @@ func TestProtocolRereadShowsWhatChangedDuringAGap(t *testing.T) {
 				await P.reread(api, 'c', tl); return [String(!!tl.get('m140a').deleted), tl.get('m140a').body].join(',');`},
 		{name: "an empty timeline asks for nothing", want: "0,0",
 			body: `const n = await P.reread(api, 'c', new P.Timeline()); return [n, calls.length].join(',');`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := eval[string](p, inProtocol(server+tt.body)); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // TestProtocolBackoffGrowsWithJitter checks the reconnect delays: full
