@@ -27,6 +27,12 @@ func TestDashboardTalksLiveWithTheWidget(t *testing.T) {
 	w.do("send", chromedp.KeyEvent("\r"))
 	d.waitFor("the widget's message in the conversation", `[...document.querySelectorAll('#messages .msg-client .msg-body')].some((e) => e.textContent === 'Hello from the widget')`, 10*time.Second)
 	d.waitFor("typing to end with the message", `document.getElementById('typing').textContent === ''`, 5*time.Second)
+	// A draft typed at once and then wiped: "typing" shows, and goes when
+	// the text does, well before the dashboard would forget it (6 s).
+	w.do("type a draft", chromedp.SendKeys(inWidget(`textarea#msg`), "Actually"))
+	d.waitFor("Client is typing… for the draft", `document.getElementById('typing').textContent === 'Client is typing…'`, 5*time.Second)
+	eval[bool](w, shadow+`.querySelector('textarea#msg').value = '', `+shadow+`.querySelector('textarea#msg').dispatchEvent(new Event('input'))`)
+	d.waitFor("typing to end with the wiped draft", `document.getElementById('typing').textContent === ''`, 4*time.Second)
 	if got := d.rowText(conv, "row-preview"); got != "Hello from the widget" {
 		t.Errorf("queue preview = %q, want the widget's message", got)
 	}

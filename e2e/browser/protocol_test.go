@@ -156,6 +156,54 @@ func TestProtocolRereadShowsWhatChangedDuringAGap(t *testing.T) {
 	})
 }
 
+// typist is a Typing with short times (gap 300 ms, held stops 50 ms more)
+// whose frames are recorded as "true@<ms>" or "false@<ms>" from the start;
+// refuse makes the next frame fail to go out.
+const typist = `
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const t0 = Date.now(), frames = [];
+let refuse = false;
+const typer = (idle = 900) => new P.Typing((typing) => {
+	if (refuse) { refuse = false; return false; }
+	frames.push(typing + '@' + (Date.now() - t0)); return true;
+}, { gap: 300, idle, margin: 50 });
+const said = () => frames.map((f) => f.split('@')[0]).join(',');
+const at = (i) => Number(frames[i].split('@')[1]);
+`
+
+// TestProtocolTypingSaysStartAndStopWithinTheGap runs Typing in the page:
+// the server relays one typing frame per connection every 2 s and drops
+// the rest, so "stopped" must wait for the gap or the other side keeps
+// seeing "typing…" after the person has stopped.
+func TestProtocolTypingSaysStartAndStopWithinTheGap(t *testing.T) {
+	p := protocolPage(t)
+	runScripts(t, p, typist, []script{
+		{name: "keystrokes say typing once a gap", want: "true,true",
+			body: `const ty = typer(); ty.input(false); await sleep(10); ty.input(false); await sleep(30); ty.input(false);
+				await sleep(350); ty.input(false); ty.reset(); return said();`},
+		{name: "emptying the text says stopped once the gap has passed", want: "true,false,true",
+			body: `const ty = typer(); ty.input(false); await sleep(10); ty.input(true); await sleep(600); return said() + ',' + (at(1) - at(0) >= 350);`},
+		{name: "a message sent ends the typing without a frame", want: "true",
+			body: `const ty = typer(); ty.input(false); ty.sent(); await sleep(1000); return said();`},
+		{name: "typing on right after a message is news when the gap ends", want: "true,true,true",
+			body: `const ty = typer(5000); ty.input(false); ty.sent(); await sleep(30); ty.input(false); await sleep(500); ty.reset();
+				return said() + ',' + (at(1) - at(0) >= 350);`},
+		{name: "no keystroke for the idle time says stopped", want: "true,false,true",
+			body: `const ty = typer(400); ty.input(false); await sleep(1000); return said() + ',' + (at(1) - at(0) >= 400);`},
+		{name: "typing again before a held stop cancels it", want: "true",
+			body: `const ty = typer(5000); ty.input(false); ty.stop(); await sleep(30); ty.input(false); await sleep(600); ty.reset(); return said();`},
+		{name: "keystrokes held back by the gap say typing when it ends", want: "true,false,true,true",
+			body: `const ty = typer(5000); ty.input(false); ty.stop(); await sleep(500); ty.input(false); await sleep(500); ty.reset();
+				return said() + ',' + (at(2) - at(1) >= 350);`},
+		{name: "nothing said: stopping sends nothing", want: "",
+			body: `const ty = typer(); ty.stop(); ty.input(true); await sleep(400); return said();`},
+		{name: "a frame that did not go out is sent with the next keystroke", want: "true",
+			body: `const ty = typer(5000); refuse = true; ty.input(false); ty.input(false); ty.reset(); return said();`},
+		{name: "reset drops a held stop", want: "true",
+			body: `const ty = typer(); ty.input(false); ty.stop(); ty.reset(); await sleep(600); return said();`},
+	})
+}
+
 // TestProtocolBackoffGrowsWithJitter checks the reconnect delays: full
 // jitter between half and all of an exponential ceiling, capped.
 func TestProtocolBackoffGrowsWithJitter(t *testing.T) {

@@ -2,13 +2,11 @@
 // sending through the outbox, typing both ways, read receipts, edit and
 // delete marks, the confidentiality indicator, claim and close.
 
-import { Outbox, Timeline, backfill, olderPage, reread } from '../shared/protocol.js';
+import { Outbox, Timeline, Typing, backfill, olderPage, reread } from '../shared/protocol.js';
 import { el, setText, show } from './dom.js';
 import { clockTime } from './time.js';
 import { claimText, closedText, retentionText, shortId } from './labels.js';
 
-/** typingEvery is the least time between two typing frames we send (ms). */
-const typingEvery = 2000;
 /** typingShownFor is how long "Client is typing…" lasts without news (ms). */
 const typingShownFor = 6000;
 /** maxBody is the protocol's default message limit in characters. */
@@ -37,7 +35,7 @@ export class ConversationView {
     this.cursor = null;
     this.clientReadId = null;
     this.readSent = null;
-    this.lastTypingSent = 0;
+    this.typer = new Typing((typing) => !!this.conv && this.socket.send({ action: 'typing', conversationId: this.conv.id, typing }));
     this.typingTimer = null;
     this.generation = 0;
     this.failures = new Map();
@@ -91,7 +89,7 @@ export class ConversationView {
     this.cursor = null;
     this.clientReadId = null;
     this.readSent = null;
-    this.lastTypingSent = 0;
+    this.typer.reset();
     this.failures.clear();
     clearTimeout(this.typingTimer);
     setText(this.els.typing, '');
@@ -210,11 +208,10 @@ export class ConversationView {
     this.onRead(id);
   }
 
+  /** typed tells the client that the counsellor is typing, and when they stop (Typing). */
   typed() {
-    if (!this.conv || this.conv.status !== 'active' || !this.els.input.value.trim()) return;
-    const now = Date.now();
-    if (now - this.lastTypingSent < typingEvery) return;
-    if (this.socket.send({ action: 'typing', conversationId: this.conv.id, typing: true })) this.lastTypingSent = now;
+    if (!this.conv || this.conv.status !== 'active') return;
+    this.typer.input(!this.els.input.value.trim());
   }
 
   send() {
@@ -226,10 +223,7 @@ export class ConversationView {
       return;
     }
     setText(this.els.error, '');
-    if (this.lastTypingSent) {
-      this.socket.send({ action: 'typing', conversationId: this.conv.id, typing: false });
-      this.lastTypingSent = 0;
-    }
+    this.typer.sent();
     this.outbox.add(body);
     this.els.input.value = '';
     this.renderMessages(true);

@@ -2,7 +2,7 @@
 // full view (Full), one connection per browser (Link) and DOM helpers. One module, not four:
 // gzip compresses them together 1.4 KB smaller, and the widget must stay under 20 KB.
 // protocol.js is its only way to the server.
-import { Api, Timeline, Outbox, Socket, backfill, olderPage, reread } from '../shared/protocol.js';
+import { Api, Timeline, Outbox, Socket, Typing, backfill, olderPage, reread } from '../shared/protocol.js';
 
 const KEY = 'confide.'; // prefix of every key the widget stores
 const DEFAULT_EXIT = 'https://www.bbc.co.uk/weather';
@@ -54,6 +54,7 @@ class Widget {
     this.api = new Api({ apiUrl: o.apiUrl, getToken: async (x) => o.getToken(x) });
     this.cleanups = [];
     this.shifts = [];
+    this.typer = new Typing((typing) => !!(this.conv && this.link) && this.link.send({ action: 'typing', conversationId: this.conv.id, typing }));
     this.host = h('confide-widget', { 'data-view': 'loading' });
     this.host.style.visibility = 'hidden';
     this.root = this.host.attachShadow({ mode: 'open' });
@@ -255,6 +256,7 @@ class Widget {
         storageKey: KEY + 'outbox.' + c.id, storage: store(() => sessionStorage) });
       this.readUpTo = '';
       this.cursor = undefined;
+      this.typer.reset();
       this.synced = false; // set by the first open: later opens are reconnects
     }
     this.conv = c;
@@ -262,7 +264,7 @@ class Widget {
   }
 
   chat() {
-    const { form, input } = composer('msg', (body) => this.send(body), () => this.typing());
+    const { form, input } = composer('msg', (body) => this.send(body), (e) => this.typing(e));
     this.list = h('ol', { class: 'msgs' });
     this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.list);
     this.typingEl = h('p', { class: 'typing' });
@@ -287,8 +289,7 @@ class Widget {
   }
 
   send(body) {
-    if (this.sentTyping) this.link.send({ action: 'typing', conversationId: this.conv.id, typing: false });
-    this.sentTyping = 0;
+    this.typer.sent();
     if (this.notice) this.notice.hidden = true;
     this.outbox.add(body);
     this.render();
@@ -319,12 +320,9 @@ class Widget {
     this.notice.hidden = false;
   }
 
-  /** typing tells the counsellor, at most every 2 s, that the client is typing. */
-  typing() {
-    const now = Date.now();
-    if (now - (this.sentTyping || 0) < 2000) return;
-    this.sentTyping = now;
-    this.link.send({ action: 'typing', conversationId: this.conv.id, typing: true });
+  /** typing tells the counsellor that the client is typing, and when they stop (Typing). */
+  typing(e) {
+    this.typer.input(!e.target.value.trim());
   }
 
   ontyping(on) {
@@ -461,6 +459,7 @@ class Widget {
 
   /** ended shows the end of a conversation and, once per conversation, asks for feedback. */
   ended(c) {
+    this.typer.reset();
     this.conv = c;
     if (this.link) this.link.setConversation(null);
     if (this.outbox) this.outbox.clear();
@@ -532,6 +531,7 @@ class Widget {
     this.link = null;
     clearTimeout(this.typingTimer);
     clearTimeout(this.retryTimer);
+    this.typer.reset();
     this.cleanups.forEach((f) => f());
     this.cleanups = [];
     this.host.remove();
@@ -683,7 +683,7 @@ class Full {
           button('Delete', { class: 'danger', onclick: () => this.remove() }), button('Cancel', { onclick: () => { this.deleting = null; this.draw(); } }))
         : button('Delete this conversation', { class: 'danger', onclick: () => { this.deleting = true; this.draw(); } })));
     if (this.live()) {
-      const { form } = composer('fmsg', (body) => this.w.send(body), () => this.w.typing());
+      const { form } = composer('fmsg', (body) => this.w.send(body), (e) => this.w.typing(e));
       this.foot.replaceChildren(form);
     } else {
       this.foot.replaceChildren(h('p', { class: 'hint' }, 'This conversation is closed.'));
