@@ -16,7 +16,7 @@ func main() {
 	src := flag.String("src", "web", "folder of the web clients' sources")
 	out := flag.String("out", "build/web", "folder to write (emptied first)")
 	flag.Parse()
-	if err := webbuild.Build(*src, *out); err != nil {
+	if err := webbuild.Build(*src, *out, webbuild.Bundles); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -34,7 +34,7 @@ type ClientConfig struct {
 // waiting for hours.
 func (s *Stack) webHandler(dir string) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /", webbuild.Handler(dir))
+	mux.Handle("GET /", webbuild.Handler(dir, webbuild.Bundles))
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, ClientConfig{
 			HTTPAPI:          s.Endpoints.HTTPAPI,

@@ -1,8 +1,9 @@
 // Package webbuild turns web/ into what browsers are sent: every script and
 // style sheet minified by esbuild, with a source map beside it, every other
-// file as it is. The local stack serves through Handler, so tests load what
-// a deployment ships, and Build writes the same files for the stack's
-// static hosting (make build).
+// file as it is, and the bundles (the widget) shipped as one file holding
+// every module they import. The local stack serves through Handler, so
+// tests load what a deployment ships, and Build writes the same files for
+// the stack's static hosting (make build).
 package webbuild
 
 import (
@@ -14,11 +15,17 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
+
+// Bundles are the entry points shipped as one file with every module they
+// import: a host page loads the widget's code in one request, however many
+// modules it is written in.
+var Bundles = []string{"widget/app.js"}
 
 // Minified is one file as browsers get it.
 type Minified struct {
@@ -64,13 +71,72 @@ func Minify(name string, src []byte) (Minified, error) {
 	if len(res.Errors) > 0 {
 		m := res.Errors[0]
 		if m.Location != nil {
-			return Minified{}, fmt.Errorf("webbuild: %s:%d:%d: %s", name, m.Location.Line, m.Location.Column, m.Text)
+			m.Location.File = name
 		}
-		return Minified{}, fmt.Errorf("webbuild: %s: %s", name, m.Text)
+		return Minified{}, buildError(name, m)
 	}
 	code := append(bytes.TrimRight(res.Code, "\n"), '\n')
 	code = fmt.Appendf(code, marker, path.Base(name))
 	return Minified{Code: code, Map: res.Map}, nil
+}
+
+// Bundle builds the entry point name (a path under dir, the web/ folder)
+// into one minified ES module holding every module it imports.
+func Bundle(dir, name string) (Minified, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return Minified{}, err
+	}
+	entry := filepath.Join(root, filepath.FromSlash(name))
+	res := api.Build(api.BuildOptions{
+		EntryPoints:       []string{entry},
+		Outfile:           entry, // names the map; nothing is written
+		AbsWorkingDir:     root,
+		Bundle:            true,
+		Write:             false,
+		Format:            api.FormatESModule,
+		Sourcemap:         api.SourceMapLinked,
+		SourcesContent:    api.SourcesContentInclude,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		LegalComments:     api.LegalCommentsNone,
+		Target:            api.ES2022,
+		Charset:           api.CharsetUTF8,
+	})
+	if len(res.Errors) > 0 {
+		return Minified{}, buildError(name, res.Errors[0])
+	}
+	var out Minified
+	for _, f := range res.OutputFiles {
+		if strings.HasSuffix(f.Path, ".map") {
+			out.Map = f.Contents
+		} else {
+			out.Code = f.Contents
+		}
+	}
+	return out, nil
+}
+
+// buildError names where esbuild's first error is.
+func buildError(name string, m api.Message) error {
+	if m.Location != nil {
+		return fmt.Errorf("webbuild: %s:%d:%d: %s", m.Location.File, m.Location.Line, m.Location.Column, m.Text)
+	}
+	return fmt.Errorf("webbuild: %s: %s", name, m.Text)
+}
+
+// ship returns a file of dir as browsers get it: bundled, minified, or as
+// it is (Code only).
+func ship(dir, name string, bundles []string) (Minified, error) {
+	if slices.Contains(bundles, name) {
+		return Bundle(dir, name)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil || !minifiable(name) {
+		return Minified{Code: b}, err
+	}
+	return Minify(name, b)
 }
 
 // minifiable reports whether a file is sent minified.
@@ -83,10 +149,10 @@ func minifiable(name string) bool {
 // READMEs are for people reading the repository.
 func shipped(name string) bool { return path.Ext(name) != ".md" }
 
-// Build writes web/ (src) as browsers get it into dst: scripts and style
-// sheets minified, each with its .map, the rest copied. dst is emptied
-// first, so nothing stale is deployed.
-func Build(src, dst string) error {
+// Build writes web/ (src) as browsers get it into dst: bundles built,
+// scripts and style sheets minified, each with its .map, the rest copied.
+// dst is emptied first, so nothing stale is deployed.
+func Build(src, dst string, bundles []string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return err
 	}
@@ -94,7 +160,7 @@ func Build(src, dst string) error {
 		if err != nil || d.IsDir() || !shipped(name) {
 			return err
 		}
-		b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(name)))
+		m, err := ship(src, name, bundles)
 		if err != nil {
 			return err
 		}
@@ -102,25 +168,19 @@ func Build(src, dst string) error {
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return err
 		}
-		if !minifiable(name) {
-			return os.WriteFile(out, b, 0o644)
-		}
-		m, err := Minify(name, b)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(out, m.Code, 0o644); err != nil {
+		if err := os.WriteFile(out, m.Code, 0o644); err != nil || m.Map == nil {
 			return err
 		}
 		return os.WriteFile(out+".map", m.Map, 0o644)
 	})
 }
 
-// Handler serves the folder dir (web/) as Build would write it, minifying
-// scripts and style sheets as they are asked for, so an edit shows on the
-// next reload. A file that does not minify is a 500 naming the error: the
-// page then fails loudly in development instead of running stale code.
-func Handler(dir string) http.Handler {
+// Handler serves the folder dir (web/) as Build would write it, building
+// bundles and minifying scripts and style sheets as they are asked for, so
+// an edit shows on the next reload. A file that does not build is a 500
+// naming the error: the page then fails loudly in development instead of
+// running stale code.
+func Handler(dir string, bundles []string) http.Handler {
 	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
@@ -133,12 +193,11 @@ func Handler(dir string) http.Handler {
 			files.ServeHTTP(w, r)
 			return
 		}
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(source)))
-		if err != nil {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(source))); err != nil {
 			http.NotFound(w, r)
 			return
 		}
-		m, err := Minify(source, b)
+		m, err := ship(dir, source, bundles)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -91,7 +91,7 @@ func TestMinify(t *testing.T) {
 // syntax error in a client fails here, naming the file, before any browser.
 func TestTheClientsBuild(t *testing.T) {
 	out := t.TempDir()
-	if err := Build(filepath.Join("..", "..", "web"), out); err != nil {
+	if err := Build(filepath.Join("..", "..", "web"), out, Bundles); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"widget/widget.js", "widget/app.js", "widget/app.js.map", "shared/protocol.js", "dashboard/index.html", "dashboard/app.js"} {
@@ -125,12 +125,13 @@ func TestBuild(t *testing.T) {
 	src := tree(t, map[string]string{
 		"index.html":  page,
 		"a/app.js":    "export const answer = 40 + 2;\n",
+		"a/entry.js":  "import { answer } from './app.js';\nexport function ask() { return answer; }\n",
 		"a/style.css": "p {\n  margin: 0px;\n}\n",
 		"a/README.md": "# for people\n",
 		"a/logo.svg":  "<svg/>",
 	})
 	dst := tree(t, map[string]string{"stale.js": "old();"})
-	if err := Build(src, dst); err != nil {
+	if err := Build(src, dst, []string{"a/entry.js"}); err != nil {
 		t.Fatalf("Build: %v", err)
 	}
 	tests := []struct {
@@ -142,6 +143,8 @@ func TestBuild(t *testing.T) {
 		{file: "a/logo.svg", want: "<svg/>"},
 		{file: "a/app.js", want: "=42;export{", contains: true},
 		{file: "a/app.js.map", want: `"sourcesContent"`, contains: true},
+		{file: "a/entry.js", want: "{return 42}export{", contains: true},
+		{file: "a/entry.js.map", want: `"entry.js"`, contains: true},
 		{file: "a/style.css", want: "p{margin:0}", contains: true},
 		{file: "a/style.css.map", want: `"sources"`, contains: true},
 		{file: "a/README.md"},
@@ -166,9 +169,47 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// TestBundle: a bundle holds every module its entry imports, from any
+// folder, and no import is left for the browser to fetch.
+func TestBundle(t *testing.T) {
+	dir := tree(t, map[string]string{
+		"shared/protocol.js": "export function connect(url) { return 'to ' + url; }\n",
+		"w/dom.js":           "export const h = (tag) => '<' + tag + '>';\n",
+		"w/app.js":           "import { connect } from '../shared/protocol.js';\nimport { h } from './dom.js';\nexport function init() { return connect(h('p')); }\nexport const base = new URL('w.css', import.meta.url);\n",
+	})
+	got, err := Bundle(dir, "w/app.js")
+	if err != nil {
+		t.Fatalf("Bundle: %v", err)
+	}
+	code := string(got.Code)
+	for _, want := range []string{"to ", "<", "export{", "import.meta.url", "//# sourceMappingURL=app.js.map"} {
+		if !strings.Contains(code, want) {
+			t.Errorf("the bundle lacks %q:\n%s", want, code)
+		}
+	}
+	if strings.Contains(code, "import{") || strings.Contains(code, "from\"") {
+		t.Errorf("the bundle still imports a module:\n%s", code)
+	}
+	var m sourceMap
+	if err := json.Unmarshal(got.Map, &m); err != nil {
+		t.Fatalf("source map: %v", err)
+	}
+	if len(m.Sources) != 3 || len(m.SourcesContent) != 3 {
+		t.Errorf("source map sources = %q, want the three modules", m.Sources)
+	}
+
+	broken := tree(t, map[string]string{
+		"w/app.js": "import { x } from './dep.js';\nexport const y = x;\n",
+		"w/dep.js": "export const x = ;\n",
+	})
+	if _, err := Bundle(broken, "w/app.js"); err == nil || !strings.Contains(err.Error(), "w/dep.js:1:") {
+		t.Errorf("Bundle error = %v, want one naming w/dep.js:1", err)
+	}
+}
+
 func TestBuildRefusesABrokenScript(t *testing.T) {
 	src := tree(t, map[string]string{"x/broken.js": "export function {\n"})
-	err := Build(src, t.TempDir())
+	err := Build(src, t.TempDir(), nil)
 	if err == nil || !strings.Contains(err.Error(), "x/broken.js:1:") {
 		t.Fatalf("Build error = %v, want one naming x/broken.js:1", err)
 	}
@@ -181,8 +222,9 @@ func TestHandler(t *testing.T) {
 		"w/w.css":     "p {\n  color: red;\n}\n",
 		"w/README.md": "# notes\n",
 		"w/bad.js":    "export function {\n",
+		"w/entry.js":  "import { hello } from './app.js';\nexport const greet = () => hello('you');\n",
 	})
-	srv := httptest.NewServer(Handler(dir))
+	srv := httptest.NewServer(Handler(dir, []string{"w/entry.js"}))
 	defer srv.Close()
 	tests := []struct {
 		path     string
@@ -194,6 +236,8 @@ func TestHandler(t *testing.T) {
 		{path: "/w/app.js", status: 200, kind: "text/javascript", contains: "//# sourceMappingURL=app.js.map"},
 		{path: "/w/app.js.map", status: 200, kind: "application/json", contains: "return 'hi ' + name;"},
 		{path: "/w/w.css", status: 200, kind: "text/css", contains: "p{color:red}"},
+		{path: "/w/entry.js", status: 200, kind: "text/javascript", contains: "hi "},
+		{path: "/w/entry.js.map", status: 200, kind: "application/json", contains: `"app.js"`},
 		{path: "/w/README.md", status: 404},
 		{path: "/w/missing.js", status: 404},
 		{path: "/w/bad.js", status: 500, contains: "w/bad.js:1:"},
