@@ -40,12 +40,16 @@ type Minified struct {
 // classic script (the widget loader) keeps its strict-mode directive.
 var module = regexp.MustCompile(`(?m)^(import|export)[\s{*]`)
 
-// Minify minifies one file's source; name is its path under web/ (for
-// example "widget/app.js"), which decides the loader and names the map.
-func Minify(name string, src []byte) (Minified, error) {
-	opts := api.TransformOptions{
-		Sourcefile:        path.Base(name),
-		Sourcemap:         api.SourceMapExternal,
+// options are esbuild's settings for everything browsers get: minified,
+// for the browsers of the last few years, with a linked source map that
+// holds the original text. outfile names the output and its map; nothing
+// is written.
+func options(root, outfile string) api.BuildOptions {
+	return api.BuildOptions{
+		AbsWorkingDir:     root,
+		Outfile:           outfile,
+		Write:             false,
+		Sourcemap:         api.SourceMapLinked,
 		SourcesContent:    api.SourcesContentInclude,
 		MinifyWhitespace:  true,
 		MinifyIdentifiers: true,
@@ -54,30 +58,30 @@ func Minify(name string, src []byte) (Minified, error) {
 		Target:            api.ES2022,
 		Charset:           api.CharsetUTF8,
 	}
-	marker := "//# sourceMappingURL=%s.map\n"
+}
+
+// Minify minifies one file's source; name is its path under web/ (for
+// example "widget/app.js"), which decides the loader and names the map.
+func Minify(name string, src []byte) (Minified, error) {
+	root, err := filepath.Abs(".")
+	if err != nil {
+		return Minified{}, err
+	}
+	opts := options(root, filepath.Join(root, path.Base(name)))
+	in := &api.StdinOptions{Contents: string(src), Sourcefile: path.Base(name)}
 	switch path.Ext(name) {
 	case ".js":
-		opts.Loader = api.LoaderJS
+		in.Loader = api.LoaderJS
 		if module.Match(src) {
 			opts.Format = api.FormatESModule
 		}
 	case ".css":
-		opts.Loader = api.LoaderCSS
-		marker = "/*# sourceMappingURL=%s.map */\n"
+		in.Loader = api.LoaderCSS
 	default:
 		return Minified{}, fmt.Errorf("webbuild: %s is not a script or a style sheet", name)
 	}
-	res := api.Transform(string(src), opts)
-	if len(res.Errors) > 0 {
-		m := res.Errors[0]
-		if m.Location != nil {
-			m.Location.File = name
-		}
-		return Minified{}, buildError(name, m)
-	}
-	code := append(bytes.TrimRight(res.Code, "\n"), '\n')
-	code = fmt.Appendf(code, marker, path.Base(name))
-	return Minified{Code: code, Map: res.Map}, nil
+	opts.Stdin = in
+	return build(name, opts)
 }
 
 // Bundle builds the entry point name (a path under dir, the web/ folder)
@@ -88,24 +92,26 @@ func Bundle(dir, name string) (Minified, error) {
 		return Minified{}, err
 	}
 	entry := filepath.Join(root, filepath.FromSlash(name))
-	res := api.Build(api.BuildOptions{
-		EntryPoints:       []string{entry},
-		Outfile:           entry, // names the map; nothing is written
-		AbsWorkingDir:     root,
-		Bundle:            true,
-		Write:             false,
-		Format:            api.FormatESModule,
-		Sourcemap:         api.SourceMapLinked,
-		SourcesContent:    api.SourcesContentInclude,
-		MinifyWhitespace:  true,
-		MinifyIdentifiers: true,
-		MinifySyntax:      true,
-		LegalComments:     api.LegalCommentsNone,
-		Target:            api.ES2022,
-		Charset:           api.CharsetUTF8,
-	})
+	opts := options(root, entry)
+	opts.EntryPoints = []string{entry}
+	opts.Bundle = true
+	opts.Format = api.FormatESModule
+	return build(name, opts)
+}
+
+// build runs esbuild and returns its one output and the output's map.
+func build(name string, opts api.BuildOptions) (Minified, error) {
+	res := api.Build(opts)
 	if len(res.Errors) > 0 {
-		return Minified{}, buildError(name, res.Errors[0])
+		m := res.Errors[0]
+		if m.Location != nil {
+			file := m.Location.File // a bundle names the module at fault
+			if opts.Stdin != nil {
+				file = name // one file, handed over by its base name
+			}
+			return Minified{}, fmt.Errorf("webbuild: %s:%d:%d: %s", file, m.Location.Line, m.Location.Column, m.Text)
+		}
+		return Minified{}, fmt.Errorf("webbuild: %s: %s", name, m.Text)
 	}
 	var out Minified
 	for _, f := range res.OutputFiles {
@@ -116,14 +122,6 @@ func Bundle(dir, name string) (Minified, error) {
 		}
 	}
 	return out, nil
-}
-
-// buildError names where esbuild's first error is.
-func buildError(name string, m api.Message) error {
-	if m.Location != nil {
-		return fmt.Errorf("webbuild: %s:%d:%d: %s", m.Location.File, m.Location.Line, m.Location.Column, m.Text)
-	}
-	return fmt.Errorf("webbuild: %s: %s", name, m.Text)
 }
 
 // ship returns a file of dir as browsers get it: bundled, minified, or as
