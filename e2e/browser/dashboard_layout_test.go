@@ -120,3 +120,15 @@ func TestDashboardClientMessageLatency(t *testing.T) {
 		t.Errorf("slowest message took %v to appear, want under 2 s", worst)
 	}
 }
+
+// TestDashboardLoadsAsOneScript: the dashboard is written as a dozen
+// modules but a counsellor's browser fetches one script, the bundle, so
+// opening it waits for no chain of imports.
+func TestDashboardLoadsAsOneScript(t *testing.T) {
+	d := openDashboard(t, newAccount(t, true))
+	d.waitFor("the queue", `!document.getElementById('app-view').hidden`, 10*time.Second)
+	scripts := eval[[]string](d.page, fmt.Sprintf(`performance.getEntriesByType('resource').map((e) => new URL(e.name)).filter((u) => u.origin === new URL(%s).origin && u.pathname.endsWith('.js')).map((u) => u.pathname)`, js(web)))
+	if !slices.Equal(scripts, []string{"/dashboard/app.js"}) {
+		t.Errorf("the dashboard fetched the scripts %q, want only its bundle /dashboard/app.js", scripts)
+	}
+}

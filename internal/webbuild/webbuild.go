@@ -23,9 +23,10 @@ import (
 )
 
 // Bundles are the entry points shipped as one file with every module they
-// import: a host page loads the widget's code in one request, however many
-// modules it is written in.
-var Bundles = []string{"widget/app.js"}
+// import: a host page loads the widget's code, and a counsellor's browser
+// the dashboard's, in one request however many modules they are written in
+// (the modules are shipped one by one too, for tests that import them).
+var Bundles = []string{"widget/app.js", "dashboard/app.js"}
 
 // Minified is one file as browsers get it.
 type Minified struct {
