@@ -14,21 +14,21 @@ import (
 )
 
 // blockTickets makes the tab's requests for WebSocket tickets fail (true)
-// or go through again (false), so a dropped feed stays down while a test
-// makes the gap it must fill.
-func (d *dashboard) blockTickets(block bool) {
-	d.t.Helper()
-	ctx, cancel := context.WithTimeout(d.Context, 10*time.Second)
+// or go through again (false), so a dropped connection stays down while a
+// test makes the gap it must fill; the rest of HTTP keeps working.
+func (p *page) blockTickets(block bool) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.Context, 10*time.Second)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		d.t.Fatalf("enable the network domain: %v", err)
+		p.t.Fatalf("enable the network domain: %v", err)
 	}
 	var patterns []*network.BlockPattern
 	if block {
 		patterns = []*network.BlockPattern{{URLPattern: "*://*:*/ws/ticket", Block: true}}
 	}
 	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: patterns}); err != nil {
-		d.t.Fatalf("block tickets: %v", err)
+		p.t.Fatalf("block tickets: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package browser
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -149,5 +150,47 @@ func TestWidgetReconnectsWithoutGapOrDuplicate(t *testing.T) {
 	}
 	if got := count(storedBodies(t, staff, conv), "Typed while offline"); got != 1 {
 		t.Errorf("the offline message was stored %d times, want 1", got)
+	}
+}
+
+// TestWidgetShowsWhatCameBeforeAMessageSentDuringTheGap: the connection is
+// down (tickets blocked) while HTTP works; the counsellor writes twice, then
+// the client sends a message, which goes over HTTP. Back online, the widget
+// shows the counsellor's two messages too, before the client's, each once:
+// catching up only "after the newest message held" would skip them.
+func TestWidgetShowsWhatCameBeforeAMessageSentDuringTheGap(t *testing.T) {
+	a := newAccount(t, false)
+	staff := counsellor(t)
+	before := stack.Gateway.ConnectionIDs()
+	p := clientBrowser(t, a, "")
+	conv := startConversation(p, a)
+	counsellorSays(t, staff, conv, "Before the drop")
+	waitShown(p, ".body", "Before the drop", 5*time.Second)
+	ids := newConnections(before)
+	if len(ids) != 1 {
+		t.Fatalf("the widget has %d connections, want 1", len(ids))
+	}
+
+	p.blockTickets(true)
+	dropConnection(t, ids[0])
+	p.waitFor("a held reconnection", `document.querySelector('confide-widget').dataset.conn !== 'open'`, 5*time.Second)
+	counsellorSays(t, staff, conv, "Gap one")
+	counsellorSays(t, staff, conv, "Gap two")
+	typeAndSend(p, "Sent over HTTP")
+	p.waitFor("the message stored", `!`+shadow+`.querySelector('.body li.pending')`, 10*time.Second)
+	if got := count(storedBodies(t, staff, conv), "Sent over HTTP"); got != 1 {
+		t.Fatalf("the client's message was stored %d times while the socket was down, want 1 (over HTTP)", got)
+	}
+	if n := len(newConnections(before)); n != 0 {
+		t.Fatalf("the widget reconnected (%d connections) before the test unblocked it", n)
+	}
+
+	p.blockTickets(false)
+	// The next attempt comes after the backoff, a few seconds after a few failures.
+	p.waitFor("connected again", `document.querySelector('confide-widget').dataset.conn === 'open'`, 20*time.Second)
+	waitShown(p, ".body", "Gap two", 10*time.Second)
+	want := []string{"Before the drop", "Gap one", "Gap two", "Sent over HTTP"}
+	if got := shownTexts(p, ".body"); !slices.Equal(got, want) {
+		t.Errorf("after the reconnect the widget shows %s, want %s", trimmed(got), trimmed(want))
 	}
 }
