@@ -151,8 +151,11 @@ func TestProtocolRereadShowsWhatChangedDuringAGap(t *testing.T) {
 		{name: "a message that arrives during the refresh is kept", want: "false,here",
 			body: `const tl = held(); meanwhile = () => tl.upsert({ id: 'm140a', body: 'here' });
 				await P.reread(api, 'c', tl); return [String(!!tl.get('m140a').deleted), tl.get('m140a').body].join(',');`},
-		{name: "an empty timeline asks for nothing", want: "0,0",
-			body: `const n = await P.reread(api, 'c', new P.Timeline()); return [n, calls.length].join(',');`},
+		{name: "an empty timeline gets the newest page", want: "100,newest,m050",
+			body: `const tl = new P.Timeline(); const n = await P.reread(api, 'c', tl); return [n, calls.join('|'), tl.firstId].join(',');`},
+		{name: "a gap of more than a page is filled, past what came over HTTP", want: "150,newest|50,true",
+			body: `const tl = new P.Timeline(); tl.upsert({ ...msgs[0] }); tl.upsert({ ...msgs[149] });
+				const n = await P.reread(api, 'c', tl); return [tl.size, calls.join('|'), n === 148].join(',');`},
 	})
 }
 

@@ -2,7 +2,7 @@
 // sending through the outbox, typing both ways, read receipts, edit and
 // delete marks, the confidentiality indicator, claim and close.
 
-import { Outbox, Timeline, Typing, backfill, olderPage, reread } from '../shared/protocol.js';
+import { Outbox, Timeline, Typing, olderPage, reread } from '../shared/protocol.js';
 import { el, setText, show } from './dom.js';
 import { clockTime } from './time.js';
 import { claimText, closedText, retentionText, shortId } from './labels.js';
@@ -168,9 +168,9 @@ export class ConversationView {
   }
 
   /**
-   * resync catches up after a reconnect: the messages after the newest one
-   * we have (no gap; the timeline drops duplicates), every loaded page again
-   * for edits and deletions, the conversation's state, then what is still
+   * resync catches up after a reconnect: every page back to the oldest
+   * message shown, read again (what is new, edited or deleted; the timeline
+   * drops duplicates), the conversation's state, then what is still
    * waiting in the outbox.
    */
   async resync() {
@@ -179,7 +179,6 @@ export class ConversationView {
     const id = this.conv.id;
     const timeline = this.timeline;
     try {
-      await backfill(this.api, id, timeline);
       await reread(this.api, id, timeline);
       const { conversation } = await this.api.getConversation(id);
       if (generation !== this.generation) return;

@@ -436,9 +436,9 @@ export class Outbox {
  * gap ms (it drops the rest): "typing" on a keystroke, again at most once a
  * gap while it goes on (the other side forgets it after a few seconds
  * without news); "stopped" after idle ms without a keystroke or when the
- * text is emptied (a message sent ends it by itself). A change the gap holds back is sent when it ends
- * (plus a margin for the network), so the server relays it. send(typing)
- * returns whether the frame went out.
+ * text is emptied (a message sent ends it by itself). A change the gap
+ * holds back is sent when it ends (plus a margin for the network), so the
+ * server relays it. send(typing) returns whether the frame went out.
  */
 export class Typing {
   constructor(send, { gap = 2000, idle = 4000, margin = 250 } = {}) {
@@ -521,18 +521,20 @@ export async function backfill(api, conversationId, timeline, limit = 100) {
 }
 
 /**
- * reread re-reads every message the timeline holds, newest page first, so
- * that what changed while the connection was down shows: an edited message
- * is updated, and one that a page should hold but does not (clients are
- * never sent deleted messages; 24 h ones expire) is marked deleted. It
- * returns how many messages changed. Used after every reconnect, after
- * backfill.
+ * reread catches up after a reconnect: it reads the conversation newest
+ * page first, back to the oldest message the timeline holds, so everything
+ * that happened while the connection was down shows: new messages are
+ * added (however many, and whatever the timeline got meanwhile over HTTP),
+ * edited ones updated, and one that a page should hold but does not
+ * (clients are never sent deleted messages; 24 h ones expire) is marked
+ * deleted. An empty timeline gets the newest page. It returns how many
+ * messages changed.
  */
 export async function reread(api, conversationId, timeline, limit = 100) {
   let changed = 0;
   let cursor = null;
   const held = new Set(timeline.order); // what arrives meanwhile is news, not a gap
-  for (let i = 0; i < 1000 && timeline.size; i++) {
+  for (let i = 0; i < 1000; i++) {
     const { messages, nextCursor } = await api.messages(conversationId, cursor ? { cursor, limit } : { limit });
     if (!messages.length) break;
     const seen = new Set(messages.map((m) => m.id));

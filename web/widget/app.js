@@ -393,10 +393,9 @@ class Widget {
     const conv = this.conv;
     if (!conv || conv.status !== 'active') return;
     try {
-      const tl = this.tl;
-      await backfill(this.api, conv.id, tl);
-      // After a reconnect, what changed during the gap: edits and deletions.
-      if (this.synced) await reread(this.api, conv.id, tl);
+      // The first open fetches what came since the page was read; a
+      // reconnect reads what it holds again (edits and deletions too).
+      await (this.synced ? reread : backfill)(this.api, conv.id, this.tl);
       if (!this.conv || conv.id !== this.conv.id) return;
       this.synced = true;
       this.outbox.settle(this.tl);
