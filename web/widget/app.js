@@ -3,7 +3,7 @@
 // link.js, its DOM helpers dom.js; protocol.js is its only way to the server. Browsers get
 // all of them as this one file (esbuild bundles it: internal/webbuild).
 import { Api, Timeline, Outbox, Typing, backfill, olderPage, reread } from '../shared/protocol.js';
-import { Full } from './full.js';
+import { Full, RETENTION } from './full.js';
 import { Link } from './link.js';
 import { h, button, composer, renderMessages, visible } from './dom.js';
 
@@ -272,7 +272,10 @@ class Widget {
     this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.list);
     this.typingEl = h('p', { class: 'typing' });
     this.notice = h('p', { class: 'err', role: 'alert', hidden: true });
-    this.show('chat', this.log, this.typingEl, this.notice, form);
+    // Always in sight while the conversation runs: it is confidential, and
+    // what happens to the messages (kept in step with retention changes).
+    this.conf = h('p', { class: 'conf' });
+    this.show('chat', this.conf, this.log, this.typingEl, this.notice, form);
     this.render();
     mark('confide:messages-shown');
     if (this.reopen) this.setOpen(true, false);
@@ -283,6 +286,7 @@ class Widget {
   /** render redraws the messages of the active conversation (and the full view showing it). */
   render() {
     if (this.view === 'chat') {
+      this.conf.textContent = 'Confidential. ' + (RETENTION[this.conv.retention] || '');
       const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 40;
       renderMessages(this.list, visible(this.tl, this.outbox).slice(-50), { readUpTo: this.readUpTo });
       if (stick) this.log.scrollTop = this.log.scrollHeight;

@@ -4,7 +4,8 @@
 import { Timeline, olderPage } from '../shared/protocol.js';
 import { h, button, day, composer, renderMessages, visible } from './dom.js';
 
-const RETENTION = {
+/** RETENTION says in one sentence what happens to a conversation's messages. */
+export const RETENTION = {
   '24h': 'Each message is deleted 24 hours after it was sent.',
   permanent: 'Messages are kept until you delete the conversation.',
 };
