@@ -92,10 +92,22 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 	connects := wsMetric("ConnectCount", "new connections")
 	messages := wsMetric("MessageCount", "messages")
 	// API Gateway reports new connections, not open ones: many of them in a
-	// period is the early sign of nearing the account's connection rate and
-	// Confide's connection cap.
-	alarm("WebSocketConnections", "Confide's WebSocket connections near the configured ceiling",
+	// period is the early sign of nearing the account's connection rate
+	// (API Gateway's WebSocket quota is new connections per second).
+	alarm("WebSocketConnections", "New WebSocket connections to Confide near the configured ceiling (connectionCeiling per 5 minutes)",
 		connects, cfg.connectionCeiling, 1, 1)
+	// The connections open at once, counted by every retention sweep and
+	// written as an embedded-metric log record (internal/app).
+	open := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(routes.MetricsNamespace),
+		MetricName:    jsii.String(routes.OpenConnectionsMetric),
+		DimensionsMap: &map[string]*string{routes.MetricsDimension: table.TableName()},
+		Period:        awscdk.Duration_Minutes(jsii.Number(retentionEvery)),
+		Statistic:     jsii.String("Maximum"),
+		Label:         jsii.String("open connections"),
+	})
+	alarm("OpenWebSocketConnections", "WebSocket connections open at once near the configured ceiling (openConnectionCeiling)",
+		open, cfg.openCeiling, 1, 1)
 
 	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression: jsii.String("IF(requests > 0, 100 * errors / requests, 0)"),
@@ -117,7 +129,7 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 		})
 	}
 	dashboard.AddWidgets(
-		graph("WebSocket connections", connects),
+		graph("WebSocket connections", connects, open),
 		graph("WebSocket messages", messages),
 		graph("p99 duration by function (ms)", durations...),
 	)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,9 +14,10 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 		name    string
 		context map[string]any
 		ceiling float64
+		open    float64
 	}{
-		{"DefaultCeiling", nil, 9000},
-		{"ContextCeiling", map[string]any{"connectionCeiling": "1200"}, 1200},
+		{"DefaultCeilings", nil, 9000, 5000},
+		{"ContextCeilings", map[string]any{"connectionCeiling": "1200", "openConnectionCeiling": "300"}, 1200, 300},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -24,7 +26,7 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 				tpl = synth(t, c.context, false)
 			}
 			alarms := tpl.ofType("AWS::CloudWatch::Alarm")
-			if want := 2*len(routes.Functions) + 3; len(alarms) != want {
+			if want := 2*len(routes.Functions) + 4; len(alarms) != want {
 				t.Errorf("alarms: got %d, want %d", len(alarms), want)
 			}
 			count := map[string]int{}
@@ -36,10 +38,24 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 				if slices.Contains(names, "ConnectCount") && tpl.Resources[id].Properties["Threshold"] != c.ceiling {
 					t.Errorf("connection alarm threshold: got %v, want %v", tpl.Resources[id].Properties["Threshold"], c.ceiling)
 				}
+				if slices.Contains(names, routes.OpenConnectionsMetric) {
+					p := tpl.Resources[id].Properties
+					if p["Threshold"] != c.open {
+						t.Errorf("open connections alarm threshold: got %v, want %v", p["Threshold"], c.open)
+					}
+					// The most of each sweep's count, per sweep, for this deployment's table.
+					body := render(p)
+					for _, want := range []string{`"Namespace":"` + routes.MetricsNamespace + `"`, `"Stat":"Maximum"`,
+						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + routes.MetricsDimension + `","Value":{"Ref":"` + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + `"}`} {
+						if !strings.Contains(body, want) {
+							t.Errorf("open connections alarm lacks %s: %s", want, body)
+						}
+					}
+				}
 			}
 			want := map[string]int{
 				"Errors": len(routes.Functions), "Throttles": len(routes.Functions),
-				"ConnectCount": 1, "5xx": 1, "Count": 1,
+				"ConnectCount": 1, "5xx": 1, "Count": 1, routes.OpenConnectionsMetric: 1,
 			}
 			for name, n := range want {
 				if count[name] != n {
@@ -60,7 +76,7 @@ func TestDashboardShowsConnectionsMessagesAndDurations(t *testing.T) {
 		t.Fatalf("dashboards: got %d, want 1", len(dashboards))
 	}
 	body := render(tpl.Resources[dashboards[0]].Properties["DashboardBody"])
-	for _, want := range []string{`"ConnectCount"`, `"MessageCount"`, `"Duration"`, `"stat":"p99"`} {
+	for _, want := range []string{`"ConnectCount"`, `"` + routes.OpenConnectionsMetric + `"`, `"MessageCount"`, `"Duration"`, `"stat":"p99"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %s", want)
 		}

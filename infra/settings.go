@@ -34,25 +34,29 @@ import (
 //	                   (each must confirm AWS's e-mail; default none)
 //	connectionCeiling  new WebSocket connections per 5 minutes that raise
 //	                   the alarm (default 9000)
+//	openConnectionCeiling  WebSocket connections open at once that raise
+//	                   the alarm (default 5000; the retention sweep counts
+//	                   them every 15 minutes)
 //	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
 //	staffCidrs, logLevel: function settings, set only when given (limitContext)
 //	assetRoot, webRoot folders of the bootstraps and web files as make build
 //	                   writes them (../build, ../build/web)
 const (
-	ctxStage             = "stage"
-	ctxUserPoolID        = "userPoolId"
-	ctxUserPoolClientID  = "userPoolClientId"
-	ctxStaffGroup        = "staffGroup"
-	ctxSelfSignUp        = "selfSignUp"
-	ctxAllowedOrigins    = "allowedOrigins"
-	ctxLogRetentionDays  = "logRetentionDays"
-	ctxWSStage           = "wsStage"
-	ctxWSThrottleRate    = "wsThrottleRate"
-	ctxWSThrottleBurst   = "wsThrottleBurst"
-	ctxHTTPThrottleRate  = "httpThrottleRate"
-	ctxHTTPThrottleBurst = "httpThrottleBurst"
-	ctxConnectionCeiling = "connectionCeiling"
-	ctxAlarmEmails       = "alarmEmails"
+	ctxStage                 = "stage"
+	ctxUserPoolID            = "userPoolId"
+	ctxUserPoolClientID      = "userPoolClientId"
+	ctxStaffGroup            = "staffGroup"
+	ctxSelfSignUp            = "selfSignUp"
+	ctxAllowedOrigins        = "allowedOrigins"
+	ctxLogRetentionDays      = "logRetentionDays"
+	ctxWSStage               = "wsStage"
+	ctxWSThrottleRate        = "wsThrottleRate"
+	ctxWSThrottleBurst       = "wsThrottleBurst"
+	ctxHTTPThrottleRate      = "httpThrottleRate"
+	ctxHTTPThrottleBurst     = "httpThrottleBurst"
+	ctxConnectionCeiling     = "connectionCeiling"
+	ctxOpenConnectionCeiling = "openConnectionCeiling"
+	ctxAlarmEmails           = "alarmEmails"
 )
 
 // limitContext names the context key that sets each optional function
@@ -105,6 +109,8 @@ type settings struct {
 	httpRate          float64
 	httpBurst         float64
 	connectionCeiling float64
+	// openCeiling is the alarm threshold of connections open at once.
+	openCeiling float64
 	// alarmEmails are subscribed to the topic every alarm notifies.
 	alarmEmails []string
 	// limits holds the optional function settings given by context, by
@@ -128,6 +134,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		httpRate:          c.number(ctxHTTPThrottleRate, 500),
 		httpBurst:         c.number(ctxHTTPThrottleBurst, 1000),
 		connectionCeiling: c.number(ctxConnectionCeiling, 9000),
+		openCeiling:       c.number(ctxOpenConnectionCeiling, 5000),
 		alarmEmails:       splitList(c.str(ctxAlarmEmails, "")),
 		limits:            map[string]string{},
 	}

@@ -162,10 +162,17 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	return a, nil
 }
 
-// Retention is the retention function's handler, run on a schedule.
+// Retention is the retention function's handler, run on a schedule. Its
+// log record of a finished sweep is also the metric of the connections open
+// (openConnectionsRecord), which the stack alarms on and graphs.
 func (a *App) Retention(ctx context.Context, _ events.EventBridgeEvent) (chat.SweepReport, error) {
 	rep, err := a.Service.Sweep(ctx)
-	a.Log.InfoContext(ctx, "retention sweep", "expired", rep.Expired, "closed", rep.Closed, "complete", rep.Complete)
+	attrs := []slog.Attr{slog.Int("expired", rep.Expired), slog.Int("closed", rep.Closed),
+		slog.Int("cutOff", rep.CutOff), slog.Bool("complete", rep.Complete)}
+	if err == nil {
+		attrs = append(attrs, openConnectionsRecord(time.Now(), a.Config.TableName, rep.Connections)...)
+	}
+	a.Log.LogAttrs(ctx, slog.LevelInfo, "retention sweep", attrs...)
 	return rep, err
 }
 

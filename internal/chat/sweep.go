@@ -16,6 +16,9 @@ type SweepReport struct {
 	// Complete is false when the time budget ran out first; the next run
 	// goes on where this one stopped.
 	Complete bool `json:"complete"`
+	// Connections is how many WebSocket connections were open when the
+	// sweep ended (the retention function publishes it as a metric).
+	Connections int `json:"connections"`
 }
 
 // sweepBatch is how many items one store call may remove or close.
@@ -26,8 +29,8 @@ const sweepBatch = 100
 // connections), cuts off the connections of people whose credentials were
 // revoked or whose account is no longer active (see CutOffRevoked), and
 // closes active conversations idle for longer than the idle timeout, with
-// closedBy "system". It stops when ctx's deadline is near, and is safe to
-// run again or concurrently.
+// closedBy "system", then counts the connections left open. It stops when
+// ctx's deadline is near, and is safe to run again or concurrently.
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	budget := time.Now().Add(4 * time.Minute)
@@ -72,7 +75,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 			break
 		}
 	}
-	return rep, nil
+	rep.Connections, err = s.store.CountConnections(ctx, s.now())
+	return rep, err
 }
 
 // accountChecks bounds the people CutOffRevoked looks up at once.

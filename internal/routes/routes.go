@@ -165,6 +165,20 @@ const (
 	EnvCognitoEndpoint = "CONFIDE_COGNITO_ENDPOINT"
 )
 
+// Confide's own CloudWatch metric: the retention function writes it as an
+// embedded-metric log record after every sweep, and the stack alarms on it
+// and graphs it. API Gateway counts new connections only; this is the
+// number open at once.
+const (
+	// MetricsNamespace is the namespace of Confide's own metrics.
+	MetricsNamespace = "Confide"
+	// MetricsDimension names the deployment a value is of: its table.
+	MetricsDimension = "Table"
+	// OpenConnectionsMetric is the WebSocket connections open when a sweep
+	// ended.
+	OpenConnectionsMetric = "OpenConnections"
+)
+
 // FunctionSpec describes one function: what it serves and what it needs.
 type FunctionSpec struct {
 	Name Function

@@ -190,6 +190,9 @@ func TestSweepClosesIdleConnectionsOfRevokedPeople(t *testing.T) {
 	if rep.CutOff != 2 {
 		t.Errorf("report cut off %d connections, want alice's 2", rep.CutOff)
 	}
+	if rep.Connections != 2 {
+		t.Errorf("report counts %d connections open after the sweep, want bob's and the feed", rep.Connections)
+	}
 	for _, tab := range aliceTabs {
 		posts := s.Posts.Since(mark)
 		if len(posts[tab]) != 1 {
