@@ -202,6 +202,9 @@ func TestProtocolTypingSaysStartAndStopWithinTheGap(t *testing.T) {
 			body: `const ty = typer(); ty.stop(); ty.input(true); await sleep(400); return said();`},
 		{name: "a frame that did not go out is sent with the next keystroke", want: "true",
 			body: `const ty = typer(5000); refuse = true; ty.input(false); ty.input(false); ty.reset(); return said();`},
+		{name: "after a reset the gap still counts: the server's is per connection", want: "true,true,true",
+			body: `const ty = typer(5000); ty.input(false); ty.reset(); ty.input(false); await sleep(500); ty.reset();
+				return said() + ',' + (at(1) - at(0) >= 350);`},
 		{name: "reset drops a held stop", want: "true",
 			body: `const ty = typer(); ty.input(false); ty.stop(); ty.reset(); await sleep(600); return said();`},
 	})

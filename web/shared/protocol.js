@@ -446,6 +446,7 @@ export class Typing {
     this.gap = gap;
     this.idle = idle;
     this.margin = margin;
+    this.last = -Infinity;
     this.reset();
   }
 
@@ -486,11 +487,14 @@ export class Typing {
     else this.emit(this.want);
   }
 
-  /** reset forgets everything (another conversation, sign-out). */
+  /**
+   * reset forgets the typing (another conversation, sign-out) but not when
+   * the last frame went: the server's gap is per connection, and the
+   * dashboard's one connection serves every conversation.
+   */
   reset() {
     clearTimeout(this.idleTimer);
     clearTimeout(this.timer);
-    this.last = -Infinity;
     this.on = false;
     this.want = false;
   }
