@@ -2,7 +2,7 @@
 // functions a host page calls. Its full view is full.js, its one connection per browser
 // link.js, its DOM helpers dom.js; protocol.js is its only way to the server. Browsers get
 // all of them as this one file (esbuild bundles it: internal/webbuild).
-import { Api, Timeline, Outbox, Typing, backfill, olderPage, reread } from '../shared/protocol.js';
+import { Api, Timeline, Outbox, Typing, backfill, reread } from '../shared/protocol.js';
 import { Full, RETENTION } from './full.js';
 import { Link } from './link.js';
 import { h, button, composer, renderMessages, visible } from './dom.js';
