@@ -263,8 +263,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Run(who.String(), func(t *testing.T) {
 			if who == expiredA {
 				if !local() {
-					t.Log("an expired token needs the local pool's signing key; not checked against a deployment")
-					return
+					t.Skip("an expired token needs the local pool's signing key; not checked against a deployment")
 				}
 				m.expire(t)
 			}
