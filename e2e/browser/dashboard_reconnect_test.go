@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/confidechat/confide/internal/chat"
@@ -100,5 +101,75 @@ func TestDashboardReconnectBackfillsWithoutGapsOrDuplicates(t *testing.T) {
 			t.Errorf("message %s is shown twice", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestDashboardKeepsAReplyWrittenOfflineAcrossConversations: the feed and
+// the HTTP API are out of reach; the counsellor answers Alice (the reply
+// waits, shown as sending) and opens Bob's conversation. Leaving the page
+// now would lose the reply, so the browser asks first. Back online, the
+// reply to Alice is stored exactly once, although her conversation is no
+// longer on screen, and shows as sent when she is opened again.
+func TestDashboardKeepsAReplyWrittenOfflineAcrossConversations(t *testing.T) {
+	staff := newAccount(t, true)
+	alice, bob := newPerson(t, false), newPerson(t, false)
+	aliceConv := alice.startConversation(t, chat.Retention24h)
+	bobConv := bob.startConversation(t, chat.Retention24h)
+	alice.say(t, aliceConv.ID, "are you there?")
+	bob.say(t, bobConv.ID, "hello")
+
+	d := openDashboard(t, staff)
+	d.openConversation(aliceConv.ID)
+	d.waitFor("alice's message", `document.querySelectorAll('#messages .msg').length === 1`, 10*time.Second)
+	waitUntil(t, "the feed's connection record", 5*time.Second, func() bool { return openConnections(t, stack, staff.UserID) == 1 })
+
+	o := goOffline(d.page)
+	if n := dropConnections(t, stack, staff.UserID); n != 1 {
+		t.Fatalf("dropped %d connections, want the dashboard's feed", n)
+	}
+	d.waitFor("the dashboard to notice", `document.getElementById('conn-status').dataset.state !== 'open'`, 10*time.Second)
+	d.reply("I am here, Alice")
+	d.waitFor("the reply waiting", `document.querySelectorAll('#messages .msg-pending').length === 1`, 5*time.Second)
+	if got := count(storedBodies(t, alice.api, aliceConv.ID), "I am here, Alice"); got != 0 {
+		t.Fatalf("the reply was stored %d times while offline: the test did not hold it back", got)
+	}
+	d.openConversation(bobConv.ID)
+
+	// The browser asks before the page goes (and the test answers "stay").
+	asked := make(chan cdppage.DialogType, 1)
+	if err := chromedp.Listen(d.Context, func(ev any) {
+		if e, ok := ev.(*cdppage.EventJavascriptDialogOpening); ok {
+			select {
+			case asked <- e.Type:
+			default:
+			}
+			go func() {
+				// Stay on the page; the dialog may already be gone.
+				_, _ = chromedp.Call(d.Context, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
+			}()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](d.page, `(location.assign('/'), true)`)
+	select {
+	case typ := <-asked:
+		if typ != cdppage.DialogTypeBeforeunload {
+			t.Errorf("leaving the page opened a %q dialog, want beforeunload", typ)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("leaving the page with a reply waiting asked nothing")
+	}
+	d.waitFor("the page kept", `!!document.getElementById('conn-status')`, 5*time.Second)
+
+	o.back()
+	d.waitFor("the feed to be live again", `document.getElementById('conn-status').dataset.state === 'open'`, 20*time.Second)
+	waitUntil(t, "the reply to alice to be stored", 10*time.Second, func() bool {
+		return count(storedBodies(t, alice.api, aliceConv.ID), "I am here, Alice") > 0
+	})
+	d.openConversation(aliceConv.ID)
+	d.waitFor("the reply shown as sent", `[...document.querySelectorAll('#messages .msg-staff:not(.msg-pending) .msg-body')].some((e) => e.textContent === 'I am here, Alice') && !document.querySelector('#messages .msg-pending')`, 10*time.Second)
+	if got := count(storedBodies(t, alice.api, aliceConv.ID), "I am here, Alice"); got != 1 {
+		t.Errorf("the reply was stored %d times, want once", got)
 	}
 }

@@ -31,6 +31,10 @@ export class ConversationView {
     this.confirmClose = confirmClose;
     this.conv = null;
     this.timeline = new Timeline();
+    // One outbox per conversation, kept when the counsellor opens another:
+    // a reply still waiting (offline) is sent when the feed is back,
+    // whichever conversation is on screen then.
+    this.outboxes = new Map();
     this.outbox = null;
     this.cursor = null;
     this.clientReadId = null;
@@ -48,6 +52,24 @@ export class ConversationView {
     els.older.addEventListener('click', () => this.loadOlder());
     els.claim.addEventListener('click', () => this.claim());
     els.close.addEventListener('click', () => this.closeSession());
+    // Leaving the page would lose a reply not yet stored: the browser asks.
+    addEventListener('beforeunload', (ev) => {
+      if (this.waiting()) ev.preventDefault();
+    });
+  }
+
+  /** waiting reports whether a reply, in any conversation, is not stored yet. */
+  waiting() {
+    for (const box of this.outboxes.values()) if (box.list().length) return true;
+    return false;
+  }
+
+  /** outboxFor is the outbox of conversation id. */
+  outboxFor(id) {
+    if (!this.outboxes.has(id)) {
+      this.outboxes.set(id, new Outbox({ api: this.api, socket: this.socket, conversationId: id, storageKey: null }));
+    }
+    return this.outboxes.get(id);
   }
 
   /** id is the open conversation's id (null when none is open). */
@@ -63,7 +85,7 @@ export class ConversationView {
     const generation = ++this.generation;
     this.reset();
     this.conv = conv;
-    this.outbox = new Outbox({ api: this.api, socket: this.socket, conversationId: conv.id, storageKey: null });
+    this.outbox = this.outboxFor(conv.id);
     show(this.els.placeholder, false);
     show(this.els.body, true);
     this.renderHeader();
@@ -98,27 +120,32 @@ export class ConversationView {
     this.els.input.value = '';
   }
 
-  /** closeView empties the view (sign-out). */
+  /** closeView empties the view (sign-out: nothing can be sent any more). */
   closeView() {
     this.generation++;
     this.reset();
     this.conv = null;
     this.outbox = null;
+    this.outboxes.clear();
     this.els.messages.replaceChildren();
     show(this.els.body, false);
     show(this.els.placeholder, true);
   }
 
-  /** apply takes a feed frame; frames of other conversations are ignored. */
+  /**
+   * apply takes a feed frame: a stored reply leaves its outbox, whatever the
+   * conversation; other frames of conversations not on screen are ignored.
+   */
   apply(frame) {
-    if (!this.conv) return;
     const convId = frame.conversationId || (frame.conversation && frame.conversation.id);
-    if (convId !== this.conv.id) return;
+    if (frame.type === 'message.created' && frame.message.clientMessageId && this.outboxes.has(convId)) {
+      this.outboxes.get(convId).acknowledge(frame.message.clientMessageId);
+    }
+    if (!this.conv || convId !== this.conv.id) return;
     switch (frame.type) {
       case 'message.created': {
         const m = frame.message;
         const added = this.timeline.upsert(m) === 'added';
-        if (m.clientMessageId && this.outbox) this.outbox.acknowledge(m.clientMessageId);
         if (m.senderRole === 'client') {
           this.showTyping(false);
           if (added && !m.deleted) this.announce(m.id, 'Client: ' + m.body);
@@ -158,13 +185,21 @@ export class ConversationView {
 
   /** refused takes an error frame that answers one of our sends. */
   refused(frame) {
-    if (!this.outbox || !frame.clientMessageId) return false;
-    const pending = this.outbox.list().find((p) => p.clientMessageId === frame.clientMessageId);
-    if (!pending) return false;
-    this.outbox.acknowledge(frame.clientMessageId);
-    this.error('Not sent: ' + (frame.message || frame.code));
-    this.renderMessages();
-    return true;
+    if (!frame.clientMessageId) return false;
+    for (const box of this.outboxes.values()) {
+      if (!box.list().some((p) => p.clientMessageId === frame.clientMessageId)) continue;
+      box.acknowledge(frame.clientMessageId);
+      this.notSent(box, frame.message || frame.code);
+      this.renderMessages();
+      return true;
+    }
+    return false;
+  }
+
+  /** notSent says a reply was refused, naming its conversation if it is not on screen. */
+  notSent(box, why) {
+    const where = box === this.outbox ? '' : ' (a reply to another conversation)';
+    this.error('Not sent' + where + ': ' + why);
   }
 
   /**
@@ -229,9 +264,9 @@ export class ConversationView {
     this.track(this.outbox, this.outbox.sending);
   }
 
-  /** flush sends what is still pending (after a reconnect). */
+  /** flush sends what is still waiting, in every conversation (after a reconnect). */
   flush() {
-    if (this.outbox) this.track(this.outbox, this.outbox.flush());
+    for (const box of this.outboxes.values()) if (box.list().length) this.track(box, box.flush());
   }
 
   /** track takes the result of a send: HTTP answers go straight to the timeline. */
@@ -241,7 +276,7 @@ export class ConversationView {
       if (outbox !== this.outbox) return;
       for (const m of stored) this.timeline.upsert(m);
     } catch (err) {
-      if (outbox === this.outbox) this.error('Not sent: ' + err.message);
+      if (this.outboxes.get(outbox.conversationId) === outbox) this.notSent(outbox, err.message);
     }
     this.renderMessages(true);
   }
