@@ -58,13 +58,10 @@ func TestWidgetOneConnectionPerBrowser(t *testing.T) {
 		t.Fatalf("close the first tab: %v", err)
 	}
 	second.waitFor("the second tab leading and connected", `document.querySelector('confide-widget').dataset.role === 'leader' && document.querySelector('confide-widget').dataset.conn === 'open'`, 10*time.Second)
-	deadline := time.Now().Add(5 * time.Second)
-	for got := newConnections(before); len(got) != 1 || slices.Equal(got, leaderConn); got = newConnections(before) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after the handover the connections are %v, want one new one (the first tab's was %v)", got, leaderConn)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the gateway
-	}
+	waitUntil(t, "one new connection in place of the first tab's", 5*time.Second, func() bool {
+		got := newConnections(before)
+		return len(got) == 1 && !slices.Equal(got, leaderConn)
+	})
 	counsellorSays(t, staff, conv, "After the handover")
 	waitShown(second, ".body", "After the handover", 5*time.Second)
 	if got := count(shownTexts(second, ".body"), "To both tabs"); got != 1 {
