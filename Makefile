@@ -49,8 +49,9 @@ vet: go-deps ## gofmt and go vet
 	@test -z "$$(gofmt -l internal functions cmd e2e)" || (gofmt -l internal functions cmd e2e; exit 1)
 	go vet $(PKGS)
 
-test-go: deps browser-deps ## unit, store, handler and end-to-end tests against the local stack
+test-go: deps browser-deps ## unit, store, handler and end-to-end tests against the local stack (dynoxide), and the store's contract tests on minidyn too
 	go test -race -count=1 $(PKGS)
+	CONFIDE_LOCAL_DYNAMODB=minidyn go test -race -count=1 ./internal/store/
 
 test: deps vet test-go test-infra fuzz ## every test (what CI runs)
 

@@ -27,7 +27,7 @@ import (
 	"github.com/confidechat/confide/internal/admin"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
-	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/dev/devstack"
 	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/testlog"
 )

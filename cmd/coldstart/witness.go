@@ -4,10 +4,12 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"sync"
 	"time"
 
-	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -54,18 +56,31 @@ func (w *witness) between(a, b time.Time) int {
 
 func (w *witness) close() { _ = w.srv.Close() }
 
-// witnesses are every service a function may call: DynamoDB (an embedded
-// one, with the table), the token issuer (its JWKS) and the management API.
+// witnesses are every service a function may call: DynamoDB (the local
+// one behind a proxy, with the table), the token issuer (its JWKS) and the management API.
 type witnesses struct {
 	dynamo, issuer, management *witness
+	// db is the local DynamoDB the dynamo witness passes requests to.
+	db *localdynamo.Server
 }
 
 func startWitnesses(ctx context.Context, table string) (*witnesses, error) {
 	var ws witnesses
 	var err error
-	if ws.dynamo, err = startWitness(localdynamo.Handler()); err != nil {
+	db, err := localdynamo.Start()
+	if err != nil {
 		return nil, err
 	}
+	target, err := url.Parse(db.Endpoint)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if ws.dynamo, err = startWitness(httputil.NewSingleHostReverseProxy(target)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	ws.db = db
 	if err := store.CreateTable(ctx, localdynamo.NewClient(ws.dynamo.url), table); err != nil {
 		ws.close()
 		return nil, err
@@ -92,5 +107,8 @@ func (ws *witnesses) close() {
 		if w != nil {
 			w.close()
 		}
+	}
+	if ws.db != nil {
+		ws.db.Close()
 	}
 }

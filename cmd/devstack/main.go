@@ -1,4 +1,4 @@
-// Command devstack runs Confide on one machine: embedded DynamoDB,
+// Command devstack runs Confide on one machine: local DynamoDB (dynoxide),
 // cognito-local, the five functions behind a local API Gateway, and the web
 // clients. It prints the URLs and demo logins, writes
 // .devstack/endpoints.json, and stops everything on Ctrl-C or SIGTERM.
@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/dev/devstack"
 )
 
 func main() {
@@ -26,7 +26,7 @@ func main() {
 		webPort  = flag.Int("web-port", 4500, "port of the web clients")
 		httpPort = flag.Int("http-port", 4510, "port of the HTTP API")
 		wsPort   = flag.Int("ws-port", 4511, "port of the WebSocket API and its management API")
-		dbPort   = flag.Int("dynamodb-port", 4512, "port of the embedded DynamoDB")
+		dbPort   = flag.Int("dynamodb-port", 4512, "port of the local DynamoDB (dynoxide)")
 		cogPort  = flag.Int("cognito-port", 4513, "port of cognito-local")
 		dynamo   = flag.String("dynamodb-endpoint", os.Getenv("CONFIDE_DYNAMODB_ENDPOINT"), "use this DynamoDB instead of the embedded one")
 		poolID   = flag.String("user-pool-id", os.Getenv("CONFIDE_USER_POOL_ID"), "use this Cognito user pool instead of cognito-local (with -client-id and -issuer)")
@@ -45,7 +45,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	began := time.Now()
-	// Every run starts from empty data, as the embedded DynamoDB does.
+	// Every run starts from empty data, as the local DynamoDB (dynoxide) does.
 	if err := os.RemoveAll(filepath.Join(*state, "cognito")); err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		os.Exit(1)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
-	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/dev/devstack"
 )
 
 // guardScript runs in every document before the page's own scripts: it

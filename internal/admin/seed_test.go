@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/confidechat/confide/internal/client"
-	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/dev/devstack"
 )
 
 func TestSeedCreatesConversationsStaffSee(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -27,7 +27,7 @@ func BenchmarkEmulator(b *testing.B) {
 			b.Fatal(err)
 		}
 		client := db.Client(ctx)
-		if err := store.CreateTable(ctx, client, "t"); err != nil {
+		if err := store.CreateTable(ctx, client, "bench"); err != nil {
 			b.Fatal(err)
 		}
 		seed(b, client, size)
@@ -37,7 +37,7 @@ func BenchmarkEmulator(b *testing.B) {
 		b.Run(fmt.Sprintf("Query/items=%d", size), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := client.Query(ctx, &dynamodb.QueryInput{
-					TableName: aws.String("t"), KeyConditionExpression: aws.String("pk = :p"),
+					TableName: aws.String("bench"), KeyConditionExpression: aws.String("pk = :p"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("CONV#7")},
 				}); err != nil {
 					b.Fatal(err)
@@ -46,7 +46,7 @@ func BenchmarkEmulator(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("GetItem/items=%d", size), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("CONV#7", "MSG#1")}); err != nil {
+				if _, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("bench"), Key: key("CONV#7", "MSG#1")}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -56,8 +56,8 @@ func BenchmarkEmulator(b *testing.B) {
 			for b.Loop() {
 				i++
 				if _, err := client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-					{Put: &types.Put{TableName: aws.String("t"), Item: key("BENCH#1", fmt.Sprintf("A#%09d", i))}},
-					{Put: &types.Put{TableName: aws.String("t"), Item: key("BENCH#1", fmt.Sprintf("B#%09d", i))}},
+					{Put: &types.Put{TableName: aws.String("bench"), Item: key("BENCH#1", fmt.Sprintf("A#%09d", i))}},
+					{Put: &types.Put{TableName: aws.String("bench"), Item: key("BENCH#1", fmt.Sprintf("B#%09d", i))}},
 				}}); err != nil {
 					b.Fatal(err)
 				}

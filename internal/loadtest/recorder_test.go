@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -52,19 +52,19 @@ func TestRecorderMeasuresAnInvocation(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	rec := NewRecorder()
 	client := db.Client(ctx, rec.DynamoDBOptions)
-	if err := store.CreateTable(ctx, client, "t"); err != nil {
+	if err := store.CreateTable(ctx, client, "bench"); err != nil {
 		t.Fatal(err)
 	}
 	key := map[string]types.AttributeValue{"pk": s("CONV#1"), "sk": s("META")}
 	handler := func(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
-		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: key}); err != nil {
+		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("bench"), Item: key}); err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key})
+				_, errs[i] = client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("bench"), Key: key})
 			})
 		}
 		wg.Wait()
@@ -84,7 +84,7 @@ func TestRecorderMeasuresAnInvocation(t *testing.T) {
 		t.Fatalf("wrapped handler answered %s (%v), want the handler's answer", out, err)
 	}
 	// A call outside any invocation is not counted.
-	if _, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key}); err != nil {
+	if _, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("bench"), Key: key}); err != nil {
 		t.Fatal(err)
 	}
 

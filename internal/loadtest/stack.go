@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/confidechat/confide/internal/devstack"
+	"github.com/confidechat/confide/internal/dev/devstack"
 	"github.com/confidechat/confide/internal/endpoints"
 )
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/chat"
-	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/store"
 )
 

@@ -20,7 +20,7 @@ import (
 
 	"github.com/confidechat/confide/internal/app"
 	"github.com/confidechat/confide/internal/auth/authtest"
-	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/store"
 	"github.com/confidechat/confide/internal/testlog"
 )

@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/dev/localcognito"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/endpoints"
-	"github.com/confidechat/confide/internal/localcognito"
-	"github.com/confidechat/confide/internal/localdynamo"
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/store"
 )
@@ -94,7 +94,7 @@ var DemoAccounts = []Account{
 	{Username: "sam", Password: "Confide-demo-staff-1", Role: "staff"},
 }
 
-// Start runs the whole local stack: embedded DynamoDB, cognito-local, the
+// Start runs the whole local stack: local DynamoDB (dynoxide), cognito-local, the
 // functions behind the local gateway, and the web server. On error it stops
 // whatever it had started.
 func Start(ctx context.Context, o Options) (_ *Stack, err error) {
@@ -136,10 +136,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		if addr == "" {
 			addr = "127.0.0.1:0"
 		}
-		db, err := localdynamo.StartOn(addr)
+		db, err := localdynamo.StartWith(localdynamo.Options{Root: o.Root, Addr: addr, Logger: o.Logger})
 		if err != nil {
-			return nil, fmt.Errorf("embedded DynamoDB on %s: %w", addr, err)
+			return nil, fmt.Errorf("local DynamoDB on %s: %w", addr, err)
 		}
+		o.Logger.InfoContext(ctx, "local dynamodb ready", "engine", db.Engine, "endpoint", db.Endpoint)
 		s.closers = append(s.closers, db.Close)
 		dynamoEndpoint = db.Endpoint
 	}

@@ -1,10 +1,10 @@
 //go:build !linux
 
-package localcognito
+package child
 
 import "syscall"
 
-// procAttr puts cognito-local in its own process group, so Close stops the
+// procAttr puts the child in its own process group, so Close stops the
 // whole group.
 func procAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}

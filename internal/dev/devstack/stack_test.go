@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/confidechat/confide/internal/client"
-	"github.com/confidechat/confide/internal/localcognito"
+	"github.com/confidechat/confide/internal/dev/localcognito"
 )
 
 // TestStackStartsAndTellsItsEndpoints starts the whole local stack, checks
@@ -31,7 +31,7 @@ func TestStackStartsAndTellsItsEndpoints(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	began := time.Now()
-	s, err := Start(ctx, Options{Root: "../..", Seed: true})
+	s, err := Start(ctx, Options{Root: "../../..", Seed: true})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestStackRefusesATakenPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	_, err = Start(context.Background(), Options{Root: "../..", HTTPAddr: ln.Addr().String()})
+	_, err = Start(context.Background(), Options{Root: "../../..", HTTPAddr: ln.Addr().String()})
 	if err == nil || !strings.Contains(err.Error(), ln.Addr().String()) || !strings.Contains(err.Error(), "HTTP API") {
 		t.Fatalf("Start on a taken port: %v, want an error naming the HTTP API and %s", err, ln.Addr())
 	}
@@ -132,7 +132,7 @@ func TestStackRefusesATakenPort(t *testing.T) {
 func TestStackUsesAnExistingPool(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestStackUsesAnExistingPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	s, err := Start(ctx, Options{Root: "../..", Seed: true, Pool: &Pool{
+	s, err := Start(ctx, Options{Root: "../../..", Seed: true, Pool: &Pool{
 		Endpoint: other.Endpoint, UserPoolID: other.UserPoolID, ClientID: other.ClientID, Issuer: other.Issuer,
 	}})
 	if err != nil {

@@ -1,8 +1,8 @@
-package localcognito
+package child
 
 import "syscall"
 
-// procAttr puts cognito-local in its own process group (Close stops the
+// procAttr puts the child in its own process group (Close stops the
 // whole group) and has the kernel kill it if the test or devstack process
 // dies without calling Close (a test timeout, kill -9), so no emulator is
 // left running on a developer's machine or in CI.

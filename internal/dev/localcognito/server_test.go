@@ -15,13 +15,13 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
-	"github.com/confidechat/confide/internal/localcognito"
+	"github.com/confidechat/confide/internal/dev/localcognito"
 )
 
 // repoRoot is where node_modules is: two levels above this package.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,13 +17,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/confidechat/confide/internal/dev/child"
 )
 
 const (
@@ -32,8 +30,6 @@ const (
 	// readyTimeout bounds the wait for cognito-local to answer when the
 	// caller's context has no earlier deadline.
 	readyTimeout = 30 * time.Second
-	// stopGrace is how long Close waits after SIGTERM before SIGKILL.
-	stopGrace = 5 * time.Second
 )
 
 // Options configures Start.
@@ -63,15 +59,8 @@ type Server struct {
 	// ClientID is the id of the pool's app client (no secret).
 	ClientID string
 
-	client  *cognitoidentityprovider.Client
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	waitErr error
-	output  *tail
-	log     *slog.Logger
-
-	closeOnce sync.Once
-	closeErr  error
+	client *cognitoidentityprovider.Client
+	proc   *child.Process
 }
 
 // Start starts cognito-local from opts.Root's node_modules in opts.Dir,
@@ -94,7 +83,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("start cognito-local: Options.Dir is required")
 	}
-	host, port, err := freeAddr(opts.Addr)
+	host, port, err := child.FreeAddr("cognito-local", opts.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -102,39 +91,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := writeConfig(opts.Dir, endpoint); err != nil {
 		return nil, err
 	}
-
-	s := &Server{
-		Endpoint: endpoint,
-		exited:   make(chan struct{}),
-		output:   &tail{log: log},
-		log:      log,
+	proc, err := child.Start(child.Spec{
+		Name:   "cognito-local",
+		Path:   node,
+		Args:   []string{script},
+		Dir:    opts.Dir,
+		Env:    []string{"PORT=" + strconv.Itoa(port), "HOST=" + host},
+		Logger: log,
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.cmd = exec.Command(node, script)
-	s.cmd.Dir = opts.Dir
-	s.cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "HOST="+host)
-	s.cmd.Stdout = s.output
-	s.cmd.Stderr = s.output
-	// Its own process group, so Close can stop it and anything it spawns;
-	// killed with this process if it dies without Close.
-	s.cmd.SysProcAttr = procAttr()
-	// The kernel sends the parent-death signal when the OS thread that
-	// started the child ends, not the process (go.dev/issue/27505): start
-	// and wait on one goroutine locked to its thread for the child's life.
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := s.cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
-	if err := <-started; err != nil {
-		return nil, fmt.Errorf("start cognito-local: %w", err)
-	}
+	s := &Server{Endpoint: endpoint, proc: proc}
 
 	if err := s.setUp(ctx); err != nil {
 		_ = s.Close()
@@ -153,30 +121,6 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	s.client = newClient(s.Endpoint)
 	return s.createPool(ctx)
-}
-
-// freeAddr resolves addr ("" or port 0 for a free port on 127.0.0.1) and
-// checks the port is free by listening on it.
-func freeAddr(addr string) (string, int, error) {
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", 0, fmt.Errorf("cognito-local address %q: %w", addr, err)
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", 0, fmt.Errorf("cognito-local cannot listen on %s (is the port taken?): %w", addr, err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if err := ln.Close(); err != nil {
-		return "", 0, fmt.Errorf("release port %d: %w", port, err)
-	}
-	return host, port, nil
 }
 
 // writeConfig writes .cognito/config.json: plain usernames (no email as
@@ -204,77 +148,23 @@ func writeConfig(dir, endpoint string) error {
 // ends.
 func (s *Server) waitReady(ctx context.Context) error {
 	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	return s.proc.WaitReady(ctx, func(ctx context.Context) bool {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint+"/health", nil)
 		if err != nil {
-			return fmt.Errorf("cognito-local health check: %w", err)
+			return false
 		}
-		if res, err := client.Do(req); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
+		res, err := client.Do(req)
+		if err != nil {
+			return false
 		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("cognito-local exited before answering (%v): %s", s.waitErr, s.output.String())
-		case <-ctx.Done():
-			return fmt.Errorf("cognito-local did not answer on %s: %w", s.Endpoint, ctx.Err())
-		case <-tick.C:
-		}
-	}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
 }
 
-// Close stops cognito-local and every process in its group (SIGTERM, then
-// SIGKILL after a grace period) and waits for it to exit. It is safe to call
-// more than once.
-func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		pgid := s.cmd.Process.Pid
-		if err := syscall.Kill(-pgid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-			s.closeErr = fmt.Errorf("stop cognito-local: %w", err)
-		}
-		select {
-		case <-s.exited:
-		case <-time.After(stopGrace):
-			s.log.Warn("cognito-local ignored SIGTERM; killing it", "pid", pgid)
-			if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-				s.closeErr = fmt.Errorf("kill cognito-local: %w", err)
-			}
-			<-s.exited
-		}
-	})
-	return s.closeErr
-}
+// Close stops cognito-local and every process it started, and waits for it
+// to exit. It is safe to call more than once.
+func (s *Server) Close() error { return s.proc.Close() }
 
 // Pid is the process id (and process group id) of cognito-local.
-func (s *Server) Pid() int { return s.cmd.Process.Pid }
-
-// tail forwards a child's output to the logger at debug level and keeps its
-// last few KB for error messages.
-type tail struct {
-	log *slog.Logger
-	mu  sync.Mutex
-	buf []byte
-}
-
-const tailSize = 4 << 10
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.log.Debug("cognito-local", "output", string(p))
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > tailSize {
-		t.buf = t.buf[len(t.buf)-tailSize:]
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}
+func (s *Server) Pid() int { return s.proc.Pid() }

@@ -75,7 +75,7 @@ func wantClosedWithUnauthorized(t *testing.T, sock *client.Socket) {
 func TestCutOffOverTheLocalStack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := Start(ctx, Options{Root: "../.."})
+	s, err := Start(ctx, Options{Root: "../../.."})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/truora/minidyn/server"
 
-	"github.com/confidechat/confide/internal/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localdynamo"
 )
 
 // warnings records what the SDK logs as warnings.
@@ -38,11 +38,30 @@ func (w *warnings) Logf(c logging.Classification, format string, v ...any) {
 	}
 }
 
-func start(t *testing.T) *localdynamo.Server {
+// engines are the emulators every engine-neutral test runs on.
+var engines = []localdynamo.Engine{localdynamo.Dynoxide, localdynamo.Minidyn}
+
+// forEachEngine runs f as a subtest per engine (dynoxide only where its
+// package exists).
+func forEachEngine(t *testing.T, f func(t *testing.T, e localdynamo.Engine)) {
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			if e == localdynamo.Dynoxide && localdynamo.DefaultEngine() != localdynamo.Dynoxide {
+				t.Skipf("dynoxide ships no package for this platform")
+			}
+			f(t, e)
+		})
+	}
+}
+
+func start(t *testing.T, e localdynamo.Engine) *localdynamo.Server {
 	t.Helper()
-	srv, err := localdynamo.Start()
+	srv, err := localdynamo.StartWith(localdynamo.Options{Engine: e})
 	if err != nil {
-		t.Fatalf("Start() error = %v", err)
+		t.Fatalf("StartWith(%s) error = %v", e, err)
+	}
+	if srv.Engine != e {
+		t.Fatalf("Engine = %s, want %s", srv.Engine, e)
 	}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
@@ -55,7 +74,7 @@ func start(t *testing.T) *localdynamo.Server {
 // exercise runs a few operations, including a failing one.
 func exercise(ctx context.Context, db *dynamodb.Client) error {
 	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("t"),
+		TableName:            aws.String("things"),
 		BillingMode:          types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
@@ -63,17 +82,17 @@ func exercise(ctx context.Context, db *dynamodb.Client) error {
 		return fmt.Errorf("create table: %w", err)
 	}
 	item := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}, "text": &types.AttributeValueMemberS{Value: "héllo ✓"}}
-	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: item}); err != nil {
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("things"), Item: item}); err != nil {
 		return fmt.Errorf("put: %w", err)
 	}
-	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{"pk": item["pk"]}})
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("things"), Key: map[string]types.AttributeValue{"pk": item["pk"]}})
 	if err != nil {
 		return fmt.Errorf("get: %w", err)
 	}
 	if got := out.Item["text"].(*types.AttributeValueMemberS).Value; got != "héllo ✓" {
 		return fmt.Errorf("get returned %q", got)
 	}
-	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("things"), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
 		return fmt.Errorf("conditional put error = %v, want ConditionalCheckFailedException", err)
@@ -82,22 +101,26 @@ func exercise(ctx context.Context, db *dynamodb.Client) error {
 }
 
 func TestSDKValidatesEveryResponseWithoutWarnings(t *testing.T) {
-	srv := start(t)
-	log := &warnings{}
-	db := srv.Client(t.Context(), func(o *dynamodb.Options) {
-		o.Logger = log
-		o.ClientLogMode = aws.LogRetries | aws.LogResponse
+	forEachEngine(t, func(t *testing.T, e localdynamo.Engine) {
+		srv := start(t, e)
+		log := &warnings{}
+		db := srv.Client(t.Context(), func(o *dynamodb.Options) {
+			o.Logger = log
+			o.ClientLogMode = aws.LogRetries | aws.LogResponse
+		})
+		if err := exercise(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		if len(log.logs) > 0 {
+			t.Errorf("SDK logged warnings: %q", log.logs)
+		}
 	})
-	if err := exercise(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
-	if len(log.logs) > 0 {
-		t.Errorf("SDK logged warnings: %q", log.logs)
-	}
 }
 
+// TestCRC32HeaderIsTheChecksumOfTheBody: minidyn sends no X-Amz-Crc32 of
+// its own; the wrapper adds it.
 func TestCRC32HeaderIsTheChecksumOfTheBody(t *testing.T) {
-	srv := start(t)
+	srv := start(t, localdynamo.Minidyn)
 	tests := []struct {
 		name, target, body string
 		wantStatus         int
@@ -166,10 +189,12 @@ func TestSDKChecksWhatTheHeaderSays(t *testing.T) {
 	}
 }
 
+// TestUnsupportedOperationIsATypedError: minidyn's plain-text answer to an
+// operation it lacks becomes DynamoDB's typed error.
 func TestUnsupportedOperationIsATypedError(t *testing.T) {
-	db := start(t).Client(t.Context())
+	db := start(t, localdynamo.Minidyn).Client(t.Context())
 	_, err := db.UpdateTimeToLive(t.Context(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String("t"),
+		TableName:               aws.String("things"),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expiresAt"), Enabled: aws.Bool(true)},
 	})
 	var api smithy.APIError
@@ -179,22 +204,69 @@ func TestUnsupportedOperationIsATypedError(t *testing.T) {
 }
 
 func TestStartOnRefusesATakenAddress(t *testing.T) {
-	srv := start(t)
-	if other, err := localdynamo.StartOn(strings.TrimPrefix(srv.Endpoint, "http://")); err == nil {
-		other.Close()
-		t.Fatalf("StartOn(%s) on a taken port succeeded, want an error", srv.Endpoint)
-	}
+	forEachEngine(t, func(t *testing.T, e localdynamo.Engine) {
+		srv := start(t, e)
+		addr := strings.TrimPrefix(srv.Endpoint, "http://")
+		if other, err := localdynamo.StartWith(localdynamo.Options{Engine: e, Addr: addr}); err == nil {
+			other.Close()
+			t.Fatalf("StartWith(%s, %s) on a taken port succeeded, want an error", e, addr)
+		}
+	})
 }
 
 func TestEachServerHasItsOwnData(t *testing.T) {
-	a, b := start(t), start(t)
-	if a.Endpoint == b.Endpoint {
-		t.Fatalf("two servers share endpoint %s", a.Endpoint)
+	forEachEngine(t, func(t *testing.T, e localdynamo.Engine) {
+		a, b := start(t, e), start(t, e)
+		if a.Endpoint == b.Endpoint {
+			t.Fatalf("two servers share endpoint %s", a.Endpoint)
+		}
+		if err := exercise(t.Context(), a.Client(t.Context())); err != nil {
+			t.Fatal(err)
+		}
+		if err := exercise(t.Context(), b.Client(t.Context())); err != nil {
+			t.Errorf("second server sees the first one's table: %v", err)
+		}
+	})
+}
+
+// TestEngineChoice: the environment picks the engine, an unknown one is
+// refused, and a missing dynoxide says how to install it.
+func TestEngineChoice(t *testing.T) {
+	tests := []struct {
+		name, env, root, binary string
+		want                    localdynamo.Engine
+		wantErr                 string
+	}{
+		{name: "MinidynByEnvironment", env: "minidyn", want: localdynamo.Minidyn},
+		{name: "UnknownEngine", env: "dynamodb-local", wantErr: `want "dynoxide" or "minidyn"`},
+		{name: "DynoxideMissing", env: "dynoxide", root: t.TempDir(), wantErr: "npm ci"},
+		{name: "DynoxideBinaryMissing", env: "dynoxide", binary: "/nonexistent/dynoxide", wantErr: "start dynoxide"},
 	}
-	if err := exercise(t.Context(), a.Client(t.Context())); err != nil {
-		t.Fatal(err)
-	}
-	if err := exercise(t.Context(), b.Client(t.Context())); err != nil {
-		t.Errorf("second server sees the first one's table: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(localdynamo.EngineEnv, tt.env)
+			t.Setenv(localdynamo.BinaryEnv, tt.binary)
+			if tt.name == "DynoxideMissing" && localdynamo.DefaultEngine() != localdynamo.Dynoxide {
+				t.Skip("dynoxide ships no package for this platform")
+			}
+			srv, err := localdynamo.StartWith(localdynamo.Options{Root: tt.root})
+			if tt.wantErr != "" {
+				if err == nil {
+					srv.Close()
+					t.Fatalf("StartWith() succeeded, want an error containing %q", tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("StartWith() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			if srv.Engine != tt.want {
+				t.Errorf("Engine = %s, want %s", srv.Engine, tt.want)
+			}
+		})
 	}
 }

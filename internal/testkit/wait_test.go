@@ -1,0 +1,36 @@
+package testkit_test
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/confidechat/confide/internal/testkit"
+)
+
+func TestWithin(t *testing.T) {
+	tests := []struct {
+		name      string
+		trueAfter int64 // calls before cond holds; -1: never
+		want      bool
+	}{
+		{"AtOnce", 0, true},
+		{"AfterAFewPolls", 3, true},
+		{"Never", -1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int64
+			got := testkit.Within(300*time.Millisecond, func() bool {
+				n := calls.Add(1) - 1
+				return tt.trueAfter >= 0 && n >= tt.trueAfter
+			})
+			if got != tt.want {
+				t.Errorf("Within() = %v after %d calls, want %v", got, calls.Load(), tt.want)
+			}
+			if tt.want && calls.Load() != tt.trueAfter+1 {
+				t.Errorf("cond asked %d times, want %d", calls.Load(), tt.trueAfter+1)
+			}
+		})
+	}
+}
