@@ -169,7 +169,7 @@ func wants(o ...outcome) [6]outcome {
 	return [6]outcome(o)
 }
 
-// matrixRows is the authorization matrix of PROTOCOL.md: every HTTP route,
+// matrixRows is the authorization matrix of docs/protocol.md: every HTTP route,
 // every WebSocket action and every way to connect, for each caller, over
 // client A's conversation. Callers: no token, A, B, the assignee, another
 // counsellor, A with an expired token.
@@ -242,7 +242,7 @@ var matrixRows = []row{
 
 // TestAuthorizationMatrix walks every HTTP route, every WebSocket action and
 // every way to connect as each caller over client A's conversation, and
-// checks the exact status or code PROTOCOL.md gives. The table is also
+// checks the exact status or code docs/protocol.md gives. The table is also
 // docs/security.md's: -update writes it there, and the test fails when the
 // document says something else.
 func TestAuthorizationMatrix(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package e2e is a black-box suite of PROTOCOL.md: real WebSockets and HTTP,
+// Package e2e is a black-box suite of docs/protocol.md: real WebSockets and HTTP,
 // tokens from Cognito's InitiateAuth. By default it starts the local stack
 // in process; with CONFIDE_E2E_ENDPOINTS naming an endpoints.json (the local
 // stack's) or the outputs file of `cdk deploy` (make e2e E2E_TARGET=...) it

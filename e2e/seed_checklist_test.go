@@ -19,7 +19,7 @@ import (
 // and nothing else: no field of the conversation that only staff see
 // (userDeleted), no message the client took back (not even as a
 // tombstone), nothing of the client's earlier conversation, and no field
-// beyond PROTOCOL.md's Message.
+// beyond docs/protocol.md's Message.
 func TestWidgetAnswerHoldsOnlyWhatTheWidgetShows(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)

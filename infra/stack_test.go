@@ -315,7 +315,7 @@ func TestTableFollowsTheStoreSchema(t *testing.T) {
 		})
 	})
 	if store.Schema.TTLAttribute != "expiresAt" {
-		t.Errorf("TTL attribute: got %s, want expiresAt (PROTOCOL.md)", store.Schema.TTLAttribute)
+		t.Errorf("TTL attribute: got %s, want expiresAt (docs/protocol.md)", store.Schema.TTLAttribute)
 	}
 }
 

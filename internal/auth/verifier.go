@@ -1,5 +1,5 @@
 // Package auth verifies Cognito access tokens and issues the one-time tickets
-// that stand in for them on WebSocket connect, as PROTOCOL.md "Identity"
+// that stand in for them on WebSocket connect, as docs/protocol.md "Identity"
 // describes. It is an adapter: it turns a bearer credential into a
 // chat.Identity and knows nothing else about the domain.
 package auth

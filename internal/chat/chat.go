@@ -67,7 +67,7 @@ func (r Retention) Valid() bool { return r == Retention24h || r == RetentionPerm
 const ClosedBySystem = "system"
 
 // Conversation is one session between a client and the counsellors. Its JSON
-// form is the Conversation of PROTOCOL.md.
+// form is the Conversation of docs/protocol.md.
 type Conversation struct {
 	ID            string    `json:"id"`
 	UserID        string    `json:"userId"`
@@ -112,7 +112,7 @@ func (c Conversation) Waiting() bool {
 }
 
 // Message is one message of a conversation. Its JSON form is the Message of
-// PROTOCOL.md; a deleted message carries no body.
+// docs/protocol.md; a deleted message carries no body.
 type Message struct {
 	ID              string `json:"id"`
 	ConversationID  string `json:"conversationId"`

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// Code is an application error code of PROTOCOL.md.
+// Code is an application error code of docs/protocol.md.
 type Code string
 
-// The error codes of PROTOCOL.md.
+// The error codes of docs/protocol.md.
 const (
 	CodeBadRequest      Code = "bad_request"
 	CodePayloadTooLarge Code = "payload_too_large"

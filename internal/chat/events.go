@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// Event is a server-to-client frame of PROTOCOL.md.
+// Event is a server-to-client frame of docs/protocol.md.
 type Event struct {
 	Type           string        `json:"type"`
 	ConversationID string        `json:"conversationId,omitempty"`

@@ -53,7 +53,7 @@ type Limits struct {
 	TypingGap time.Duration
 }
 
-// DefaultLimits returns the limits of PROTOCOL.md.
+// DefaultLimits returns the limits of docs/protocol.md.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxMessageChars: 4000,

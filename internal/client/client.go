@@ -1,4 +1,4 @@
-// Package client is a Go client of Confide's protocol (PROTOCOL.md): the
+// Package client is a Go client of Confide's protocol (docs/protocol.md): the
 // HTTP API and the WebSocket API, as a browser would use them. The end to
 // end suite and the load generator speak to any deployment through it.
 package client

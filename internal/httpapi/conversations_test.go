@@ -12,7 +12,7 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 )
 
-// protocolTime is PROTOCOL.md's timestamp: RFC 3339 UTC with milliseconds.
+// protocolTime is docs/protocol.md's timestamp: RFC 3339 UTC with milliseconds.
 var protocolTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
 // ulid is the shape of Confide's ids.
@@ -69,7 +69,7 @@ func TestOpenConversation(t *testing.T) {
 			if !protocolTime.MatchString(created) {
 				t.Errorf("createdAt = %q, want 2006-01-02T15:04:05.000Z", created)
 			}
-			// Every field of PROTOCOL.md's Conversation, userDeleted only
+			// Every field of docs/protocol.md's Conversation, userDeleted only
 			// in staff views.
 			apptest.JSONEqual(t, res.Body, fmt.Sprintf(`{"conversation":{
 				"id":%q,"userId":%q,"status":"active","retention":%q,

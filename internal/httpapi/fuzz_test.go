@@ -18,7 +18,7 @@ import (
 	"github.com/confidechat/confide/internal/routes"
 )
 
-// protocolCodes are the error codes PROTOCOL.md gives HTTP answers, but
+// protocolCodes are the error codes docs/protocol.md gives HTTP answers, but
 // internal: no input may cause that one.
 var protocolCodes = []chat.Code{chat.CodeBadRequest, chat.CodePayloadTooLarge, chat.CodeEmptyMessage, chat.CodeMessageTooLong,
 	chat.CodeUnauthorized, chat.CodeForbidden, chat.CodeNotFound, chat.CodeConflict, chat.CodeRateLimited}
@@ -82,7 +82,7 @@ func (fx *fuzzScene) request(t *testing.T, route routes.HTTPRoute, token, body, 
 	return ev
 }
 
-// checkAnswer fails unless res is a success or one of PROTOCOL.md's errors
+// checkAnswer fails unless res is a success or one of docs/protocol.md's errors
 // with its status: never a 500, never a code the protocol does not have.
 func checkAnswer(t *testing.T, res events.APIGatewayV2HTTPResponse) {
 	t.Helper()
@@ -102,13 +102,13 @@ func checkAnswer(t *testing.T, res events.APIGatewayV2HTTPResponse) {
 		t.Fatalf("status %d with a body that is not the protocol's error: %q", res.StatusCode, res.Body)
 	}
 	if !slices.Contains(protocolCodes, e.Error.Code) || e.Error.Code.Status() != res.StatusCode || e.Error.Message == "" {
-		t.Fatalf("status %d with error %+v: not one of PROTOCOL.md's", res.StatusCode, e.Error)
+		t.Fatalf("status %d with error %+v: not one of docs/protocol.md's", res.StatusCode, e.Error)
 	}
 }
 
 // FuzzRequest: whatever the body and query string of a request to any
 // route, as a client or as a counsellor, the answer is never a 500 and
-// every error is one of PROTOCOL.md's with its status; a body that is not
+// every error is one of docs/protocol.md's with its status; a body that is not
 // UTF-8, or not one JSON object, is bad_request on every route that reads
 // one.
 func FuzzRequest(f *testing.F) {

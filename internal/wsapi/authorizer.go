@@ -24,7 +24,7 @@ const unknownPrincipal = "anonymous"
 // conversation named and that the ticket's credential was not revoked,
 // and returns the caller's identity as the policy's context, which API
 // Gateway attaches to $connect and every later event of the connection.
-// Refusals keep PROTOCOL.md's statuses: a bad or used ticket and a revoked
+// Refusals keep docs/protocol.md's statuses: a bad or used ticket and a revoked
 // credential are 401 (the Unauthorized error), a foreign Origin, a
 // conversation the caller may not open and staff outside the staff network
 // are 403 (Deny). The ticket is consumed here and nowhere else, so it

@@ -16,7 +16,7 @@ import (
 	"github.com/confidechat/confide/internal/wsapi"
 )
 
-// frameCodes are the error codes a frame may be answered with: PROTOCOL.md's
+// frameCodes are the error codes a frame may be answered with: docs/protocol.md's
 // and unknown_action, but internal: no frame may cause that one.
 var frameCodes = []chat.Code{chat.CodeBadRequest, chat.CodePayloadTooLarge, chat.CodeEmptyMessage, chat.CodeMessageTooLong,
 	chat.CodeUnauthorized, chat.CodeForbidden, chat.CodeNotFound, chat.CodeConflict, chat.CodeRateLimited, chat.CodeUnknownAction}
