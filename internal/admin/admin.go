@@ -176,27 +176,15 @@ func (a *Admin) signOut(ctx context.Context, username string) error {
 	return nil
 }
 
-// cutOff revokes every credential of sub issued until now and closes and
-// forgets every open connection of theirs; it returns how many it closed.
-// The revocation is stamped in real time, the time of tokens, whatever
-// a.Now says.
+// cutOff ends every access of sub (chat.Service.RevokeAccess) and returns
+// how many connections it closed.
 func (a *Admin) cutOff(ctx context.Context, sub string) (int, error) {
-	if err := a.Store.Revoke(ctx, sub, time.Now()); err != nil {
-		return 0, fmt.Errorf("revoke credentials: %w", err)
-	}
-	conns, err := a.Store.UserConnections(ctx, sub, a.now())
-	if err != nil {
-		return 0, fmt.Errorf("connections: %w", err)
-	}
-	for _, c := range conns {
-		if err := a.Pusher.Disconnect(ctx, c.ID); err != nil {
-			return 0, fmt.Errorf("close connection %s: %w", c.ID, err)
-		}
-		if err := a.Store.DeleteConnection(ctx, c.ID); err != nil {
-			return 0, fmt.Errorf("delete connection %s: %w", c.ID, err)
-		}
-	}
-	return len(conns), nil
+	return a.service().RevokeAccess(ctx, sub)
+}
+
+// service is the domain service over the admin's store and pusher.
+func (a *Admin) service() *chat.Service {
+	return chat.NewService(chat.Options{Store: a.Store, Pusher: a.Pusher, Now: a.Now})
 }
 
 // unsupported reports whether err says the API does not offer the call
@@ -236,24 +224,12 @@ func (a *Admin) ListStaff(ctx context.Context) ([]StaffMember, error) {
 }
 
 // EraseUser removes every conversation and message of a client, revokes
-// their credentials (so a connection the erasure forgot cannot act again)
-// and records the erasure in the audit trail (without content). It returns
-// how many items it removed.
+// their credentials and records the erasure in the audit trail, without
+// content (chat.Service.EraseClient). It returns how many items it removed.
 func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
-	if sub == "" {
-		return 0, errors.New("users erase: a sub is required")
-	}
-	n, err := a.Store.EraseUser(ctx, sub)
+	n, err := a.service().EraseClient(ctx, Actor, sub)
 	if err != nil {
-		return n, fmt.Errorf("erase %s: %w", sub, err)
-	}
-	if err := a.Store.Revoke(ctx, sub, time.Now()); err != nil {
-		return n, fmt.Errorf("erase %s: revoke credentials: %w", sub, err)
-	}
-	now := a.now()
-	e := chat.AuditEntry{ID: chat.NewID(now), At: chat.At(now), Actor: Actor, Action: chat.AuditUserErased, Target: sub}
-	if err := a.Store.PutAudit(ctx, e); err != nil {
-		return n, fmt.Errorf("audit erasure of %s: %w", sub, err)
+		return n, fmt.Errorf("users erase: %w", err)
 	}
 	a.printf("erased %s: %d item(s) removed\n", sub, n)
 	return n, nil

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/confidechat/confide/internal/admin"
 	"log/slog"
 	"net/url"
 	"os"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/confidechat/confide/internal/admin"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"

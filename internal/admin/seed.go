@@ -72,7 +72,7 @@ func (a *Admin) Seed(ctx context.Context) ([]chat.Conversation, error) {
 		}
 		ids[u.Username] = id
 	}
-	svc := chat.NewService(chat.Options{Store: a.Store, Pusher: a.Pusher, Now: a.Now})
+	svc := a.service()
 	staff := ids["sam"]
 	var made []chat.Conversation
 	for i, d := range demoConversations {

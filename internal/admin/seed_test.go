@@ -2,9 +2,10 @@ package admin_test
 
 import (
 	"bytes"
-	"github.com/confidechat/confide/internal/admin"
 	"net/url"
 	"testing"
+
+	"github.com/confidechat/confide/internal/admin"
 
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"

@@ -3,17 +3,16 @@ package admin_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/confidechat/confide/internal/admin"
 	"strings"
 	"testing"
+
+	"github.com/confidechat/confide/internal/admin"
 
 	"github.com/confidechat/confide/internal/chat"
 )
 
 func TestExportPermanentConversation(t *testing.T) {
 	ctx := testContext(t)
-	restore := admin.SetExportPage(2) // several pages for five messages
-	t.Cleanup(restore)
 	a := newAdmin(&bytes.Buffer{})
 	c, _, _ := signedIn(t, ctx, a, "exp", false)
 	conv, err := c.CreateConversation(ctx, chat.RetentionPermanent)

@@ -3,10 +3,11 @@ package admin_test
 import (
 	"bytes"
 	"errors"
-	"github.com/confidechat/confide/internal/admin"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/confidechat/confide/internal/admin"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"

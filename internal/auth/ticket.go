@@ -96,7 +96,7 @@ func (t *Tickets) Redeem(ctx context.Context, ticket string) (chat.TicketClaims,
 	hash := HashTicket(ticket)
 	claims, err := t.Store.ConsumeTicket(ctx, hash, now)
 	if err != nil {
-		switch chat.ErrorCode(err) {
+		switch chat.CodeOf(err) {
 		case chat.CodeUnauthorized, chat.CodeNotFound:
 			return chat.TicketClaims{}, refused(fmt.Errorf("consume ticket %.12s: %w", hash, err))
 		}

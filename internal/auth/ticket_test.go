@@ -64,7 +64,7 @@ func newTickets() (*auth.Tickets, *memTickets, *apptest.Clock) {
 // assertTicketRefused checks err is unauthorized and does not hold ticket.
 func assertTicketRefused(t *testing.T, err error, ticket string) {
 	t.Helper()
-	if got := chat.ErrorCode(err); got != chat.CodeUnauthorized {
+	if got := chat.CodeOf(err); got != chat.CodeUnauthorized {
 		t.Fatalf("Redeem error = %v, want unauthorized", err)
 	}
 	if ticket != "" && strings.Contains(err.Error(), ticket) {
@@ -163,7 +163,7 @@ func TestTicketExpiryNeverOutlivesTheToken(t *testing.T) {
 	assertTicketRefused(t, err, ticket)
 
 	_, _, err = tickets.Issue(context.Background(), alice, clk.Now())
-	if chat.ErrorCode(err) != chat.CodeUnauthorized {
+	if chat.CodeOf(err) != chat.CodeUnauthorized {
 		t.Errorf("Issue for an expired token: error %v, want unauthorized", err)
 	}
 }
@@ -215,7 +215,7 @@ func TestTicketRedeemedOnceUnderConcurrency(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			_, err := tickets.Redeem(context.Background(), ticket)
-			switch chat.ErrorCode(err) {
+			switch chat.CodeOf(err) {
 			case chat.CodeUnauthorized:
 				refused.Add(1)
 			default:
@@ -241,7 +241,7 @@ func TestTicketStoreFailureIsNotUnauthorized(t *testing.T) {
 	boom := errors.New("dynamodb: throttled")
 	store.fail = boom
 	_, err = tickets.Redeem(context.Background(), ticket)
-	if !errors.Is(err, boom) || chat.ErrorCode(err) != chat.CodeInternal {
+	if !errors.Is(err, boom) || chat.CodeOf(err) != chat.CodeInternal {
 		t.Errorf("Redeem error = %v, want internal wrapping the store error", err)
 	}
 	if strings.Contains(err.Error(), ticket) {

@@ -40,13 +40,13 @@ func (s *Service) Authorize(ctx context.Context, claims TicketClaims, req Connec
 		return Connection{}, err
 	}
 	if req.ConversationID != "" {
-		if ErrorCode(convErr) == CodeNotFound {
+		if CodeOf(convErr) == CodeNotFound {
 			return Connection{}, refused
 		}
 		if convErr != nil {
 			return Connection{}, convErr
 		}
-		if !caller.IsStaff() && (c.UserID != caller.UserID || c.Deleted) {
+		if !CanRead(caller, c) {
 			return Connection{}, refused
 		}
 	}
@@ -166,7 +166,7 @@ func (s *Service) relayTyping(ctx context.Context, conn Connection, conversation
 		return err
 	}
 	s.publish(ctx, otherSide(conversationID, conn.Role),
-		eventFrames(Event{Type: "typing", ConversationID: conversationID, Role: conn.Role, Typing: &typing}))
+		eventFrames(Event{Type: EventTyping, ConversationID: conversationID, Role: conn.Role, Typing: &typing}))
 	return nil
 }
 

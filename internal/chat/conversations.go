@@ -55,7 +55,7 @@ func (s *Service) CreateConversation(ctx context.Context, caller Identity, reten
 		return Conversation{}, err
 	}
 	s.audit(ctx, caller.UserID, AuditConversationCreated, c.ID)
-	s.publishConversation(ctx, "conversation.created", c, false)
+	s.publishConversation(ctx, EventConversationCreated, c, false)
 	return s.view(caller, c), nil
 }
 
@@ -73,8 +73,8 @@ func viewAs(r Role, c Conversation) Conversation {
 	return c
 }
 
-// conversationFor returns a conversation the caller may see: its own (not
-// user-deleted) for a client, any for staff. Anything else is not_found.
+// conversationFor returns a conversation the caller may read (CanRead);
+// anything else is not_found.
 func (s *Service) conversationFor(ctx context.Context, caller Identity, id string) (Conversation, error) {
 	if !ValidID(id) {
 		return Conversation{}, NotFound()
@@ -83,8 +83,8 @@ func (s *Service) conversationFor(ctx context.Context, caller Identity, id strin
 	if err != nil {
 		return Conversation{}, err
 	}
-	if !caller.IsStaff() && (c.UserID != caller.UserID || c.Deleted) {
-		return Conversation{}, NotFound()
+	if err := readable(caller, c); err != nil {
+		return Conversation{}, err
 	}
 	return c, nil
 }
@@ -214,12 +214,12 @@ func (s *Service) Claim(ctx context.Context, caller Identity, id string) (Conver
 		return Conversation{}, NotFound()
 	}
 	assignee := caller.UserID
-	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{IfStatus: StatusActive, Assignee: &assignee})
+	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: Condition{Status: StatusActive}, Assignee: &assignee})
 	if err != nil {
 		return Conversation{}, err
 	}
 	s.audit(ctx, caller.UserID, AuditConversationClaimed, c.ID)
-	s.publishConversation(ctx, "conversation.updated", c, true)
+	s.publishConversation(ctx, EventConversationUpdated, c, true)
 	return s.view(caller, c), nil
 }
 
@@ -255,16 +255,13 @@ func (s *Service) close(ctx context.Context, id, by string) (Conversation, error
 	}
 	now := At(s.now())
 	closed := StatusClosed
-	u := ConversationUpdate{IfStatus: StatusActive, Status: &closed, ClosedAt: &now, ClosedBy: &by}
-	if current.Retention == Retention24h {
-		exp := At(now.Add(RetentionPeriod))
-		u.ExpiresAt = &exp
-	}
+	u := ConversationUpdate{If: Condition{Status: StatusActive}, Status: &closed, ClosedAt: &now, ClosedBy: &by,
+		ExpiresAt: current.Retention.Expiry(now.Time)}
 	c, err := s.store.UpdateConversation(ctx, id, u)
 	if err != nil {
 		return Conversation{}, err
 	}
-	s.publishConversation(ctx, "conversation.closed", c, true)
+	s.publishConversation(ctx, EventConversationClosed, c, true)
 	return c, nil
 }
 
@@ -282,7 +279,7 @@ func (s *Service) SetRetention(ctx context.Context, caller Identity, id string, 
 		return Conversation{}, err
 	}
 	s.audit(ctx, caller.UserID, AuditRetentionChanged, c.ID)
-	s.publishConversation(ctx, "conversation.updated", c, true)
+	s.publishConversation(ctx, EventConversationUpdated, c, true)
 	return s.view(caller, c), nil
 }
 
@@ -293,11 +290,11 @@ func (s *Service) DeleteConversation(ctx context.Context, caller Identity, id st
 	if err != nil {
 		return err
 	}
-	if c.Status == StatusActive {
-		return Errorf(CodeConflict, "Close the conversation before deleting it.")
+	if err := CanHide(caller, c); err != nil {
+		return err
 	}
 	deleted := true
-	if _, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{IfStatus: StatusClosed, IfOwner: caller.UserID, UserDeleted: &deleted}); err != nil {
+	if _, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: HideCondition(caller), UserDeleted: &deleted}); err != nil {
 		return err
 	}
 	s.audit(ctx, caller.UserID, AuditUserDeleted, id)
@@ -316,5 +313,7 @@ func (s *Service) Feedback(ctx context.Context, caller Identity, id string, rati
 	if _, err := s.ownedBy(ctx, caller, id); err != nil {
 		return err
 	}
-	return s.store.PutFeedback(ctx, id, caller.UserID, rating, comment, s.now())
+	_, err = s.store.UpdateConversation(ctx, id, ConversationUpdate{If: RateCondition(caller),
+		Feedback: &Feedback{Rating: rating, Comment: comment, At: At(s.now())}})
+	return err
 }

@@ -3,11 +3,11 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 )
 
-// Code is an application error code of docs/protocol.md.
+// Code is an application error code of docs/protocol.md. The adapters map
+// codes to transport statuses (internal/apierr); the domain knows none.
 type Code string
 
 // The error codes of docs/protocol.md.
@@ -25,32 +25,10 @@ const (
 	CodeUnknownAction   Code = "unknown_action"
 )
 
-// statuses maps each code to its HTTP status: the one place where codes
-// become statuses.
-var statuses = map[Code]int{
-	CodeBadRequest:      http.StatusBadRequest,
-	CodePayloadTooLarge: http.StatusRequestEntityTooLarge,
-	CodeEmptyMessage:    http.StatusBadRequest,
-	CodeMessageTooLong:  http.StatusRequestEntityTooLarge,
-	CodeUnauthorized:    http.StatusUnauthorized,
-	CodeForbidden:       http.StatusForbidden,
-	CodeNotFound:        http.StatusNotFound,
-	CodeConflict:        http.StatusConflict,
-	CodeRateLimited:     http.StatusTooManyRequests,
-	CodeInternal:        http.StatusInternalServerError,
-	CodeUnknownAction:   http.StatusBadRequest,
-}
-
-// Status returns the HTTP status of code (500 for an unknown code).
-func (c Code) Status() int {
-	if s, ok := statuses[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// Error is an application error: a code, a message fit for people, and
-// optionally the error that caused it (never shown to callers).
+// Error is an application error: a code, a message fit for people, what
+// the person can do about it (the conversation that is already active, when
+// to try again), and optionally the error that caused it (never shown to
+// callers).
 type Error struct {
 	Code    Code
 	Message string
@@ -84,12 +62,13 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrCode is a sentinel for errors.Is: errors.Is(err, chat.ErrCode(chat.CodeNotFound)).
-func ErrCode(code Code) error { return &Error{Code: code} }
+// Sentinel returns a target for errors.Is that matches any error with
+// code: errors.Is(err, chat.Sentinel(chat.CodeNotFound)).
+func Sentinel(code Code) error { return &Error{Code: code} }
 
-// ErrorCode returns the code of err: its application code, or internal for
+// CodeOf returns the code of err: its application code, or internal for
 // anything unexpected.
-func ErrorCode(err error) Code {
+func CodeOf(err error) Code {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

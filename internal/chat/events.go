@@ -6,7 +6,23 @@ import (
 	"sync"
 )
 
-// Event is a server-to-client frame of docs/protocol.md.
+// The types of the server-to-client frames of docs/protocol.md.
+const (
+	EventConversationCreated = "conversation.created"
+	EventConversationUpdated = "conversation.updated"
+	EventConversationClosed  = "conversation.closed"
+	EventMessageCreated      = "message.created"
+	EventMessageUpdated      = "message.updated"
+	EventMessageDeleted      = "message.deleted"
+	EventTyping              = "typing"
+	EventRead                = "read"
+	EventPong                = "pong"
+	EventError               = "error"
+	EventReconnect           = "reconnect"
+)
+
+// Event is a server-to-client frame of docs/protocol.md; Type is one of the
+// Event* constants.
 type Event struct {
 	Type           string        `json:"type"`
 	ConversationID string        `json:"conversationId,omitempty"`
@@ -30,11 +46,11 @@ type ErrorFrame struct {
 // NewErrorFrame returns the frame for err, which says nothing about internals.
 func NewErrorFrame(err error, clientMessageID string) ErrorFrame {
 	e := Public(err)
-	return ErrorFrame{Type: "error", Code: e.Code, Message: e.Message, ClientMessageID: clientMessageID}
+	return ErrorFrame{Type: EventError, Code: e.Code, Message: e.Message, ClientMessageID: clientMessageID}
 }
 
 // Pong is the answer to a ping.
-var Pong = Event{Type: "pong"}
+var Pong = Event{Type: EventPong}
 
 // audience says which connections receive an event.
 type audience struct {
@@ -46,8 +62,6 @@ type audience struct {
 	// roles restricts the conversation's connections to these roles (nil:
 	// all of them); how "the other side" is addressed.
 	roles map[Role]bool
-	// only addresses one connection and nothing else.
-	only string
 }
 
 // frames renders an event once per role: staff may see more than clients.

@@ -18,7 +18,7 @@ func FuzzNormalizeBody(f *testing.F) {
 		unsendable := !utf8.ValidString(body) || strings.ContainsRune(body, 0)
 		code := Code("")
 		if err != nil {
-			code = ErrorCode(err)
+			code = CodeOf(err)
 		}
 		switch code {
 		case "":
@@ -52,7 +52,7 @@ func FuzzValidClientMessageID(f *testing.F) {
 		if want && err != nil {
 			t.Fatalf("ValidClientMessageID(%q) = %v, want it accepted", id, err)
 		}
-		if !want && ErrorCode(err) != CodeBadRequest {
+		if !want && CodeOf(err) != CodeBadRequest {
 			t.Fatalf("ValidClientMessageID(%q) = %v, want bad_request", id, err)
 		}
 	})
@@ -73,7 +73,7 @@ func FuzzDecodeCursor(f *testing.F) {
 			for _, l := range listings {
 				got, err := decodeCursor(cursor, o, l, ValidID)
 				if err != nil {
-					if ErrorCode(err) != CodeBadRequest {
+					if CodeOf(err) != CodeBadRequest {
 						t.Fatalf("decodeCursor(%q) as %q on %q: %v, want bad_request", cursor, o, l, err)
 					}
 					continue

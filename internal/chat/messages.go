@@ -64,11 +64,8 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 	if convErr != nil {
 		return Message{}, false, convErr
 	}
-	if !caller.IsStaff() && (conv.UserID != caller.UserID || conv.Deleted) {
-		return Message{}, false, NotFound()
-	}
-	if conv.Status != StatusActive {
-		return Message{}, false, Closed()
+	if err := CanPost(caller, conv); err != nil {
+		return Message{}, false, err
 	}
 	if rateErr != nil {
 		return Message{}, false, rateErr
@@ -87,18 +84,14 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		ClientMessageID: in.ClientMessageID,
 		CreatedAt:       At(now),
 	}
-	owner := ""
-	if !caller.IsStaff() {
-		owner = caller.UserID
-	}
-	stored, created, err := s.putMessage(ctx, m, conv, owner)
+	stored, created, err := s.putMessage(ctx, caller, m, conv)
 	if err != nil {
 		return Message{}, false, err
 	}
 	if !created {
 		if in.Connection != "" {
 			s.deliver(ctx, []Connection{{ID: in.Connection, Role: caller.Role}},
-				eventFrames(Event{Type: "message.created", ConversationID: conv.ID, Message: &stored}))
+				eventFrames(Event{Type: EventMessageCreated, ConversationID: conv.ID, Message: &stored}))
 		}
 		return stored, false, nil
 	}
@@ -109,20 +102,16 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 			s.log.ErrorContext(ctx, "fan-out lookup failed", "conversationId", conv.ID, "err", audErr)
 		}
 	}
-	s.deliver(ctx, audConns, eventFrames(Event{Type: "message.created", ConversationID: conv.ID, Message: &stored}))
+	s.deliver(ctx, audConns, eventFrames(Event{Type: EventMessageCreated, ConversationID: conv.ID, Message: &stored}))
 	return stored, true, nil
 }
 
-// putMessage stores m with the conversation's retention, once more with a
-// fresh read if the retention changed in between.
-func (s *Service) putMessage(ctx context.Context, m Message, conv Conversation, owner string) (Message, bool, error) {
+// putMessage stores caller's message m under the conversation's retention,
+// once more with a fresh read if the retention changed in between.
+func (s *Service) putMessage(ctx context.Context, caller Identity, m Message, conv Conversation) (Message, bool, error) {
 	for attempt := 0; ; attempt++ {
-		m.ExpiresAt = nil
-		if conv.Retention == Retention24h {
-			exp := At(m.CreatedAt.Add(RetentionPeriod))
-			m.ExpiresAt = &exp
-		}
-		stored, created, err := s.store.PutMessage(ctx, m, conv.Retention, owner)
+		m.ExpiresAt = conv.Retention.Expiry(m.CreatedAt.Time)
+		stored, created, err := s.store.PutMessage(ctx, m, PostCondition(caller, conv.Retention))
 		if !errors.Is(err, ErrStale) || attempt > 0 {
 			return stored, created, err
 		}
@@ -160,13 +149,13 @@ func (s *Service) EditMessage(ctx context.Context, caller Identity, conversation
 		return Message{}, Closed()
 	}
 	now := s.now()
-	m, err := s.store.UpdateMessage(ctx, conv.ID, messageID, caller.UserID, &body, now, false, now)
+	m, err := s.store.UpdateMessage(ctx, conv.ID, messageID, MessageUpdate{If: EditCondition(caller), Body: &body, At: now})
 	if err != nil {
 		return Message{}, err
 	}
 	s.audit(ctx, caller.UserID, AuditMessageEdited, conv.ID+"/"+m.ID)
 	s.publish(ctx, audience{conversationID: conv.ID, conversation: true, feed: true},
-		eventFrames(Event{Type: "message.updated", ConversationID: conv.ID, Message: &m}))
+		eventFrames(Event{Type: EventMessageUpdated, ConversationID: conv.ID, Message: &m}))
 	return m, nil
 }
 
@@ -181,12 +170,12 @@ func (s *Service) DeleteMessage(ctx context.Context, caller Identity, conversati
 		return NotFound()
 	}
 	now := s.now()
-	if _, err := s.store.UpdateMessage(ctx, conv.ID, messageID, caller.UserID, nil, now, true, now); err != nil {
+	if _, err := s.store.UpdateMessage(ctx, conv.ID, messageID, MessageUpdate{If: EditCondition(caller), Delete: true, At: now}); err != nil {
 		return err
 	}
 	s.audit(ctx, caller.UserID, AuditMessageDeleted, conv.ID+"/"+messageID)
 	s.publish(ctx, audience{conversationID: conv.ID, conversation: true, feed: true},
-		eventFrames(Event{Type: "message.deleted", ConversationID: conv.ID, MessageID: messageID}))
+		eventFrames(Event{Type: EventMessageDeleted, ConversationID: conv.ID, MessageID: messageID}))
 	return nil
 }
 
@@ -297,15 +286,10 @@ func (s *Service) markRead(ctx context.Context, caller Identity, conversationID,
 	if err != nil {
 		return err
 	}
-	var exp *time.Time
-	if conv.Retention == Retention24h {
-		t := s.now().Add(RetentionPeriod)
-		exp = &t
-	}
-	if err := s.store.PutReadMarker(ctx, conv.ID, caller.UserID, messageID, exp); err != nil {
+	if err := s.store.PutReadMarker(ctx, conv.ID, caller.UserID, messageID, conv.Retention.Expiry(s.now())); err != nil {
 		return err
 	}
-	s.publish(ctx, otherSide(conv.ID, caller.Role), eventFrames(Event{Type: "read", ConversationID: conv.ID, Role: caller.Role, MessageID: messageID}))
+	s.publish(ctx, otherSide(conv.ID, caller.Role), eventFrames(Event{Type: EventRead, ConversationID: conv.ID, Role: caller.Role, MessageID: messageID}))
 	return nil
 }
 

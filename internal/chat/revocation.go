@@ -148,7 +148,9 @@ func RevokedFrame(clientMessageID string) []byte {
 
 // ReconnectFrame is the frame a connection gets before it is closed because
 // the access token behind it expired: reconnect with a fresh ticket.
-func ReconnectFrame(reason string) []byte { return mustJSON(Event{Type: "reconnect", Reason: reason}) }
+func ReconnectFrame(reason string) []byte {
+	return mustJSON(Event{Type: EventReconnect, Reason: reason})
+}
 
 // ReasonTokenExpired is the reason of the reconnect frame of a connection
 // whose access token expired.

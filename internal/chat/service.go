@@ -148,12 +148,6 @@ func NewService(o Options) *Service {
 	}
 }
 
-// Limits returns the limits in force.
-func (s *Service) Limits() Limits { return s.limits }
-
-// Now returns the service's current time.
-func (s *Service) Now() time.Time { return s.now() }
-
 func (s *Service) newID(t time.Time) string { return NewID(t) }
 
 var (

@@ -52,23 +52,19 @@ type ConversationStore interface {
 	// ListIdle lists active conversations last active before cutoff, oldest
 	// first, at most limit.
 	ListIdle(ctx context.Context, cutoff time.Time, limit int) ([]Conversation, error)
-	// UpdateConversation applies u to conversation id if its status is still
-	// u.IfStatus (when set) and returns the updated conversation. CodeNotFound
-	// when it does not exist; CodeConflict when the status condition fails.
-	// Closing also removes the client's active-session lock in the same
-	// transaction.
+	// UpdateConversation applies u to conversation id if it still meets
+	// u.If, and returns the updated conversation. When it does not, nothing
+	// changes and the answer is u.If.Check of the record as it was;
+	// CodeNotFound when it does not exist. Closing also removes the client's
+	// active-session lock in the same transaction.
 	UpdateConversation(ctx context.Context, id string, u ConversationUpdate) (Conversation, error)
 	// SetRetention changes the retention of a conversation and re-stamps the
-	// ExpiresAt of every message (sent + 24h, or none for permanent) and of
-	// the record itself when closed.
+	// ExpiresAt of every message (r.Expiry of when it was sent) and of the
+	// record itself when closed.
 	SetRetention(ctx context.Context, id string, r Retention) (Conversation, error)
-	// PutFeedback records the client's rating once, on a closed conversation
-	// owned by userID: CodeNotFound if not theirs, CodeConflict if not
-	// closed or already rated.
-	PutFeedback(ctx context.Context, id, userID string, rating int, comment string, at time.Time) error
 	// PutReadMarker moves userID's read marker in conversation id to messageID
 	// (only forward: an older id leaves it where it is).
-	PutReadMarker(ctx context.Context, id, userID, messageID string, expiresAt *time.Time) error
+	PutReadMarker(ctx context.Context, id, userID, messageID string, expiresAt *Time) error
 	// Unread counts the messages of conversation id, sent by the other role
 	// than role, not deleted and not expired at now, after userID's read marker.
 	Unread(ctx context.Context, id, userID string, role Role, now time.Time) (int, error)
@@ -80,11 +76,8 @@ type ConversationStore interface {
 // ConversationUpdate is a change to a conversation's record. Nil fields are
 // left as they are.
 type ConversationUpdate struct {
-	// IfStatus, when set, is a condition: the current status must equal it.
-	IfStatus Status
-	// IfOwner, when set, is a condition: the owner must equal it (else
-	// CodeNotFound).
-	IfOwner string
+	// If is what the record must meet when it is written.
+	If Condition
 
 	Status      *Status
 	ClosedAt    *Time
@@ -92,6 +85,17 @@ type ConversationUpdate struct {
 	Assignee    *string
 	UserDeleted *bool
 	ExpiresAt   *Time
+	// Feedback is the client's rating, given once.
+	Feedback *Feedback
+}
+
+// Feedback is a client's rating of a closed conversation.
+type Feedback struct {
+	// Rating is 1 to 5.
+	Rating int
+	// Comment is optional.
+	Comment string
+	At      Time
 }
 
 // MessageStore keeps messages.
@@ -99,19 +103,19 @@ type MessageStore interface {
 	// PutMessage stores m in conversation m.ConversationID, together with its
 	// clientMessageId record, and moves the conversation's LastMessageAt,
 	// LastSenderRole (and FirstResponseAt on the first staff message), all in
-	// one transaction conditioned on the conversation being active with
-	// retention m's retention (and owned by ifOwner when set).
+	// one transaction conditioned on the conversation meeting k. m.ExpiresAt
+	// is stored as it is.
 	// A clientMessageId already used in the conversation stores nothing and
-	// returns the first message with created false. CodeNotFound when the
-	// conversation does not exist or is not ifOwner's; CodeConflict when it
-	// is closed.
-	PutMessage(ctx context.Context, m Message, retention Retention, ifOwner string) (stored Message, created bool, err error)
+	// returns the first message with created false (also when the
+	// conversation no longer meets k). Otherwise, when it does not meet k,
+	// the answer is k.Check of the record as it was (CodeNotFound when it
+	// does not exist).
+	PutMessage(ctx context.Context, m Message, k Condition) (stored Message, created bool, err error)
 	// GetMessage returns one message or CodeNotFound (also expired).
 	GetMessage(ctx context.Context, conversationID, messageID string, now time.Time) (Message, error)
-	// UpdateMessage edits or soft-deletes message messageID if its sender is
-	// senderID and it is not deleted (else CodeNotFound). body nil leaves the
-	// body; deleted marks it deleted.
-	UpdateMessage(ctx context.Context, conversationID, messageID, senderID string, body *string, editedAt time.Time, deleted bool, now time.Time) (Message, error)
+	// UpdateMessage applies u to message messageID if it exists, has not
+	// expired at u.At and meets u.If (else CodeNotFound), and returns it.
+	UpdateMessage(ctx context.Context, conversationID, messageID string, u MessageUpdate) (Message, error)
 	// ListMessages returns up to limit messages of a conversation, oldest
 	// first, not expired at now (deleted ones included: the service redacts).
 	// With before set, the newest limit messages older than message id
@@ -126,6 +130,18 @@ type MessageStore interface {
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
 	// EraseUser removes every conversation, message and read marker of a client.
 	EraseUser(ctx context.Context, userID string) (int, error)
+}
+
+// MessageUpdate edits or soft-deletes a message.
+type MessageUpdate struct {
+	// If is what the message must meet when it is written.
+	If MessageCondition
+	// Body, when set, is the new text (an edit, stamped EditedAt At).
+	Body *string
+	// Delete marks it deleted and erases its text.
+	Delete bool
+	// At is when the change is made.
+	At time.Time
 }
 
 // MessageRange selects a page of messages; see MessageStore.ListMessages.

@@ -61,7 +61,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		}
 		for _, c := range idle {
 			_, err := s.close(ctx, c.ID, ClosedBySystem)
-			if ErrorCode(err) == CodeConflict || ErrorCode(err) == CodeNotFound {
+			if CodeOf(err) == CodeConflict || CodeOf(err) == CodeNotFound {
 				continue // closed or gone meanwhile
 			}
 			if err != nil {

@@ -27,8 +27,8 @@ func TestNormalizeBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := NormalizeBody(tt.in, 4000)
 			if tt.code != "" {
-				if ErrorCode(err) != tt.code {
-					t.Fatalf("NormalizeBody() error code = %q, want %q", ErrorCode(err), tt.code)
+				if CodeOf(err) != tt.code {
+					t.Fatalf("NormalizeBody() error code = %q, want %q", CodeOf(err), tt.code)
 				}
 				return
 			}
@@ -46,7 +46,7 @@ func TestValidClientMessageID(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"", strings.Repeat("a", 129), "has space", "<script>", "a\x00b"} {
-		if ErrorCode(ValidClientMessageID(id)) != CodeBadRequest {
+		if CodeOf(ValidClientMessageID(id)) != CodeBadRequest {
 			t.Errorf("ValidClientMessageID(%q) accepted, want bad_request", id)
 		}
 	}
@@ -72,26 +72,13 @@ func TestCursorIsBoundToCallerAndListing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := decodeCursor(tt.cursor, tt.owner, tt.listing, valid); ErrorCode(err) != CodeBadRequest {
+			if _, err := decodeCursor(tt.cursor, tt.owner, tt.listing, valid); CodeOf(err) != CodeBadRequest {
 				t.Fatalf("decodeCursor() error = %v, want bad_request", err)
 			}
 		})
 	}
 	if encodeCursor("alice", "x", "") != nil {
 		t.Error("encodeCursor with no position should be nil (no next page)")
-	}
-}
-
-func TestCodeStatus(t *testing.T) {
-	want := map[Code]int{
-		CodeBadRequest: 400, CodePayloadTooLarge: 413, CodeEmptyMessage: 400, CodeMessageTooLong: 413,
-		CodeUnauthorized: 401, CodeForbidden: 403, CodeNotFound: 404, CodeConflict: 409,
-		CodeRateLimited: 429, CodeInternal: 500, Code("nonsense"): 500,
-	}
-	for code, status := range want {
-		if got := code.Status(); got != status {
-			t.Errorf("%s.Status() = %d, want %d", code, got, status)
-		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/routes"
 )
 
 // Frame is any server-to-client frame: an event or an error.
@@ -120,7 +121,7 @@ func (s *Socket) read() {
 		var e struct {
 			Message json.RawMessage `json:"message"`
 		}
-		if f.Type == "error" && json.Unmarshal(b, &e) == nil {
+		if f.Type == chat.EventError && json.Unmarshal(b, &e) == nil {
 			_ = json.Unmarshal(e.Message, &f.ErrorMessage)
 			f.Message = nil
 		}
@@ -155,7 +156,7 @@ func (s *Socket) Send(ctx context.Context, v any) error {
 
 // SendMessage sends a sendMessage frame.
 func (s *Socket) SendMessage(ctx context.Context, conversationID, clientMessageID, body string) error {
-	return s.Send(ctx, map[string]any{"action": "sendMessage", "conversationId": conversationID, "clientMessageId": clientMessageID, "body": body})
+	return s.Send(ctx, map[string]any{"action": routes.ActionSendMessage, "conversationId": conversationID, "clientMessageId": clientMessageID, "body": body})
 }
 
 // Frames returns every frame received so far.

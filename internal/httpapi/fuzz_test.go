@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/confidechat/confide/internal/apierr"
 	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/httpapi"
@@ -101,7 +102,7 @@ func checkAnswer(t *testing.T, res events.APIGatewayV2HTTPResponse) {
 	if err := json.Unmarshal([]byte(res.Body), &e); err != nil {
 		t.Fatalf("status %d with a body that is not the protocol's error: %q", res.StatusCode, res.Body)
 	}
-	if !slices.Contains(protocolCodes, e.Error.Code) || e.Error.Code.Status() != res.StatusCode || e.Error.Message == "" {
+	if !slices.Contains(protocolCodes, e.Error.Code) || apierr.Status(e.Error.Code) != res.StatusCode || e.Error.Message == "" {
 		t.Fatalf("status %d with error %+v: not one of docs/protocol.md's", res.StatusCode, e.Error)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/confidechat/confide/internal/apierr"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 )
@@ -136,13 +137,14 @@ type errorBody struct {
 	ConversationID string `json:"conversationId,omitempty"`
 }
 
-// writeError is the one place where an error becomes a status and a body.
+// writeError turns an error into the protocol's error answer: its status
+// from apierr, its body, and Retry-After on rate_limited.
 func writeError(err error) events.APIGatewayV2HTTPResponse {
-	e := chat.Public(err)
+	e, status := apierr.Answer(err)
 	var b errorBody
 	b.Error.Code, b.Error.Message = e.Code, e.Message
 	b.ConversationID = e.ConversationID
-	res := writeJSON(e.Code.Status(), b)
+	res := writeJSON(status, b)
 	if e.Code == chat.CodeRateLimited && e.RetryAfter > 0 {
 		res.Headers["Retry-After"] = strconv.Itoa(int(e.RetryAfter.Seconds()))
 	}
@@ -193,7 +195,7 @@ func decode(r request, v any) error {
 // logOutcome writes one line per request: never a body or a token.
 func (a *API) logOutcome(ctx context.Context, ev events.APIGatewayV2HTTPRequest, caller chat.Identity, start time.Time, status int, err error) {
 	if err != nil {
-		status = chat.Public(err).Code.Status()
+		_, status = apierr.Answer(err)
 	}
 	attrs := []any{
 		"route", ev.RouteKey,

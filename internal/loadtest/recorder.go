@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/routes"
 )
 
 // Recorder measures the local stack's function invocations from inside:
@@ -160,7 +161,7 @@ func (r *Recorder) finish(fn string, payload []byte, start time.Time, took time.
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if frame.Action == "sendMessage" && frame.ClientMessageID != "" {
+	if frame.Action == routes.ActionSendMessage && frame.ClientMessageID != "" {
 		r.messages[frame.ClientMessageID] = MessageTiming{InvokedAt: start, Duration: took, DynamoDB: inDB}
 	}
 	t := r.routes[route]

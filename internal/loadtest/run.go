@@ -227,7 +227,7 @@ func (r *runner) onFrame(c *conn) func(client.Frame) {
 	return func(f client.Frame) {
 		r.frames.Add(1)
 		switch f.Type {
-		case "message.created":
+		case chat.EventMessageCreated:
 			if f.Message != nil {
 				r.ledger.Received(c.idx, f.Message.ClientMessageID, f.At)
 			}

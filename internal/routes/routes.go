@@ -78,15 +78,24 @@ func (r HTTPRoute) Match(method, path string) (map[string]string, bool) {
 // RouteSelectionExpression is the WebSocket API's route selection expression.
 const RouteSelectionExpression = "$request.body.action"
 
+// The actions of docs/protocol.md: a client frame's "action", and the route
+// key API Gateway selects with RouteSelectionExpression.
+const (
+	ActionSendMessage = "sendMessage"
+	ActionTyping      = "typing"
+	ActionMarkRead    = "markRead"
+	ActionPing        = "ping"
+)
+
 // WebSocket lists every WebSocket route of the API.
 var WebSocket = []WebSocketRoute{
 	{Key: "$connect", Function: Connect},
 	{Key: "$disconnect", Function: Disconnect},
 	{Key: "$default", Function: Message},
-	{Key: "sendMessage", Function: Message},
-	{Key: "typing", Function: Message},
-	{Key: "markRead", Function: Message},
-	{Key: "ping", Function: Message},
+	{Key: ActionSendMessage, Function: Message},
+	{Key: ActionTyping, Function: Message},
+	{Key: ActionMarkRead, Function: Message},
+	{Key: ActionPing, Function: Message},
 }
 
 // WebSocketAuthorizerSpec is a Lambda REQUEST authorizer of the WebSocket

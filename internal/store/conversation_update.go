@@ -18,18 +18,12 @@ import (
 // active-session lock in the same transaction.
 func (s *Store) UpdateConversation(ctx context.Context, id string, u chat.ConversationUpdate) (chat.Conversation, error) {
 	now := s.now()
-	cond := expression.And(expression.Name(attrPK).AttributeExists(), notExpired(now))
-	if u.IfStatus != "" {
-		cond = cond.And(expression.Name("status").Equal(expression.Value(u.IfStatus)))
-	}
-	if u.IfOwner != "" {
-		cond = cond.And(expression.Name("userId").Equal(expression.Value(u.IfOwner)))
-	}
+	cond := conversationCondition(u.If, now)
 	upd, changes := conversationChanges(id, u)
 	if !changes {
 		c, err := s.GetConversation(ctx, id, now)
 		if err == nil {
-			err = checkUpdate(c, u)
+			err = u.If.Check(c)
 		}
 		return c, err
 	}
@@ -88,7 +82,34 @@ func conversationChanges(id string, u chat.ConversationUpdate) (upd expression.U
 	if u.ExpiresAt != nil {
 		upd, changes = expiryOf(convPK(id), u.ExpiresAt).set(upd), true
 	}
+	if f := u.Feedback; f != nil {
+		set("rating", f.Rating)
+		set("ratedAt", f.At.String())
+		if f.Comment != "" {
+			set("comment", f.Comment)
+		}
+	}
 	return upd, changes
+}
+
+// conversationCondition is k as the condition of a write to a conversation
+// record, which must also exist and not have expired at now.
+func conversationCondition(k chat.Condition, now time.Time) expression.ConditionBuilder {
+	cond := expression.And(expression.Name(attrPK).AttributeExists(), notExpired(now))
+	if k.Status != "" {
+		cond = cond.And(expression.Name("status").Equal(expression.Value(k.Status)))
+	}
+	if k.Owner != "" {
+		cond = cond.And(expression.Name("userId").Equal(expression.Value(k.Owner)),
+			expression.Name("userDeleted").NotEqual(expression.Value(true)))
+	}
+	if k.Retention != "" {
+		cond = cond.And(expression.Name("retention").Equal(expression.Value(k.Retention)))
+	}
+	if k.Unrated {
+		cond = cond.And(expression.Name("rating").AttributeNotExists())
+	}
+	return cond
 }
 
 // closeConversation closes a conversation and deletes the client's lock in
@@ -153,7 +174,7 @@ func (s *Store) explainUpdate(ctx context.Context, id string, u chat.Conversatio
 	if err != nil {
 		return err
 	}
-	if err := checkUpdate(c, u); err != nil {
+	if err := u.If.Check(c); err != nil {
 		return err
 	}
 	return chat.Errorf(chat.CodeConflict, "This conversation changed. Please try again.")
@@ -173,63 +194,4 @@ func (s *Store) conversationAsItWas(ctx context.Context, id string, old item, no
 		return chat.Conversation{}, chat.NotFound()
 	}
 	return it.conversation(), nil
-}
-
-// checkUpdate checks u's conditions against c.
-func checkUpdate(c chat.Conversation, u chat.ConversationUpdate) error {
-	switch {
-	case u.IfOwner != "" && c.UserID != u.IfOwner:
-		return chat.NotFound()
-	case u.IfStatus != "" && c.Status != u.IfStatus && c.Status == chat.StatusClosed:
-		return chat.Closed()
-	case u.IfStatus != "" && c.Status != u.IfStatus:
-		return chat.Errorf(chat.CodeConflict, "This conversation is %s.", c.Status)
-	}
-	return nil
-}
-
-// PutFeedback records the client's rating once, on a closed conversation
-// they own.
-func (s *Store) PutFeedback(ctx context.Context, id, userID string, rating int, comment string, at time.Time) error {
-	upd := expression.Set(expression.Name("rating"), expression.Value(rating)).
-		Set(expression.Name("ratedAt"), expression.Value(stamp(at)))
-	if comment != "" {
-		upd = upd.Set(expression.Name("comment"), expression.Value(comment))
-	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.And(
-		expression.Name(attrPK).AttributeExists(),
-		expression.Name("userId").Equal(expression.Value(userID)),
-		expression.Name("status").Equal(expression.Value(chat.StatusClosed)),
-		expression.Name("rating").AttributeNotExists(),
-		notExpired(at),
-	)).Build()
-	if err != nil {
-		return fmt.Errorf("build feedback: %w", err)
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           s.table,
-		Key:                                 key(convPK(id), skMeta),
-		UpdateExpression:                    expr.Update(),
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if old, failed := conditionFailed(err); failed {
-		c, err := s.conversationAsItWas(ctx, id, old, at)
-		switch {
-		case err != nil:
-			return fmt.Errorf("feedback on %s: %w", id, err)
-		case c.UserID != userID:
-			return chat.NotFound()
-		case c.Status != chat.StatusClosed:
-			return chat.Errorf(chat.CodeConflict, "Feedback can be given once the conversation is closed.")
-		default:
-			return chat.Errorf(chat.CodeConflict, "Feedback was already given for this conversation.")
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("feedback on %s: %w", id, err)
-	}
-	return nil
 }

@@ -24,13 +24,13 @@ func TestUpdateConversation(t *testing.T) {
 		u    chat.ConversationUpdate
 		want chat.Code // "" for success
 	}{
-		{"ClaimWhileActive", "c1", chat.ConversationUpdate{IfStatus: chat.StatusActive, Assignee: &staff}, ""},
-		{"StatusConditionFails", "c1", chat.ConversationUpdate{IfStatus: chat.StatusClosed, UserDeleted: &yes}, chat.CodeConflict},
-		{"OwnerConditionFails", "c1", chat.ConversationUpdate{IfOwner: "u2", Assignee: &staff}, chat.CodeNotFound},
+		{"ClaimWhileActive", "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusActive}, Assignee: &staff}, ""},
+		{"StatusConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusClosed}, UserDeleted: &yes}, chat.CodeConflict},
+		{"OwnerConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Owner: "u2"}, Assignee: &staff}, chat.CodeNotFound},
 		{"Unknown", "missing", chat.ConversationUpdate{Assignee: &staff}, chat.CodeNotFound},
 		{"UnknownClose", "missing", chat.ConversationUpdate{Status: &closed}, chat.CodeNotFound},
 		{"ExpiredRecord", "gone", chat.ConversationUpdate{UserDeleted: &yes}, chat.CodeNotFound},
-		{"NoChangeStillChecks", "c1", chat.ConversationUpdate{IfOwner: "u2"}, chat.CodeNotFound},
+		{"NoChangeStillChecks", "c1", chat.ConversationUpdate{If: chat.Condition{Owner: "u2"}}, chat.CodeNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,12 +60,13 @@ func TestUpdateConversation(t *testing.T) {
 			t.Errorf("closed list holds %+v, want c1 alone (gone has expired)", page.Items)
 		}
 		by := "staff-2"
-		_, err := e.UpdateConversation(t.Context(), "c1", chat.ConversationUpdate{IfStatus: chat.StatusActive, Status: &closed, ClosedBy: &by})
+		_, err := e.UpdateConversation(t.Context(), "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusActive}, Status: &closed, ClosedBy: &by})
 		wantCode(t, err, chat.CodeConflict)
 	})
 }
 
-func TestPutFeedback(t *testing.T) {
+// TestFeedback: feedback is given once, by the client, after the close.
+func TestFeedback(t *testing.T) {
 	e := newEnv(t)
 	e.mustCreate(t, conversation("open", "u1", chat.RetentionPermanent, t0))
 	e.mustCreate(t, conversation("done", "u2", chat.RetentionPermanent, t0))
@@ -84,7 +85,10 @@ func TestPutFeedback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := e.PutFeedback(t.Context(), tt.id, tt.user, 4, "thanks", t0.Add(time.Hour))
+			_, err := e.UpdateConversation(t.Context(), tt.id, chat.ConversationUpdate{
+				If:       chat.RateCondition(chat.Identity{UserID: tt.user, Role: chat.RoleClient}),
+				Feedback: &chat.Feedback{Rating: 4, Comment: "thanks", At: chat.At(t0.Add(time.Hour))},
+			})
 			if tt.want != "" {
 				wantCode(t, err, tt.want)
 				return

@@ -46,7 +46,7 @@ func TestCreateConversation(t *testing.T) {
 		}
 		for i, err := range errs {
 			if err != nil {
-				if _, gerr := e.GetConversation(t.Context(), fmt.Sprintf("c%02d", i), t0); !errors.Is(gerr, chat.ErrCode(chat.CodeNotFound)) {
+				if _, gerr := e.GetConversation(t.Context(), fmt.Sprintf("c%02d", i), t0); !errors.Is(gerr, chat.Sentinel(chat.CodeNotFound)) {
 					t.Errorf("losing conversation c%02d was stored (get error %v)", i, gerr)
 				}
 			}
@@ -229,7 +229,7 @@ func TestListUserConversations(t *testing.T) {
 
 	// User-deleted: hidden from the client, visible to staff.
 	deleted := true
-	if _, err := e.UpdateConversation(t.Context(), "c3", chat.ConversationUpdate{IfStatus: chat.StatusClosed, IfOwner: "u1", UserDeleted: &deleted}); err != nil {
+	if _, err := e.UpdateConversation(t.Context(), "c3", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusClosed, Owner: "u1"}, UserDeleted: &deleted}); err != nil {
 		t.Fatal(err)
 	}
 	visible := slices.DeleteFunc(slices.Clone(want), func(id string) bool { return id == "c3" })

@@ -56,7 +56,7 @@ func TestDeleteExpired(t *testing.T) {
 		day = append(day, e.mustPut(t, message(ids.at(t0.Add(h)), "c24", "u1", chat.RoleClient, t0.Add(h)), chat.Retention24h))
 	}
 	markerExp := t0.Add(24 * time.Hour)
-	if err := e.PutReadMarker(t.Context(), "c24", "staff-1", day[0].ID, &markerExp); err != nil {
+	if err := e.PutReadMarker(t.Context(), "c24", "staff-1", day[0].ID, chat.At(markerExp).Ptr()); err != nil {
 		t.Fatal(err)
 	}
 	// A permanent conversation: nothing of it ever expires.
@@ -142,7 +142,7 @@ func TestDeleteExpired(t *testing.T) {
 				t.Errorf("GetMessage(%s) error = %v", m.ID, err)
 			}
 		}
-		if _, err := e.GetMessage(t.Context(), "c24", day[0].ID, t0); !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+		if _, err := e.GetMessage(t.Context(), "c24", day[0].ID, t0); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
 			t.Errorf("deleted message still readable: %v", err)
 		}
 		if _, err := e.GetConnection(t.Context(), "k2", now); err != nil {

@@ -169,13 +169,5 @@ func notExpired(now time.Time) expression.ConditionBuilder {
 	)
 }
 
-// retentionExpiry is when an item created at created expires under r.
-func retentionExpiry(r chat.Retention, created chat.Time) *chat.Time {
-	if r != chat.Retention24h {
-		return nil
-	}
-	return chat.At(created.Add(chat.RetentionPeriod)).Ptr()
-}
-
 // chatTime returns t as an optional protocol time.
 func chatTime(t time.Time) *chat.Time { return chat.At(t).Ptr() }

@@ -68,11 +68,8 @@ const (
 
 // PutMessage stores m with its clientMessageId record and moves the
 // conversation's activity in one transaction conditioned on the conversation
-// being active with retention (and owned by ifOwner when set).
-func (s *Store) PutMessage(ctx context.Context, m chat.Message, retention chat.Retention, ifOwner string) (chat.Message, bool, error) {
-	if m.ExpiresAt == nil {
-		m.ExpiresAt = retentionExpiry(retention, m.CreatedAt)
-	}
+// meeting k.
+func (s *Store) PutMessage(ctx context.Context, m chat.Message, k chat.Condition) (chat.Message, bool, error) {
 	now := m.CreatedAt.Time
 	pk := convPK(m.ConversationID)
 	msg, err := attributevalue.MarshalMap(messageItem{
@@ -99,7 +96,7 @@ func (s *Store) PutMessage(ctx context.Context, m chat.Message, retention chat.R
 	if err != nil {
 		return chat.Message{}, false, fmt.Errorf("build message condition: %w", err)
 	}
-	conv, err := activityUpdate(m, retention, ifOwner, now)
+	conv, err := activityUpdate(m, k, now)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
@@ -138,20 +135,20 @@ func (s *Store) PutMessage(ctx context.Context, m chat.Message, retention chat.R
 		if err != nil {
 			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, err)
 		}
-		if ifOwner != "" && c.UserID != ifOwner {
-			return chat.Message{}, false, chat.NotFound()
+		// Someone else's conversation: nothing more is said.
+		if err := (chat.Condition{Owner: k.Owner}).Check(c); err != nil {
+			return chat.Message{}, false, err
 		}
 		// A resend of a message stored before the conversation changed
 		// still gets its first answer.
 		first, err := s.firstMessage(ctx, m, now)
-		if err == nil || !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+		if err == nil || !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
 			return first, false, err
 		}
-		if c.Status != chat.StatusActive {
-			return chat.Message{}, false, chat.Closed()
+		if err := k.Check(c); err != nil {
+			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, err)
 		}
-		// Active and owned, so its retention changed: the caller re-reads.
-		return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, chat.ErrStale)
+		return chat.Message{}, false, chat.Errorf(chat.CodeConflict, "This conversation changed. Please try again.")
 	}
 	if _, ok := failed.failed(putClientMessage); ok {
 		first, err := s.firstMessage(ctx, m, now)
@@ -161,7 +158,7 @@ func (s *Store) PutMessage(ctx context.Context, m chat.Message, retention chat.R
 }
 
 // activityUpdate is the conversation side of PutMessage.
-func activityUpdate(m chat.Message, retention chat.Retention, ifOwner string, now time.Time) (expression.Expression, error) {
+func activityUpdate(m chat.Message, k chat.Condition, now time.Time) (expression.Expression, error) {
 	activity := stamp(m.CreatedAt.Time) + "#" + m.ConversationID
 	upd := expression.Set(expression.Name("lastMessageAt"), expression.Value(m.CreatedAt.String())).
 		Set(expression.Name("lastSenderRole"), expression.Value(m.SenderRole)).
@@ -171,16 +168,7 @@ func activityUpdate(m chat.Message, retention chat.Retention, ifOwner string, no
 		upd = upd.Set(expression.Name("firstResponseAt"),
 			expression.IfNotExists(expression.Name("firstResponseAt"), expression.Value(m.CreatedAt.String())))
 	}
-	cond := expression.And(
-		expression.Name(attrPK).AttributeExists(),
-		expression.Name("status").Equal(expression.Value(chat.StatusActive)),
-		expression.Name("retention").Equal(expression.Value(retention)),
-		notExpired(now),
-	)
-	if ifOwner != "" {
-		cond = cond.And(expression.Name("userId").Equal(expression.Value(ifOwner)))
-	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(conversationCondition(k, now)).Build()
 	if err != nil {
 		return expression.Expression{}, fmt.Errorf("build activity update: %w", err)
 	}
@@ -222,27 +210,29 @@ func (s *Store) GetMessage(ctx context.Context, conversationID, messageID string
 	return it.message(), nil
 }
 
-// UpdateMessage edits (body set) or soft-deletes (deleted: the body is
-// erased) a message of senderID that is neither deleted nor expired.
-func (s *Store) UpdateMessage(ctx context.Context, conversationID, messageID, senderID string, body *string, editedAt time.Time, deleted bool, now time.Time) (chat.Message, error) {
+// UpdateMessage edits (u.Body set) or soft-deletes (u.Delete: the body is
+// erased) a message that has not expired and meets u.If.
+func (s *Store) UpdateMessage(ctx context.Context, conversationID, messageID string, u chat.MessageUpdate) (chat.Message, error) {
 	var upd expression.UpdateBuilder
 	switch {
-	case deleted:
+	case u.Delete:
 		// An empty body rather than REMOVE, which minidyn ignores.
 		upd = expression.Set(expression.Name("deleted"), expression.Value(true)).
 			Set(expression.Name("body"), expression.Value(""))
-	case body != nil:
-		upd = expression.Set(expression.Name("body"), expression.Value(*body)).
-			Set(expression.Name("editedAt"), expression.Value(stamp(editedAt)))
+	case u.Body != nil:
+		upd = expression.Set(expression.Name("body"), expression.Value(*u.Body)).
+			Set(expression.Name("editedAt"), expression.Value(stamp(u.At)))
 	default:
-		upd = expression.Set(expression.Name("editedAt"), expression.Value(stamp(editedAt)))
+		upd = expression.Set(expression.Name("editedAt"), expression.Value(stamp(u.At)))
 	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.And(
-		expression.Name(attrPK).AttributeExists(),
-		expression.Name("senderId").Equal(expression.Value(senderID)),
-		expression.Name("deleted").NotEqual(expression.Value(true)),
-		notExpired(now),
-	)).Build()
+	cond := expression.And(expression.Name(attrPK).AttributeExists(), notExpired(u.At))
+	if u.If.Sender != "" {
+		cond = cond.And(expression.Name("senderId").Equal(expression.Value(u.If.Sender)))
+	}
+	if u.If.Undeleted {
+		cond = cond.And(expression.Name("deleted").NotEqual(expression.Value(true)))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return chat.Message{}, fmt.Errorf("build message update: %w", err)
 	}

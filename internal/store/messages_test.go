@@ -47,7 +47,7 @@ func TestPutMessage(t *testing.T) {
 		first := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
 		again := message(ids.at(t0.Add(time.Second)), "c1", "u1", chat.RoleClient, t0.Add(time.Second))
 		again.ClientMessageID = first.ClientMessageID
-		got, created, err := e.PutMessage(t.Context(), again, chat.Retention24h, "u1")
+		got, created, err := e.putMessage(t.Context(), again, chat.Retention24h, "u1")
 		if err != nil || created || got.ID != first.ID {
 			t.Fatalf("resend = %s created %v error %v; want %s, not created", got.ID, created, err, first.ID)
 		}
@@ -69,7 +69,7 @@ func TestPutMessage(t *testing.T) {
 		for i := range n {
 			m := message(ids.at(t0), "c1", "u1", chat.RoleClient, t0)
 			m.ClientMessageID = "same"
-			wg.Go(func() { got[i], created[i], errs[i] = e.PutMessage(t.Context(), m, chat.RetentionPermanent, "u1") })
+			wg.Go(func() { got[i], created[i], errs[i] = e.putMessage(t.Context(), m, chat.RetentionPermanent, "u1") })
 		}
 		wg.Wait()
 		winners := 0
@@ -102,19 +102,19 @@ func TestPutMessage(t *testing.T) {
 			owner     string
 			want      error
 		}{
-			{"ClosedConversation", "closed", chat.Retention24h, "", chat.ErrCode(chat.CodeConflict)},
-			{"SomeoneElsesConversation", "open", chat.Retention24h, "u2", chat.ErrCode(chat.CodeNotFound)},
-			{"UnknownConversation", "missing", chat.Retention24h, "", chat.ErrCode(chat.CodeNotFound)},
+			{"ClosedConversation", "closed", chat.Retention24h, "", chat.Sentinel(chat.CodeConflict)},
+			{"SomeoneElsesConversation", "open", chat.Retention24h, "u2", chat.Sentinel(chat.CodeNotFound)},
+			{"UnknownConversation", "missing", chat.Retention24h, "", chat.Sentinel(chat.CodeNotFound)},
 			{"RetentionChanged", "open", chat.RetentionPermanent, "u1", chat.ErrStale},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				m := message(ids.at(t0), tt.conv, "u1", chat.RoleClient, t0)
-				_, created, err := e.PutMessage(t.Context(), m, tt.retention, tt.owner)
+				_, created, err := e.putMessage(t.Context(), m, tt.retention, tt.owner)
 				if created || !errors.Is(err, tt.want) {
 					t.Fatalf("PutMessage = created %v, error %v; want %v", created, err, tt.want)
 				}
-				if _, err := e.GetMessage(t.Context(), tt.conv, m.ID, t0); !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+				if _, err := e.GetMessage(t.Context(), tt.conv, m.ID, t0); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
 					t.Errorf("refused message was stored (get error %v)", err)
 				}
 			})
@@ -129,11 +129,11 @@ func TestPutMessage(t *testing.T) {
 		e.mustClose(t, "c1", t0.Add(time.Minute), nil)
 		again := message(ids.at(t0.Add(time.Hour)), "c1", "u1", chat.RoleClient, t0.Add(time.Hour))
 		again.ClientMessageID = first.ClientMessageID
-		got, created, err := e.PutMessage(t.Context(), again, chat.Retention24h, "u1")
+		got, created, err := e.putMessage(t.Context(), again, chat.Retention24h, "u1")
 		if err != nil || created || got.ID != first.ID {
 			t.Errorf("resend after close = %s created %v error %v; want %s", got.ID, created, err, first.ID)
 		}
-		_, _, err = e.PutMessage(t.Context(), again, chat.Retention24h, "u2")
+		_, _, err = e.putMessage(t.Context(), again, chat.Retention24h, "u2")
 		wantCode(t, err, chat.CodeNotFound)
 	})
 }
@@ -146,30 +146,30 @@ func TestUpdateMessage(t *testing.T) {
 	body := "edited"
 	edited := t0.Add(time.Minute)
 
-	got, err := e.UpdateMessage(t.Context(), "c1", m.ID, "u1", &body, edited, false, edited)
+	got, err := e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: edited})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Body != body || got.EditedAt == nil || !got.EditedAt.Equal(edited) || got.Deleted {
 		t.Errorf("edit = %+v, want body %q edited at %v", got, body, edited)
 	}
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, "u2", &body, edited, false, edited)
+	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u2"}), Body: &body, At: edited})
 	wantCode(t, err, chat.CodeNotFound)
-	_, err = e.UpdateMessage(t.Context(), "c1", "missing", "u1", &body, edited, false, edited)
+	_, err = e.UpdateMessage(t.Context(), "c1", "missing", chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: edited})
 	wantCode(t, err, chat.CodeNotFound)
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, "u1", &body, edited, false, m.ExpiresAt.Time)
+	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: m.ExpiresAt.Time})
 	wantCode(t, err, chat.CodeNotFound)
 
-	got, err = e.UpdateMessage(t.Context(), "c1", m.ID, "u1", nil, edited, true, edited)
+	got, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Delete: true, At: edited})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !got.Deleted || got.Body != "" {
 		t.Errorf("delete = %+v, want deleted without a body", got)
 	}
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, "u1", &body, edited, false, edited)
+	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: edited})
 	wantCode(t, err, chat.CodeNotFound)
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, "u1", nil, edited, true, edited)
+	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Delete: true, At: edited})
 	wantCode(t, err, chat.CodeNotFound)
 	stored, _ := e.GetMessage(t.Context(), "c1", m.ID, edited)
 	if !stored.Deleted || stored.Body != "" {
@@ -278,7 +278,7 @@ func TestExpiredMessagesAreInvisible(t *testing.T) {
 	if len(page.Items) != 2 {
 		t.Errorf("after the first: %d messages, want 2", len(page.Items))
 	}
-	if _, err := e.GetMessage(t.Context(), "c1", sent[1].ID, now); !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+	if _, err := e.GetMessage(t.Context(), "c1", sent[1].ID, now); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
 		t.Errorf("GetMessage of an expired message error = %v, want not found", err)
 	}
 	if n, _ := e.Unread(t.Context(), "c1", "u1", chat.RoleClient, now); n != 2 {
@@ -287,7 +287,7 @@ func TestExpiredMessagesAreInvisible(t *testing.T) {
 	// An expired clientMessageId record no longer blocks its id.
 	reuse := message(ids.at(now), "c1", "u1", chat.RoleClient, now)
 	reuse.ClientMessageID = sent[0].ClientMessageID
-	if _, created, err := e.PutMessage(t.Context(), reuse, chat.Retention24h, "u1"); err != nil || !created {
+	if _, created, err := e.putMessage(t.Context(), reuse, chat.Retention24h, "u1"); err != nil || !created {
 		t.Errorf("reusing an expired clientMessageId: created %v error %v; want created", created, err)
 	}
 }

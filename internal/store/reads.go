@@ -25,11 +25,7 @@ type readItem struct {
 
 // PutReadMarker moves userID's read marker in conversation id forward to
 // messageID; an older id leaves it where it is.
-func (s *Store) PutReadMarker(ctx context.Context, id, userID, messageID string, expiresAt *time.Time) error {
-	var at *chat.Time
-	if expiresAt != nil {
-		at = chat.At(*expiresAt).Ptr()
-	}
+func (s *Store) PutReadMarker(ctx context.Context, id, userID, messageID string, at *chat.Time) error {
 	pk := convPK(id)
 	// A whole-item Put, not an upsert: see noExpiry. An older messageID
 	// leaves the marker as it is.

@@ -30,7 +30,7 @@ func (s *Store) SetRetention(ctx context.Context, id string, r chat.Retention) (
 		}
 		upd := expression.Set(expression.Name("retention"), expression.Value(r))
 		if c.Status == chat.StatusClosed && c.ClosedAt != nil {
-			upd = expiryOf(convPK(id), retentionExpiry(r, *c.ClosedAt)).set(upd)
+			upd = expiryOf(convPK(id), r.Expiry(c.ClosedAt.Time)).set(upd)
 		}
 		expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.And(
 			expression.Name(attrPK).AttributeExists(),
@@ -123,9 +123,9 @@ func (s *Store) stamp(ctx context.Context, it stampedItem, r chat.Retention, now
 	var at *chat.Time
 	switch {
 	case strings.HasPrefix(it.SK, prefixMsg), strings.HasPrefix(it.SK, prefixCMID):
-		at = retentionExpiry(r, parseStamp(it.CreatedAt))
+		at = r.Expiry(parseStamp(it.CreatedAt).Time)
 	case strings.HasPrefix(it.SK, prefixRead):
-		at = retentionExpiry(r, chat.At(now))
+		at = r.Expiry(now)
 	default:
 		return nil
 	}

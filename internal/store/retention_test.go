@@ -16,7 +16,7 @@ func TestSetRetention(t *testing.T) {
 		m := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
 		late := e.mustPut(t, message(ids.at(t0.Add(2*time.Hour)), "c1", "u1", chat.RoleClient, t0.Add(2*time.Hour)), chat.Retention24h)
 		exp := t0.Add(26 * time.Hour)
-		if err := e.PutReadMarker(t.Context(), "c1", "staff-1", late.ID, &exp); err != nil {
+		if err := e.PutReadMarker(t.Context(), "c1", "staff-1", late.ID, chat.At(exp).Ptr()); err != nil {
 			t.Fatal(err)
 		}
 		// The first message has expired by the time retention changes:
@@ -37,13 +37,13 @@ func TestSetRetention(t *testing.T) {
 		if got.ExpiresAt != nil {
 			t.Errorf("ExpiresAt = %v, want none", got.ExpiresAt)
 		}
-		if _, err := e.GetMessage(t.Context(), "c1", m.ID, t0.Add(25*time.Hour)); !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+		if _, err := e.GetMessage(t.Context(), "c1", m.ID, t0.Add(25*time.Hour)); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
 			t.Errorf("already expired message came back: %v", err)
 		}
 		// The clientMessageId record went permanent with its message.
 		again := message(ids.at(later), "c1", "u1", chat.RoleClient, later)
 		again.ClientMessageID = late.ClientMessageID
-		if stored, created, err := e.PutMessage(t.Context(), again, chat.RetentionPermanent, "u1"); err != nil || created || stored.ID != late.ID {
+		if stored, created, err := e.putMessage(t.Context(), again, chat.RetentionPermanent, "u1"); err != nil || created || stored.ID != late.ID {
 			t.Errorf("resend a month later = %s created %v error %v; want %s", stored.ID, created, err, late.ID)
 		}
 		n, err := e.Unread(t.Context(), "c1", "staff-1", chat.RoleStaff, later)
@@ -66,7 +66,7 @@ func TestSetRetention(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := t0.Add(25 * time.Hour)
-		if _, err := e.GetMessage(t.Context(), "c1", old.ID, now); !errors.Is(err, chat.ErrCode(chat.CodeNotFound)) {
+		if _, err := e.GetMessage(t.Context(), "c1", old.ID, now); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
 			t.Errorf("message sent 25h ago: error %v, want expired", err)
 		}
 		got, err := e.GetMessage(t.Context(), "c1", recent.ID, now)
@@ -81,7 +81,7 @@ func TestSetRetention(t *testing.T) {
 			t.Errorf("listed %d messages at +25h, want 1", len(page.Items))
 		}
 		// Messages now need the new retention.
-		_, _, err = e.PutMessage(t.Context(), message(ids.at(now), "c1", "u1", chat.RoleClient, now), chat.RetentionPermanent, "u1")
+		_, _, err = e.putMessage(t.Context(), message(ids.at(now), "c1", "u1", chat.RoleClient, now), chat.RetentionPermanent, "u1")
 		if !errors.Is(err, chat.ErrStale) {
 			t.Errorf("put with the old retention error = %v, want ErrStale", err)
 		}
@@ -132,7 +132,7 @@ func TestUnread(t *testing.T) {
 		msgs = append(msgs, e.mustPut(t, message(ids.at(at), "c1", sender, role, at), chat.RetentionPermanent))
 	}
 	// staff messages: 1, 3, 4; client messages: 0, 2, 5.
-	if _, err := e.UpdateMessage(t.Context(), "c1", msgs[4].ID, "staff-1", nil, t0, true, t0); err != nil {
+	if _, err := e.UpdateMessage(t.Context(), "c1", msgs[4].ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "staff-1"}), Delete: true, At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -174,7 +174,7 @@ func TestUnread(t *testing.T) {
 	})
 	t.Run("ExpiredMarkerCountsAsNone", func(t *testing.T) {
 		exp := t0.Add(time.Hour)
-		if err := e.PutReadMarker(t.Context(), "c1", "u9", msgs[5].ID, &exp); err != nil {
+		if err := e.PutReadMarker(t.Context(), "c1", "u9", msgs[5].ID, chat.At(exp).Ptr()); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := e.Unread(t.Context(), "c1", "u9", chat.RoleClient, t0.Add(2*time.Hour)); got != 2 {

@@ -90,11 +90,6 @@ func key(pk, sk string) item {
 	}
 }
 
-// keyOf returns the primary key attributes of an item.
-func keyOf(it item) item {
-	return item{string(Schema.PK): it[string(Schema.PK)], string(Schema.SK): it[string(Schema.SK)]}
-}
-
 // getItem reads one item strongly consistently into out; found reports
 // whether it exists.
 func (s *Store) getItem(ctx context.Context, pk, sk string, out any) (found bool, err error) {

@@ -146,7 +146,7 @@ func (e *env) mustCreate(t *testing.T, c chat.Conversation) chat.Conversation {
 // mustPut stores a message with the conversation's retention.
 func (e *env) mustPut(t *testing.T, m chat.Message, r chat.Retention) chat.Message {
 	t.Helper()
-	stored, created, err := e.PutMessage(t.Context(), m, r, "")
+	stored, created, err := e.putMessage(t.Context(), m, r, "")
 	if err != nil || !created {
 		t.Fatalf("PutMessage(%s) = created %v, error %v; want created", m.ID, created, err)
 	}
@@ -157,7 +157,7 @@ func (e *env) mustPut(t *testing.T, m chat.Message, r chat.Retention) chat.Messa
 func (e *env) mustClose(t *testing.T, id string, at time.Time, expires *time.Time) chat.Conversation {
 	t.Helper()
 	closed, by := chat.StatusClosed, "staff-1"
-	u := chat.ConversationUpdate{IfStatus: chat.StatusActive, Status: &closed, ClosedAt: chat.At(at).Ptr(), ClosedBy: &by}
+	u := chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusActive}, Status: &closed, ClosedAt: chat.At(at).Ptr(), ClosedBy: &by}
 	if expires != nil {
 		u.ExpiresAt = chat.At(*expires).Ptr()
 	}
@@ -171,7 +171,21 @@ func (e *env) mustClose(t *testing.T, id string, at time.Time, expires *time.Tim
 // wantCode fails unless err is an application error with code.
 func wantCode(t *testing.T, err error, code chat.Code) {
 	t.Helper()
-	if !errors.Is(err, chat.ErrCode(code)) {
+	if !errors.Is(err, chat.Sentinel(code)) {
 		t.Fatalf("error = %v, want code %s", err, code)
 	}
+}
+
+// putMessage stores m as the service stores a message of a sender whose
+// conversation it is (owner; "" for staff) under retention r: expiring as r
+// says, on the condition the service sets.
+func (e *env) putMessage(ctx context.Context, m chat.Message, r chat.Retention, owner string) (chat.Message, bool, error) {
+	if m.ExpiresAt == nil {
+		m.ExpiresAt = r.Expiry(m.CreatedAt.Time)
+	}
+	caller := chat.Identity{UserID: owner, Role: chat.RoleClient}
+	if owner == "" {
+		caller.Role = chat.RoleStaff
+	}
+	return e.PutMessage(ctx, m, chat.PostCondition(caller, r))
 }

@@ -33,7 +33,7 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 	start := time.Now()
 	conn, err := h.authorize(ctx, req)
 	h.logAuthorization(ctx, req, conn, start, err)
-	switch code := chat.ErrorCode(err); {
+	switch code := chat.CodeOf(err); {
 	case err == nil:
 		return policy(conn.UserID, "Allow", req.MethodArn, authorizerContext(conn)), nil
 	case code == chat.CodeUnauthorized:

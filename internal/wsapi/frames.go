@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/routes"
 )
 
 // inbound is a client-to-server frame. Pointers tell a missing field from a
@@ -48,7 +49,9 @@ func required(s *string, name string) (string, error) {
 	return *s, nil
 }
 
-// Message is the handler of every frame ($default and each action). The
+// Frame is the handler of every frame a connection sends: each action
+// (sendMessage, typing, markRead, ping) and $default; the "message"
+// function serves it. The
 // connection's identity is the one the authorizer attached to the event;
 // nothing is read to learn it. Its answer, if any, is the route response: a
 // pong or an error frame for the sender. Everything else reaches clients
@@ -59,7 +62,7 @@ func required(s *string, name string) (string, error) {
 // out, erased) gets the unauthorized error frame and is closed. Whether a
 // credential was revoked is read for every frame, side by side with the
 // action's first reads.
-func (h *Handlers) Message(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+func (h *Handlers) Frame(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := time.Now()
 	f, parseErr := parseFrame(req.Body)
 	var convID, cmid string
@@ -111,12 +114,12 @@ func (h *Handlers) dispatch(ctx context.Context, conn chat.Connection, f inbound
 		return nil, h.checked(ctx, conn, parseErr)
 	}
 	switch f.Action {
-	case "ping":
+	case routes.ActionPing:
 		if err := h.checked(ctx, conn, nil); err != nil {
 			return nil, err
 		}
 		return chat.Pong, nil
-	case "sendMessage", "typing", "markRead":
+	case routes.ActionSendMessage, routes.ActionTyping, routes.ActionMarkRead:
 	default:
 		return nil, h.checked(ctx, conn, chat.Errorf(chat.CodeUnknownAction, "Unknown action."))
 	}
@@ -125,7 +128,7 @@ func (h *Handlers) dispatch(ctx context.Context, conn chat.Connection, f inbound
 		return nil, h.checked(ctx, conn, err)
 	}
 	switch f.Action {
-	case "sendMessage":
+	case routes.ActionSendMessage:
 		cmid, err := required(f.ClientMessageID, "clientMessageId")
 		if err != nil {
 			return nil, h.checked(ctx, conn, err)
@@ -135,7 +138,7 @@ func (h *Handlers) dispatch(ctx context.Context, conn chat.Connection, f inbound
 		}
 		_, _, err = h.Service.SendFromConnection(ctx, conn, chat.SendInput{ConversationID: convID, ClientMessageID: cmid, Body: *f.Body})
 		return nil, err
-	case "typing":
+	case routes.ActionTyping:
 		if f.Typing == nil {
 			return nil, h.checked(ctx, conn, chat.BadRequest("typing must be true or false."))
 		}

@@ -247,7 +247,7 @@ func BenchmarkSendMessageInvocation(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h := lambda.NewHandler(a.WebSocket.Message)
+			h := lambda.NewHandler(a.WebSocket.Frame)
 			payloads := make([][]byte, 64)
 			for i := range payloads {
 				payloads[i] = benchEvent(conversation, now, i)

@@ -29,7 +29,7 @@ func (s *stack) frame(t *testing.T, connectionID, body string) events.APIGateway
 	ev := s.socketEvent(t, "apigw-websocket-request-send-message.json", connectionID)
 	ev.RequestContext.RouteKey = routes.SelectWebSocket(sel.Action).Key
 	ev.Body = body
-	return invoke(t, s.App.WebSocket.Message, ev)
+	return invoke(t, s.App.WebSocket.Frame, ev)
 }
 
 // disconnect is the $disconnect of connectionID.

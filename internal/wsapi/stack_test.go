@@ -94,7 +94,7 @@ func (s *stack) open(t *testing.T, id chat.Identity) string {
 func (s *stack) connection(t *testing.T, id string) (chat.Connection, bool) {
 	t.Helper()
 	c, err := s.App.Store.GetConnection(context.Background(), id, s.Clock.Now())
-	if chat.ErrorCode(err) == chat.CodeNotFound {
+	if chat.CodeOf(err) == chat.CodeNotFound {
 		return chat.Connection{}, false
 	}
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/confidechat/confide/internal/apierr"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -72,8 +73,8 @@ func (h *Handlers) originAllowed(origin string) bool {
 }
 
 func refusal(err error) events.APIGatewayProxyResponse {
-	e := chat.Public(err)
-	return events.APIGatewayProxyResponse{StatusCode: e.Code.Status(), Body: e.Message}
+	e, status := apierr.Answer(err)
+	return events.APIGatewayProxyResponse{StatusCode: status, Body: e.Message}
 }
 
 // Disconnect is the $disconnect handler: it forgets the connection.
@@ -123,7 +124,7 @@ func (h *Handlers) logResult(ctx context.Context, attrs []any, err error) {
 		h.Log.InfoContext(ctx, "websocket", attrs...)
 		return
 	}
-	code := chat.ErrorCode(err)
+	code := chat.CodeOf(err)
 	attrs = append(attrs, "code", string(code))
 	if code == chat.CodeInternal {
 		h.Log.ErrorContext(ctx, "websocket", append(attrs, "err", err)...)

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/wsapi"
 )
 
 // API Gateway's limits, used when GatewayConfig leaves a field zero.
@@ -20,7 +21,7 @@ const (
 	DefaultStage         = "local"
 	DefaultIdleTimeout   = 10 * time.Minute
 	DefaultMaxLifetime   = 2 * time.Hour
-	DefaultMaxFrameBytes = 32 * 1024
+	DefaultMaxFrameBytes = wsapi.MaxFrameBytes
 )
 
 // GatewayConfig configures the local gateway.

@@ -201,7 +201,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		Functions: map[routes.Function]any{
 			routes.Authorizer: a.WebSocket.Authorize,
 			routes.Connect:    a.WebSocket.Connect,
-			routes.Message:    a.WebSocket.Message,
+			routes.Message:    a.WebSocket.Frame,
 			routes.Disconnect: a.WebSocket.Disconnect,
 			routes.API:        a.HTTP.Handle,
 			routes.Retention:  a.Retention,

@@ -124,7 +124,7 @@ func TestCognitoLocalIssuesTokensTheVerifierAccepts(t *testing.T) {
 			t.Fatalf("SignIn: %v", err)
 		}
 		other := auth.NewVerifier(auth.Config{Issuer: s.Issuer, ClientID: "another-client"})
-		if _, _, err := other.Verify(ctx, access); chat.ErrorCode(err) != chat.CodeUnauthorized {
+		if _, _, err := other.Verify(ctx, access); chat.CodeOf(err) != chat.CodeUnauthorized {
 			t.Errorf("Verify with another client id: %v, want unauthorized", err)
 		}
 	})

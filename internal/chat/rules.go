@@ -1,0 +1,151 @@
+package chat
+
+import "time"
+
+// This file holds who may do what, each rule once. The service asks them
+// before it writes, for a clear answer; a conditional write carries the same
+// rule as a Condition or MessageCondition, which the store turns into the
+// write's condition (so a change in between cannot slip through) and which
+// explains a refused write from the record as it was.
+
+// CanRead reports whether caller may read conversation c and its messages:
+// a client its own conversation while they have not hidden it, staff every
+// conversation.
+func CanRead(caller Identity, c Conversation) bool {
+	return caller.IsStaff() || (c.UserID == caller.UserID && !c.Deleted)
+}
+
+// readable answers CanRead: not_found when caller may not read c, so a
+// refusal never tells a client that someone else's conversation exists.
+func readable(caller Identity, c Conversation) error {
+	if !CanRead(caller, c) {
+		return NotFound()
+	}
+	return nil
+}
+
+// CanPost reports why caller may not send to c (nil when they may): it must
+// be readable to them and active.
+func CanPost(caller Identity, c Conversation) error { return PostCondition(caller, "").Check(c) }
+
+// CanRate reports why caller may not rate c (nil when they may): only its
+// client, once, after it closed.
+func CanRate(caller Identity, c Conversation) error { return RateCondition(caller).Check(c) }
+
+// CanHide reports why caller may not hide c from their own views (nil when
+// they may): only its client, once it is closed.
+func CanHide(caller Identity, c Conversation) error { return HideCondition(caller).Check(c) }
+
+// CanEdit reports whether caller may edit or delete m: only its sender, and
+// not once it is deleted.
+func CanEdit(caller Identity, m Message) bool { return EditCondition(caller).Check(m) == nil }
+
+// Condition is what a conditional write requires of the stored conversation
+// when it is written. Zero fields require nothing; the record must exist
+// and not have expired in any case.
+type Condition struct {
+	// Status, when set, is the status the conversation must have.
+	Status Status
+	// StatusRefusal, when set, is the answer when the status differs
+	// (default: Closed, or a conflict naming the status).
+	StatusRefusal *Error
+	// Owner, when set, is the client the conversation must belong to, and
+	// they must not have hidden it (else not_found).
+	Owner string
+	// Retention, when set, is the retention the conversation must still
+	// have: a change in between is ErrStale, and the caller reads again.
+	Retention Retention
+	// Unrated requires that no feedback was given yet.
+	Unrated bool
+}
+
+// Check tells whether c, as stored, meets k: nil, or the answer the caller
+// gets. Stores call it on the record as it was when a write they
+// conditioned on k was refused.
+func (k Condition) Check(c Conversation) error {
+	switch {
+	case k.Owner != "" && (c.UserID != k.Owner || c.Deleted):
+		return NotFound()
+	case k.Status != "" && c.Status != k.Status:
+		if k.StatusRefusal != nil {
+			return k.StatusRefusal
+		}
+		if c.Status == StatusClosed {
+			return Closed()
+		}
+		return Errorf(CodeConflict, "This conversation is %s.", c.Status)
+	case k.Retention != "" && c.Retention != k.Retention:
+		return ErrStale
+	case k.Unrated && c.Rating != 0:
+		return Errorf(CodeConflict, "Feedback was already given for this conversation.")
+	}
+	return nil
+}
+
+// ownerOf is the Condition.Owner of caller's writes: their own id for a
+// client, none for staff (who may act on any conversation).
+func ownerOf(caller Identity) string {
+	if caller.IsStaff() {
+		return ""
+	}
+	return caller.UserID
+}
+
+// PostCondition is what storing caller's message requires: readable to
+// them, active, and still with retention r (when set).
+func PostCondition(caller Identity, r Retention) Condition {
+	return Condition{Owner: ownerOf(caller), Status: StatusActive, Retention: r}
+}
+
+// RateCondition is what caller's feedback requires.
+func RateCondition(caller Identity) Condition {
+	return Condition{
+		Owner:         caller.UserID,
+		Status:        StatusClosed,
+		StatusRefusal: Errorf(CodeConflict, "Feedback can be given once the conversation is closed."),
+		Unrated:       true,
+	}
+}
+
+// HideCondition is what hiding a conversation requires.
+func HideCondition(caller Identity) Condition {
+	return Condition{
+		Owner:         caller.UserID,
+		Status:        StatusClosed,
+		StatusRefusal: Errorf(CodeConflict, "Close the conversation before deleting it."),
+	}
+}
+
+// MessageCondition is what a conditional write requires of a stored
+// message. A refusal is not_found: nobody learns about a message they may
+// not change.
+type MessageCondition struct {
+	// Sender, when set, is who must have sent it.
+	Sender string
+	// Undeleted requires that it is not deleted.
+	Undeleted bool
+}
+
+// Check tells whether m, as stored, meets k: nil, or not_found.
+func (k MessageCondition) Check(m Message) error {
+	if (k.Sender != "" && m.SenderID != k.Sender) || (k.Undeleted && m.Deleted) {
+		return NotFound()
+	}
+	return nil
+}
+
+// EditCondition is what editing or deleting a message requires.
+func EditCondition(caller Identity) MessageCondition {
+	return MessageCondition{Sender: caller.UserID, Undeleted: true}
+}
+
+// Expiry is when something made at t under retention r is forgotten: 24
+// hours later for a 24h conversation, never (nil) for a permanent one.
+// Messages expire from when they were sent, read markers from when they
+// moved, and a closed conversation's record from when it closed.
+func (r Retention) Expiry(t time.Time) *Time {
+	if r != Retention24h {
+		return nil
+	}
+	return At(t.Add(RetentionPeriod)).Ptr()
+}
