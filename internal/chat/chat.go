@@ -62,6 +62,14 @@ const RetentionPeriod = 24 * time.Hour
 // Valid reports whether r is a known retention mode.
 func (r Retention) Valid() bool { return r == Retention24h || r == RetentionPermanent }
 
+// Check is Valid as an answer: bad_request naming the two modes.
+func (r Retention) Check() error {
+	if !r.Valid() {
+		return BadRequest("retention must be \"24h\" or \"permanent\".")
+	}
+	return nil
+}
+
 // ClosedBySystem is Conversation.ClosedBy when the retention sweep closed an
 // idle conversation.
 const ClosedBySystem = "system"

@@ -40,8 +40,8 @@ func (s *Service) CreateConversation(ctx context.Context, caller Identity, reten
 	if retention == "" {
 		retention = Retention24h
 	}
-	if !retention.Valid() {
-		return Conversation{}, BadRequest("retention must be \"24h\" or \"permanent\".")
+	if err := retention.Check(); err != nil {
+		return Conversation{}, err
 	}
 	now := s.now()
 	c := Conversation{
@@ -268,8 +268,8 @@ func (s *Service) close(ctx context.Context, id, by string) (Conversation, error
 // SetRetention changes how long the conversation's messages are kept. Moving
 // to 24h makes every message expire 24 h after it was sent.
 func (s *Service) SetRetention(ctx context.Context, caller Identity, id string, r Retention) (Conversation, error) {
-	if !r.Valid() {
-		return Conversation{}, BadRequest("retention must be \"24h\" or \"permanent\".")
+	if err := r.Check(); err != nil {
+		return Conversation{}, err
 	}
 	if _, err := s.ownedBy(ctx, caller, id); err != nil {
 		return Conversation{}, err

@@ -79,8 +79,9 @@ func (a *API) createConversation(ctx context.Context, r request) (response, erro
 	}
 	var ret chat.Retention
 	if in.Retention != nil {
-		if ret = *in.Retention; !ret.Valid() {
-			return response{}, chat.BadRequest("retention must be \"24h\" or \"permanent\".")
+		// Given, it must be one of the two; only its absence means 24h.
+		if ret = *in.Retention; ret.Check() != nil {
+			return response{}, ret.Check()
 		}
 	}
 	c, err := a.Service.CreateConversation(ctx, r.caller, ret)
