@@ -101,6 +101,7 @@ func compile(files []*ruleFile) (*Screener, error) {
 		}
 	}
 	s.vocab = c.vocab
+	s.names = c.words
 	s.index = indexRules(s.rules, len(c.words))
 	s.negIndex = indexRules(s.neg, len(c.words))
 	s.writer = make([]bool, len(c.words))

@@ -49,6 +49,7 @@ type Screener struct {
 	negIndex [][]int32          // word id → negation phrases starting with it
 	writer   []bool             // word id → a word for the writer ("i", "me")
 	others   []bool             // word id → a word for someone else ("she", "friend")
+	names    []string           // word id → the word, for tests
 	big      int32              // the id of a number of 10 or more
 	scratch  sync.Pool          // *scratch
 }
