@@ -100,6 +100,9 @@ func compile(files []*ruleFile) (*Screener, error) {
 			}
 		}
 	}
+	for i := range s.rules {
+		s.rules[i].need = needed(s.rules[i].elems)
+	}
 	s.vocab = c.vocab
 	s.names = c.words
 	s.index = indexRules(s.rules, len(c.words))
@@ -479,6 +482,18 @@ func product(a, b []seq) []seq {
 		}
 	}
 	return out
+}
+
+// needed returns the words of the last word position of a phrase after its
+// first (any one of which the message must hold for the phrase to match),
+// or nil when the phrase has one word position.
+func needed(elems []elem) []int32 {
+	for i := len(elems) - 1; i > 0; i-- {
+		if e := elems[i]; e.ids != nil {
+			return append(slices.Clone(e.ids), e.others...)
+		}
+	}
+	return nil
 }
 
 // indexRules lists, for each word id, the rules whose first word it can be.

@@ -3,9 +3,10 @@ package triage
 // rule is one compiled phrase: a sequence of word positions and gaps.
 type rule struct {
 	elems    []elem
-	level    Level  // None for a [none] phrase, which hides what it overlaps
-	category string // the category of its section
-	src      string // "file:line", for tests
+	need     []int32 // the words of its last word position: one must be in the message
+	level    Level   // None for a [none] phrase, which hides what it overlaps
+	category string  // the category of its section
+	src      string  // "file:line", for tests
 }
 
 // elem is one position of a phrase: a word among alternatives, or a gap.
@@ -38,6 +39,8 @@ type span struct{ start, end int32 }
 type scratch struct {
 	buf   lookupBuf
 	toks  []token
+	seen  []uint32 // word id → gen when the word is in the message
+	gen   uint32
 	hits  []hit
 	spans []span
 }
@@ -66,12 +69,16 @@ const (
 // rule that raised it (-1 for none).
 func (s *Screener) scan(sc *scratch) (Result, int32) {
 	toks := sc.toks
+	sc.markSeen(toks, len(s.index))
 	for i, t := range toks {
 		if int(t.id) >= len(s.index) {
 			continue
 		}
 		for _, ri := range s.index[t.id] {
 			r := &s.rules[ri]
+			if !sc.anySeen(r.need) {
+				continue
+			}
 			m, ok := s.match(r, toks, 0, i, i)
 			if !ok {
 				continue
@@ -109,6 +116,33 @@ func (s *Screener) scan(sc *scratch) (Result, int32) {
 		}
 	}
 	return best, bestRule
+}
+
+// markSeen notes which words are in the message, for anySeen.
+func (sc *scratch) markSeen(toks []token, words int) {
+	if len(sc.seen) != words || sc.gen == ^uint32(0) {
+		sc.seen, sc.gen = make([]uint32, words), 0
+	}
+	sc.gen++
+	for _, t := range toks {
+		if int(t.id) < len(sc.seen) {
+			sc.seen[t.id] = sc.gen
+		}
+	}
+}
+
+// anySeen reports whether any of ids is in the message (true when ids is
+// empty).
+func (sc *scratch) anySeen(ids []int32) bool {
+	if len(ids) == 0 {
+		return true
+	}
+	for _, id := range ids {
+		if sc.seen[id] == sc.gen {
+			return true
+		}
+	}
+	return false
 }
 
 // overlaps reports whether any span shares a token with [start, end).

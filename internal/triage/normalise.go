@@ -70,6 +70,15 @@ func words(text string, buf []byte, fn func(w []byte, brk uint8)) []byte {
 		buf, runes, abbr = buf[:0], 0, false
 	}
 	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			if c <= 'Z' && c >= 'A' {
+				c += 'a' - 'A'
+			}
+			buf = append(buf, c) // the common case: an ASCII letter or digit
+			runes++
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		switch {
@@ -194,8 +203,10 @@ func (s *Screener) lookup(w []byte, tmp *lookupBuf) []int32 {
 		return ids
 	}
 	tmp.a = stripApostrophes(tmp.a, w)
-	if ids, ok := s.vocab[string(tmp.a)]; ok {
-		return ids
+	if len(tmp.a) != len(w) {
+		if ids, ok := s.vocab[string(tmp.a)]; ok {
+			return ids
+		}
 	}
 	var found bool
 	for keep := 2; keep >= 1; keep-- {
