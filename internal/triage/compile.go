@@ -51,7 +51,8 @@ func compile(files []*ruleFile) (*Screener, error) {
 		writer: map[int32]bool{},
 		others: map[int32]bool{},
 	}
-	s := &Screener{big: c.intern(bigNumber)}
+	c.intern(bigNumber)
+	s := new(Screener)
 	if err := c.spellings(files); err != nil {
 		return nil, err
 	}

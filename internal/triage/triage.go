@@ -50,7 +50,6 @@ type Screener struct {
 	writer   []bool             // word id → a word for the writer ("i", "me")
 	others   []bool             // word id → a word for someone else ("she", "friend")
 	names    []string           // word id → the word, for tests
-	big      int32              // the id of a number of 10 or more
 	scratch  sync.Pool          // *scratch
 }
 
