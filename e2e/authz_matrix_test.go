@@ -24,15 +24,16 @@ const (
 	noToken       caller = iota // no Authorization header, no ticket
 	clientA                     // the client who owns the conversation
 	clientB                     // another client, with a conversation of its own
-	staffAssignee               // the counsellor who claimed the conversation
+	staffAssignee               // the counsellor who claimed the conversation (in the waiting scene: who will)
 	staffOther                  // another counsellor: the claim is someone else's
+	supervisor                  // a supervisor: reads everything, assigns, reads the audit trail
 	expiredA                    // client A with an access token that has expired
 )
 
-var callers = []caller{noToken, clientA, clientB, staffAssignee, staffOther, expiredA}
+var callers = []caller{noToken, clientA, clientB, staffAssignee, staffOther, supervisor, expiredA}
 
 func (c caller) String() string {
-	return [...]string{"no token", "client A (owner)", "client B", "staff (assignee)", "staff (another's claim)", "A's expired token"}[c]
+	return [...]string{"no token", "client A (owner)", "client B", "counsellor (assignee)", "counsellor (other)", "supervisor", "A's expired token"}[c]
 }
 
 // outcome is what a cell of the matrix observes: an HTTP answer, a
@@ -113,9 +114,15 @@ func (o outcome) String() string {
 type sceneState int
 
 const (
-	activeScene sceneState = iota
-	closedScene
+	activeScene  sceneState = iota // active, claimed by the assignee
+	closedScene                    // closed after the assignee's claim
+	waitingScene                   // active, nobody has claimed it yet
 )
+
+// String names the state in docs/security.md.
+func (s sceneState) String() string {
+	return [...]string{"assigned", "closed", "waiting"}[s]
+}
 
 // scene is A's conversation as the rows act on it: claimed by the assignee,
 // with a message of A and one of the assignee made when a row needs them.
@@ -138,7 +145,7 @@ type row struct {
 	state   sceneState
 	// spends is true when a successful call uses the scene up.
 	spends bool
-	want   [6]outcome
+	want   [7]outcome
 	try    func(m *matrix, t *testing.T, who caller, sc *scene, r *row) outcome
 	// body, message and undo shape an HTTP row's call: its JSON body (nil:
 	// none), the message its {mid} names, and what to put back after a
@@ -162,83 +169,121 @@ func (r *row) websocket() bool {
 }
 
 // wants lists a row's outcomes, one per caller in the order of callers.
-func wants(o ...outcome) [6]outcome {
+func wants(o ...outcome) [7]outcome {
 	if len(o) != len(callers) {
 		panic(fmt.Sprintf("a row needs %d outcomes, has %d", len(callers), len(o)))
 	}
-	return [6]outcome(o)
+	return [7]outcome(o)
 }
 
 // matrixRows is the authorization matrix of docs/protocol.md: every HTTP route,
 // every WebSocket action and every way to connect, for each caller, over
 // client A's conversation. Callers: no token, A, B, the assignee, another
-// counsellor, A with an expired token.
+// counsellor, a supervisor, A with an expired token; A's conversation
+// waiting for a counsellor, assigned to one, or closed.
 var matrixRows = []row{
-	httpRow("GET /me", "", wants(unauth, ok200, ok200, ok200, ok200, unauth)),
-	httpRow("POST /ws/ticket", "", wants(unauth, created, created, created, created, unauth)),
-	withUndo(withBody(httpRow("POST /conversations", "A has an active one", wants(unauth, conflict, created, forbid, forbid, unauth)),
+	httpRow("GET /me", "", wants(unauth, ok200, ok200, ok200, ok200, ok200, unauth)),
+	httpRow("POST /ws/ticket", "", wants(unauth, created, created, created, created, created, unauth)),
+	withUndo(withBody(httpRow("POST /conversations", "A has an active one", wants(unauth, conflict, created, forbid, forbid, forbid, unauth)),
 		func(*matrix, *testing.T, *scene) any { return map[string]any{} }), closeCreated),
-	httpRow("GET /conversations", "", wants(unauth, ok200, ok200, ok200, ok200, unauth)),
-	httpRow("GET /conversations/{id}", "", wants(unauth, ok200, notFound, ok200, ok200, unauth)),
-	httpRow("DELETE /conversations/{id}", "active", wants(unauth, conflict, notFound, forbid, forbid, unauth)),
+	httpRow("GET /conversations", "", wants(unauth, ok200, ok200, ok200, ok200, ok200, unauth)),
+	// Every member of staff sees the queue (an active conversation's
+	// record, never its words); a closed one only those who may read it.
+	inState(waitingScene, httpRow("GET /conversations/{id}", "waiting", wants(unauth, ok200, notFound, ok200, ok200, ok200, unauth))),
+	httpRow("GET /conversations/{id}", "assigned", wants(unauth, ok200, notFound, ok200, ok200, ok200, unauth)),
+	inState(closedScene, httpRow("GET /conversations/{id}", "closed", wants(unauth, ok200, notFound, ok200, forbid, ok200, unauth))),
+	httpRow("DELETE /conversations/{id}", "active", wants(unauth, conflict, notFound, forbid, forbid, forbid, unauth)),
 	spends(inState(closedScene, httpRow("DELETE /conversations/{id}", "closed",
-		wants(unauth, noContent, notFound, forbid, forbid, unauth)))),
-	httpRow("GET /conversations/{id}/messages", "", wants(unauth, ok200, notFound, ok200, ok200, unauth)),
-	withBody(httpRow("POST /conversations/{id}/messages", "active", wants(unauth, created, notFound, created, created, unauth)), newMessage),
+		wants(unauth, noContent, notFound, forbid, forbid, forbid, unauth)))),
+	// The words: need to know.
+	inState(waitingScene, httpRow("GET /conversations/{id}/messages", "waiting", wants(unauth, ok200, notFound, ok200, ok200, ok200, unauth))),
+	httpRow("GET /conversations/{id}/messages", "assigned", wants(unauth, ok200, notFound, ok200, forbid, ok200, unauth)),
+	inState(closedScene, httpRow("GET /conversations/{id}/messages", "closed", wants(unauth, ok200, notFound, ok200, forbid, ok200, unauth))),
+	inState(waitingScene, withBody(httpRow("POST /conversations/{id}/messages", "waiting",
+		wants(unauth, created, notFound, created, created, created, unauth)), newMessage)),
+	withBody(httpRow("POST /conversations/{id}/messages", "assigned", wants(unauth, created, notFound, created, forbid, created, unauth)), newMessage),
 	inState(closedScene, withBody(httpRow("POST /conversations/{id}/messages", "closed",
-		wants(unauth, conflict, notFound, conflict, conflict, unauth)), newMessage)),
+		wants(unauth, conflict, notFound, conflict, forbid, conflict, unauth)), newMessage)),
 	onMessage(byA, withBody(httpRow("PATCH /conversations/{id}/messages/{mid}", "A's message",
-		wants(unauth, ok200, notFound, notFound, notFound, unauth)), edit)),
+		wants(unauth, ok200, notFound, notFound, forbid, notFound, unauth)), edit)),
 	onMessage(byAssignee, withBody(httpRow("PATCH /conversations/{id}/messages/{mid}", "the assignee's message",
-		wants(unauth, notFound, notFound, ok200, notFound, unauth)), edit)),
+		wants(unauth, notFound, notFound, ok200, forbid, notFound, unauth)), edit)),
 	spends(onMessage(byA, httpRow("DELETE /conversations/{id}/messages/{mid}", "A's message",
-		wants(unauth, noContent, notFound, notFound, notFound, unauth)))),
+		wants(unauth, noContent, notFound, notFound, forbid, notFound, unauth)))),
 	spends(onMessage(byAssignee, httpRow("DELETE /conversations/{id}/messages/{mid}", "the assignee's message",
-		wants(unauth, notFound, notFound, noContent, notFound, unauth)))),
-	withBody(httpRow("POST /conversations/{id}/read", "", wants(unauth, noContent, notFound, noContent, noContent, unauth)),
-		func(m *matrix, t *testing.T, sc *scene) any { return map[string]string{"messageId": m.msgS(t, sc)} }),
-	withBody(httpRow("PUT /conversations/{id}/retention", "", wants(unauth, ok200, notFound, forbid, forbid, unauth)),
+		wants(unauth, notFound, notFound, noContent, forbid, notFound, unauth)))),
+	inState(waitingScene, withBody(httpRow("POST /conversations/{id}/read", "waiting",
+		wants(unauth, noContent, notFound, noContent, noContent, noContent, unauth)), readMarker)),
+	withBody(httpRow("POST /conversations/{id}/read", "assigned", wants(unauth, noContent, notFound, noContent, forbid, noContent, unauth)), readMarker),
+	withBody(httpRow("PUT /conversations/{id}/retention", "", wants(unauth, ok200, notFound, forbid, forbid, forbid, unauth)),
 		func(*matrix, *testing.T, *scene) any { return map[string]string{"retention": "permanent"} }),
-	// A claim by the other counsellor takes the conversation over: the
-	// assignee's claim is gone, so the scene is spent.
-	spends(httpRow("POST /conversations/{id}/claim", "", wants(unauth, forbid, notFound, ok200, ok200, unauth))),
-	spends(httpRow("POST /conversations/{id}/close", "", wants(unauth, forbid, notFound, ok200, ok200, unauth))),
-	withBody(httpRow("POST /conversations/{id}/feedback", "active", wants(unauth, conflict, notFound, forbid, forbid, unauth)), rating),
+	// Claiming is for a conversation waiting for a counsellor; a
+	// colleague's is a conflict, and only a supervisor moves it.
+	spends(inState(waitingScene, httpRow("POST /conversations/{id}/claim", "waiting",
+		wants(unauth, forbid, notFound, ok200, ok200, ok200, unauth)))),
+	httpRow("POST /conversations/{id}/claim", "assigned", wants(unauth, forbid, notFound, ok200, conflict, conflict, unauth)),
+	inState(closedScene, httpRow("POST /conversations/{id}/claim", "closed", wants(unauth, forbid, notFound, conflict, conflict, conflict, unauth))),
+	spends(inState(waitingScene, withBody(httpRow("POST /conversations/{id}/assign", "waiting, to the other counsellor",
+		wants(unauth, forbid, notFound, forbid, forbid, ok200, unauth)), toOther))),
+	spends(withBody(httpRow("POST /conversations/{id}/assign", "assigned, to the other counsellor",
+		wants(unauth, forbid, notFound, forbid, forbid, ok200, unauth)), toOther)),
+	inState(closedScene, withBody(httpRow("POST /conversations/{id}/assign", "closed, to the other counsellor",
+		wants(unauth, forbid, notFound, forbid, forbid, conflict, unauth)), toOther)),
+	spends(inState(waitingScene, httpRow("POST /conversations/{id}/close", "waiting",
+		wants(unauth, forbid, notFound, ok200, ok200, ok200, unauth)))),
+	spends(httpRow("POST /conversations/{id}/close", "assigned", wants(unauth, forbid, notFound, ok200, forbid, ok200, unauth))),
+	inState(closedScene, httpRow("POST /conversations/{id}/close", "closed", wants(unauth, forbid, notFound, conflict, forbid, conflict, unauth))),
+	withBody(httpRow("POST /conversations/{id}/feedback", "active", wants(unauth, conflict, notFound, forbid, forbid, forbid, unauth)), rating),
 	spends(inState(closedScene, withBody(httpRow("POST /conversations/{id}/feedback", "closed",
-		wants(unauth, noContent, notFound, forbid, forbid, unauth)), rating))),
-	httpRow("GET /availability", "", wants(unauth, ok200, ok200, ok200, ok200, unauth)),
-	httpRow("GET /widget/messages", "", wants(unauth, ok200, notFound, forbid, forbid, unauth)),
-	httpRow("GET /stats", "", wants(unauth, forbid, forbid, ok200, ok200, unauth)),
-	httpRow("GET /audit", "", wants(unauth, forbid, forbid, ok200, ok200, unauth)),
+		wants(unauth, noContent, notFound, forbid, forbid, forbid, unauth)), rating))),
+	httpRow("GET /availability", "", wants(unauth, ok200, ok200, ok200, ok200, ok200, unauth)),
+	httpRow("GET /widget/messages", "", wants(unauth, ok200, notFound, forbid, forbid, forbid, unauth)),
+	httpRow("GET /stats", "", wants(unauth, forbid, forbid, ok200, ok200, ok200, unauth)),
+	httpRow("GET /audit", "", wants(unauth, forbid, forbid, forbid, forbid, ok200, unauth)),
+	httpRow("GET /staff", "", wants(unauth, forbid, forbid, ok200, ok200, ok200, unauth)),
 
-	connectRow("conversationId: A's", wants(noTicket, open, refusal(403), open, open, refusal(401)), dialA),
-	connectRow("no conversationId: the staff feed", wants(noTicket, refusal(403), refusal(403), open, open, refusal(401)), dialFeed),
-	connectRow("conversationId: none such", wants(noTicket, refusal(403), refusal(403), refusal(403), refusal(403), refusal(401)), dialUnknown),
-	connectRow("ticket already used", wants(noTicket, refusal(401), refusal(401), refusal(401), refusal(401), refusal(401)), dialUsedTicket),
-	connectRow("Origin: https://evil.example", wants(noTicket, refusal(403), refusal(403), refusal(403), refusal(403), refusal(403)), dialEvilOrigin),
+	inState(waitingScene, connectRow("conversationId: A's, waiting", wants(noTicket, open, refusal(403), open, open, open, refusal(401)), dialA)),
+	connectRow("conversationId: A's, assigned", wants(noTicket, open, refusal(403), open, refusal(403), open, refusal(401)), dialA),
+	connectRow("no conversationId: the staff feed", wants(noTicket, refusal(403), refusal(403), open, open, open, refusal(401)), dialFeed),
+	connectRow("conversationId: none such", wants(noTicket, refusal(403), refusal(403), refusal(403), refusal(403), refusal(403), refusal(401)), dialUnknown),
+	connectRow("ticket already used", wants(noTicket, refusal(401), refusal(401), refusal(401), refusal(401), refusal(401), refusal(401)), dialUsedTicket),
+	connectRow("Origin: https://evil.example", wants(noTicket, refusal(403), refusal(403), refusal(403), refusal(403), refusal(403), refusal(403)), dialEvilOrigin),
 	{route: "$connect", variant: "access token in the URL, no ticket", try: (*matrix).tokenInURL,
-		want: wants(noTicket, refusal(401), refusal(401), refusal(401), refusal(401), refusal(401))},
-	frameRow("sendMessage", wants(noTicket, ack, errorFrame(chat.CodeNotFound), ack, ack, reconnect),
-		func(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
-			return map[string]any{"action": "sendMessage", "conversationId": sc.conv, "clientMessageId": cmid, "body": say("matrix frame")}
-		}),
-	frameRow("typing", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, silent, reconnect),
-		func(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
-			return map[string]any{"action": "typing", "conversationId": sc.conv, "typing": true}
-		}),
-	frameRow("markRead", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, silent, reconnect),
-		func(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
-			return map[string]any{"action": "markRead", "conversationId": sc.conv, "messageId": m.msgS(t, sc)}
-		}),
-	frameRow("ping", wants(noTicket, pong, pong, pong, pong, reconnect),
+		want: wants(noTicket, refusal(401), refusal(401), refusal(401), refusal(401), refusal(401), refusal(401))},
+	inState(waitingScene, frameRow("sendMessage", "waiting", wants(noTicket, ack, errorFrame(chat.CodeNotFound), ack, ack, ack, reconnect), sendFrame)),
+	frameRow("sendMessage", "assigned", wants(noTicket, ack, errorFrame(chat.CodeNotFound), ack, errorFrame(chat.CodeForbidden), ack, reconnect), sendFrame),
+	inState(waitingScene, frameRow("typing", "waiting", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, silent, silent, reconnect), typingFrame)),
+	frameRow("typing", "assigned", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, errorFrame(chat.CodeForbidden), silent, reconnect), typingFrame),
+	inState(waitingScene, frameRow("markRead", "waiting", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, silent, silent, reconnect), readFrame)),
+	frameRow("markRead", "assigned", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, errorFrame(chat.CodeForbidden), silent, reconnect), readFrame),
+	frameRow("ping", "", wants(noTicket, pong, pong, pong, pong, pong, reconnect),
 		func(*matrix, *testing.T, *scene, string) map[string]any { return map[string]any{"action": "ping"} }),
-	frameRow("$default", wants(noTicket, errorFrame(chat.CodeUnknownAction), errorFrame(chat.CodeUnknownAction),
-		errorFrame(chat.CodeUnknownAction), errorFrame(chat.CodeUnknownAction), reconnect),
+	frameRow("$default", "", wants(noTicket, errorFrame(chat.CodeUnknownAction), errorFrame(chat.CodeUnknownAction),
+		errorFrame(chat.CodeUnknownAction), errorFrame(chat.CodeUnknownAction), errorFrame(chat.CodeUnknownAction), reconnect),
 		func(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
 			return map[string]any{"action": "dance", "conversationId": sc.conv}
 		}),
-	{route: "$disconnect", variant: "close the socket", want: wants(noTicket, forgot, forgot, forgot, forgot, forgot), try: (*matrix).disconnect},
+	{route: "$disconnect", variant: "close the socket", want: wants(noTicket, forgot, forgot, forgot, forgot, forgot, forgot), try: (*matrix).disconnect},
 }
+
+func sendFrame(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
+	return map[string]any{"action": "sendMessage", "conversationId": sc.conv, "clientMessageId": cmid, "body": say("matrix frame")}
+}
+
+func typingFrame(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
+	return map[string]any{"action": "typing", "conversationId": sc.conv, "typing": true}
+}
+
+func readFrame(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
+	return map[string]any{"action": "markRead", "conversationId": sc.conv, "messageId": m.msgS(t, sc)}
+}
+
+func readMarker(m *matrix, t *testing.T, sc *scene) any {
+	return map[string]string{"messageId": m.msgS(t, sc)}
+}
+
+// toOther assigns the conversation to the other counsellor.
+func toOther(m *matrix, t *testing.T, sc *scene) any { return map[string]string{"to": m.other.UserID} }
 
 // TestAuthorizationMatrix walks every HTTP route, every WebSocket action and
 // every way to connect as each caller over client A's conversation, and
@@ -259,7 +304,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 	// The expired token's column comes first: its sockets and tickets are
 	// made while the token is still valid.
-	for _, who := range []caller{expiredA, noToken, clientA, clientB, staffAssignee, staffOther} {
+	for _, who := range []caller{expiredA, noToken, clientA, clientB, staffAssignee, staffOther, supervisor} {
 		t.Run(who.String(), func(t *testing.T) {
 			if who == expiredA {
 				if !local() {
@@ -284,15 +329,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 }
 
-// rank orders the rows as TestAuthorizationMatrix runs them.
+// rank orders the rows as TestAuthorizationMatrix runs them: by the state
+// of the scene (waiting, assigned, closed), WebSocket rows first in each,
+// so the scene changes as rarely as possible.
 func rank(r row) int {
-	switch {
-	case r.websocket():
-		return 0
-	case r.state == activeScene:
-		return 1
+	n := [...]int{activeScene: 2, closedScene: 4, waitingScene: 0}[r.state]
+	if !r.websocket() {
+		n++
 	}
-	return 2
+	return n
 }
 
 // checkEveryRouteHasARow fails when a route of the shared route table has
@@ -354,8 +399,8 @@ func matrixMarkdown(rows []row) string {
 // matrix holds the people of the matrix and A's conversation.
 type matrix struct {
 	// t is the whole test's: sockets used across rows close when it ends.
-	t                     *testing.T
-	a, b, assignee, other *person
+	t                          *testing.T
+	a, b, assignee, other, sup *person
 	// http is each caller's HTTP client; the expired one is set by expire.
 	http map[caller]*client.Client
 	// bConv is B's own conversation (closed), which B's socket names.
@@ -373,7 +418,7 @@ func newMatrix(t *testing.T) *matrix {
 	m := &matrix{
 		t: t,
 		a: newPerson(t, false), b: newPerson(t, false),
-		assignee: newPerson(t, true), other: newPerson(t, true),
+		assignee: newPerson(t, true), other: newPerson(t, true), sup: newSupervisor(t),
 	}
 	m.http = map[caller]*client.Client{
 		noToken:       client.New(deployment.ep.HTTPAPI, "", deployment.origin),
@@ -381,6 +426,14 @@ func newMatrix(t *testing.T) *matrix {
 		clientB:       m.b.Client,
 		staffAssignee: m.assignee.Client,
 		staffOther:    m.other.Client,
+		supervisor:    m.sup.Client,
+	}
+	// Each member of staff enters the staff directory with GET /me, as the
+	// dashboard does: the other counsellor must be there to be assigned.
+	for _, p := range []*person{m.assignee, m.other, m.sup} {
+		if _, err := p.Me(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatalf("GET /me of %s: %v", p.Username, err)
+		}
 	}
 	m.bConv = startConversation(t, m.b)
 	m.closeConversation(t, m.bConv)
@@ -397,6 +450,8 @@ func (m *matrix) person(who caller) *person {
 		return m.assignee
 	case staffOther:
 		return m.other
+	case supervisor:
+		return m.sup
 	}
 	return m.a
 }
@@ -409,6 +464,13 @@ func (m *matrix) scene(t *testing.T, state sceneState) *scene {
 	if sc != nil && !sc.spent && sc.state == state {
 		return sc
 	}
+	if sc != nil && !sc.spent && sc.state == waitingScene && state != waitingScene {
+		m.claim(t, sc.conv)
+		sc.state = activeScene
+		if state == activeScene {
+			return sc
+		}
+	}
 	if sc != nil && !sc.spent && sc.state == activeScene && state == closedScene {
 		m.closeConversation(t, sc.conv)
 		sc.state = closedScene
@@ -417,10 +479,13 @@ func (m *matrix) scene(t *testing.T, state sceneState) *scene {
 	if sc != nil {
 		m.closeConversation(t, sc.conv)
 	}
-	sc = &scene{conv: startConversation(t, m.a), sockets: map[caller]*client.Socket{}}
-	if _, err := m.assignee.Claim(ctxFor(t, 10*time.Second), sc.conv); err != nil {
-		t.Fatalf("the assignee claims the scene: %v", err)
+	sc = &scene{conv: startConversation(t, m.a), sockets: map[caller]*client.Socket{}, state: waitingScene}
+	if state == waitingScene {
+		m.sc = sc
+		return sc
 	}
+	m.claim(t, sc.conv)
+	sc.state = activeScene
 	if state == closedScene {
 		m.closeConversation(t, sc.conv)
 		sc.state = closedScene
@@ -429,11 +494,19 @@ func (m *matrix) scene(t *testing.T, state sceneState) *scene {
 	return sc
 }
 
-// closeConversation closes a conversation as the assignee; one already
-// closed is fine.
+// claim makes the assignee the scene's counsellor.
+func (m *matrix) claim(t *testing.T, id string) {
+	t.Helper()
+	if _, err := m.assignee.Claim(ctxFor(t, 10*time.Second), id); err != nil {
+		t.Fatalf("the assignee claims the scene: %v", err)
+	}
+}
+
+// closeConversation closes a conversation as a supervisor (who may close
+// any, whoever it is assigned to); one already closed is fine.
 func (m *matrix) closeConversation(t *testing.T, id string) {
 	t.Helper()
-	_, err := m.assignee.Close(ctxFor(t, 10*time.Second), id)
+	_, err := m.sup.Close(ctxFor(t, 10*time.Second), id)
 	var e *client.APIError
 	if err != nil && !(errors.As(err, &e) && e.Code == chat.CodeConflict) {
 		t.Fatalf("close %s: %v", id, err)
@@ -495,7 +568,7 @@ func (m *matrix) expire(t *testing.T) {
 			t.Fatalf("connect before expiry: %v", err)
 		}
 		m.t.Cleanup(func() { s.Close() })
-		m.expired.sockets[r.route] = s
+		m.expired.sockets[r.name()] = s
 		m.expired.used = ticket
 	}
 	waitUntilRefused(t, c, 10*time.Second)
@@ -504,7 +577,7 @@ func (m *matrix) expire(t *testing.T) {
 
 // httpRow is a row of an HTTP route; the call has no body unless withBody
 // gives one, and acts on A's message unless onMessage says otherwise.
-func httpRow(route, variant string, want [6]outcome) row {
+func httpRow(route, variant string, want [7]outcome) row {
 	return row{route: route, variant: variant, want: want, try: (*matrix).call}
 }
 
@@ -578,7 +651,7 @@ func (m *matrix) call(t *testing.T, who caller, sc *scene, r *row) outcome {
 // staff feed), a ticket and an Origin.
 type dialTarget func(m *matrix, t *testing.T, who caller, sc *scene) (conversationID, ticket, origin string)
 
-func connectRow(variant string, want [6]outcome, target dialTarget) row {
+func connectRow(variant string, want [7]outcome, target dialTarget) row {
 	return row{route: "$connect", variant: variant, want: want, try: func(m *matrix, t *testing.T, who caller, sc *scene, r *row) outcome {
 		conv, ticket, origin := target(m, t, who, sc)
 		return dial(t, deployment.ep.WebSocket, ticket, conv, origin)
@@ -625,12 +698,12 @@ func (m *matrix) ticket(t *testing.T, who caller) string {
 }
 
 // home is the conversation a caller's own sockets name: B's own, the staff
-// feed for the other counsellor, A's for the others.
+// feed for the other counsellor and the supervisor, A's for the others.
 func (m *matrix) home(who caller, sc *scene) string {
 	switch who {
 	case clientB:
 		return m.bConv
-	case staffOther:
+	case staffOther, supervisor:
 		return ""
 	}
 	return sc.conv
@@ -684,12 +757,12 @@ type frameBuilder func(m *matrix, t *testing.T, sc *scene, cmid string) map[stri
 // frameRow is a row of a WebSocket action: the frame is sent on the
 // caller's own socket (for the expired column, a socket opened before the
 // token expired; without a token there is no socket to send it on).
-func frameRow(route string, want [6]outcome, frame frameBuilder) row {
-	return row{route: route, want: want, try: func(m *matrix, t *testing.T, who caller, sc *scene, r *row) outcome {
+func frameRow(route, variant string, want [7]outcome, frame frameBuilder) row {
+	return row{route: route, variant: variant, want: want, try: func(m *matrix, t *testing.T, who caller, sc *scene, r *row) outcome {
 		if who == noToken {
 			return dial(t, deployment.ep.WebSocket, "", sc.conv, deployment.origin)
 		}
-		s := m.socket(t, who, sc, r.route)
+		s := m.socket(t, who, sc, r.name())
 		cmid := "mx-" + randomName("")
 		return exchange(t, s, frame(m, t, sc, cmid), cmid, r.route != "ping")
 	}}

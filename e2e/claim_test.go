@@ -7,13 +7,15 @@ import (
 	"github.com/confidechat/confide/internal/client"
 )
 
-// TestCounsellorsClaimAndTakeOverASession: a counsellor takes a session and
-// every counsellor's feed (and the client) sees who has it; a second one
-// may take it over; a client cannot claim.
-func TestCounsellorsClaimAndTakeOverASession(t *testing.T) {
+// TestCounsellorsClaimAndASupervisorReassigns: a counsellor takes a
+// waiting session and every counsellor's feed (and the client) sees who has
+// it; a second counsellor cannot take it over (conflict), a supervisor
+// assigns it to them and everyone sees that too; a client cannot claim.
+func TestCounsellorsClaimAndASupervisorReassigns(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
 	stan := newPerson(t, true)
+	kai := newSupervisor(t)
 	convID := startConversation(t, alice)
 	ctx := ctxFor(t, 30*time.Second)
 	aliceWS := connect(t, alice, convID)
@@ -37,21 +39,34 @@ func TestCounsellorsClaimAndTakeOverASession(t *testing.T) {
 		}
 	}
 	watchers := map[string]*client.Socket{"sam's feed": samFeed, "stan's feed": stanFeed, "the client": aliceWS}
-	for _, claimant := range []*person{sam, stan} {
-		c, err := claimant.Claim(ctx, convID)
-		if err != nil {
-			t.Fatalf("%s claims: %v", claimant.Username, err)
-		}
-		if c.Assignee == nil || *c.Assignee != claimant.UserID {
-			t.Fatalf("%s's claim answered assignee %v, want %s", claimant.Username, c.Assignee, claimant.UserID)
-		}
-		for who, ws := range watchers {
-			if _, err := ws.WaitType(ctxFor(t, 2*time.Second), "conversation.updated", assignedTo(claimant.UserID)); err != nil {
-				t.Fatalf("%s did not see %s take the session: %v", who, claimant.Username, err)
+	seen := func(who *person) {
+		t.Helper()
+		for name, ws := range watchers {
+			if _, err := ws.WaitType(ctxFor(t, 5*time.Second), "conversation.updated", assignedTo(who.UserID)); err != nil {
+				t.Fatalf("%s did not see %s get the session: %v", name, who.Username, err)
 			}
 		}
 	}
-	c, err := alice.Conversation(ctx, convID)
+	c, err := sam.Claim(ctx, convID)
+	if err != nil || c.Assignee == nil || *c.Assignee != sam.UserID {
+		t.Fatalf("sam claims: %+v, %v; want assignee sam", c, err)
+	}
+	seen(sam)
+	_, err = stan.Claim(ctx, convID)
+	wantCode(t, "a colleague claims a taken session", err, 409, "conflict")
+	if _, err := stan.Me(ctx); err != nil { // enters the staff directory
+		t.Fatal(err)
+	}
+	res, err := sam.Do(ctx, "POST", "/conversations/"+convID+"/assign", map[string]string{"to": stan.UserID})
+	if err != nil || res.Status != 403 {
+		t.Fatalf("a counsellor assigns: %d %s, %v; want 403", res.Status, res.Body, err)
+	}
+	res, err = kai.Do(ctx, "POST", "/conversations/"+convID+"/assign", map[string]string{"to": stan.UserID})
+	if err != nil || res.Status != 200 {
+		t.Fatalf("the supervisor assigns to stan: %d %s, %v", res.Status, res.Body, err)
+	}
+	seen(stan)
+	c, err = alice.Conversation(ctx, convID)
 	if err != nil || c.Assignee == nil || *c.Assignee != stan.UserID {
 		t.Fatalf("the conversation's assignee is %v (%v), want stan %s", c.Assignee, err, stan.UserID)
 	}

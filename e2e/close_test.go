@@ -26,6 +26,9 @@ func TestOnlyACounsellorClosesASession(t *testing.T) {
 
 	aliceWS := connect(t, alice, convID)
 	feed := connect(t, sam, "")
+	if _, err := sam.Claim(ctx, convID); err != nil {
+		t.Fatal(err)
+	}
 	closed, err := sam.Close(ctx, convID)
 	if err != nil {
 		t.Fatalf("counsellor closes: %v", err)

@@ -69,10 +69,12 @@ func stats(t *testing.T, staff *person) chat.Stats {
 
 // TestAuditRecordsSensitiveActionsWithoutText: every sensitive action of a
 // session appears in the audit trail with who did it to what, and the trail
-// never holds what was said; clients may not read it.
+// never holds what was said; supervisors read it, clients and counsellors
+// may not.
 func TestAuditRecordsSensitiveActionsWithoutText(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
+	kai := newSupervisor(t)
 	ctx := ctxFor(t, 30*time.Second)
 
 	conv, err := alice.CreateConversation(ctx, "")
@@ -106,7 +108,7 @@ func TestAuditRecordsSensitiveActionsWithoutText(t *testing.T) {
 	q := url.Values{"from": {from}, "limit": {"3"}}
 	var entries []chat.AuditEntry
 	for page := 0; page < 50; page++ {
-		res, err := sam.Do(ctx, "GET", "/audit?"+q.Encode(), nil)
+		res, err := kai.Do(ctx, "GET", "/audit?"+q.Encode(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,4 +161,6 @@ func TestAuditRecordsSensitiveActionsWithoutText(t *testing.T) {
 
 	_, err = alice.Audit(ctx, nil)
 	wantCode(t, "client reads the audit trail", err, 403, "forbidden")
+	_, err = sam.Audit(ctx, nil)
+	wantCode(t, "a counsellor reads the audit trail", err, 403, "forbidden")
 }

@@ -20,6 +20,9 @@ func TestClientRatesThenHidesAClosedSession(t *testing.T) {
 
 	wantCode(t, "hide an active session", alice.DeleteConversation(ctx, convID), 409, "conflict")
 	wantCode(t, "rate an active session", alice.Feedback(ctx, convID, 5, ""), 409, "conflict")
+	if _, err := sam.Claim(ctx, convID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := sam.Close(ctx, convID); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 //
 // Commands:
 //
-//	users add USERNAME --password P [--staff]
+//	users add USERNAME --password P [--staff | --supervisor]
 //	users disable USERNAME
 //	users signout USERNAME
 //	users erase SUB
@@ -37,7 +37,7 @@ import (
 )
 
 const usage = `usage: confidectl [global flags] COMMAND
-  users add USERNAME --password P [--staff]
+  users add USERNAME --password P [--staff | --supervisor]
   users disable USERNAME
   users signout USERNAME
   users erase SUB
@@ -90,6 +90,7 @@ func dispatch(ctx context.Context, a *admin.Admin, args []string) error {
 	sub := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	password := sub.String("password", "", "permanent password")
 	staff := sub.Bool("staff", false, "add to the staff group")
+	supervisor := sub.Bool("supervisor", false, "add to the staff and supervisors groups")
 	format := sub.String("format", admin.FormatJSON, "json or text")
 	pos, err := parseInterspersed(sub, args[1:])
 	if err != nil {
@@ -106,7 +107,9 @@ func dispatch(ctx context.Context, a *admin.Admin, args []string) error {
 		if err := want(1); err != nil {
 			return err
 		}
-		_, err = a.AddUser(ctx, pos[0], *password, *staff)
+		if _, err = a.AddUser(ctx, pos[0], *password, *staff || *supervisor); err == nil && *supervisor {
+			err = a.MakeSupervisor(ctx, pos[0])
+		}
 	case "users disable":
 		if err := want(1); err != nil {
 			return err

@@ -91,7 +91,7 @@ Demo logins:
 `, time.Since(began).Round(time.Millisecond), e.WidgetDemo, e.Dashboard, e.HTTPAPI, e.WebSocket,
 		e.CognitoEndpoint, e.UserPoolID, e.UserPoolClientID, e.DynamoDBEndpoint, e.TableName)
 	for _, a := range s.Accounts {
-		fmt.Printf("  %-7s %-6s password %s\n", a.Role, a.Username, a.Password)
+		fmt.Printf("  %-10s %-6s password %s\n", a.Role, a.Username, a.Password)
 	}
 	fmt.Printf("\nEndpoints written to %s. Press Ctrl-C to stop.\n", filepath.Join(*state, "endpoints.json"))
 	<-ctx.Done()

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -34,7 +35,10 @@ type Cognito interface {
 const Actor = "confidectl"
 
 // DefaultStaffGroup is the Cognito group of counsellors.
-const DefaultStaffGroup = "staff"
+const DefaultStaffGroup = auth.DefaultStaffGroup
+
+// DefaultSupervisorGroup is the Cognito group of supervisors.
+const DefaultSupervisorGroup = auth.DefaultSupervisorGroup
 
 // Admin runs the commands. Out receives what they print.
 type Admin struct {
@@ -42,9 +46,11 @@ type Admin struct {
 	UserPoolID string
 	// StaffGroup defaults to DefaultStaffGroup.
 	StaffGroup string
-	Store      chat.Store
-	Pusher     chat.Pusher
-	Out        io.Writer
+	// SupervisorGroup defaults to DefaultSupervisorGroup.
+	SupervisorGroup string
+	Store           chat.Store
+	Pusher          chat.Pusher
+	Out             io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -112,6 +118,31 @@ func (a *Admin) AddUser(ctx context.Context, username, password string, staff bo
 	}
 	a.printf("created %s (sub %s, staff %t)\n", username, sub, staff)
 	return sub, nil
+}
+
+// MakeSupervisor puts username in the staff and supervisors groups: they
+// may then read every conversation (each reading of one not assigned to
+// them audited), assign conversations and read the audit trail. It takes
+// effect with their next sign-in.
+func (a *Admin) MakeSupervisor(ctx context.Context, username string) error {
+	for _, g := range []string{a.staffGroup(), a.supervisorGroup()} {
+		if _, err := a.Cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
+			UserPoolId: aws.String(a.UserPoolID),
+			Username:   aws.String(username),
+			GroupName:  aws.String(g),
+		}); err != nil {
+			return fmt.Errorf("add %s to %s: %w", username, g, err)
+		}
+	}
+	a.printf("%s is a supervisor\n", username)
+	return nil
+}
+
+func (a *Admin) supervisorGroup() string {
+	if a.SupervisorGroup == "" {
+		return DefaultSupervisorGroup
+	}
+	return a.SupervisorGroup
 }
 
 // DisableUser disables a user, signs them out everywhere, revokes their

@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		HTTP: &httpapi.API{
 			Service: svc,
 			Verifier: auth.NewVerifier(auth.Config{
-				Issuer: cfg.Issuer, ClientID: cfg.ClientID, StaffGroup: cfg.StaffGroup,
+				Issuer: cfg.Issuer, ClientID: cfg.ClientID, StaffGroup: cfg.StaffGroup, SupervisorGroup: cfg.SupervisorGroup,
 				HTTPClient: o.httpClient, Logger: o.log,
 			}),
 			Tickets: tickets, Network: network, Log: o.log,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/routes"
 )
@@ -17,11 +18,13 @@ import (
 // Config is the configuration of every function, read from the environment
 // variables named in internal/routes.
 type Config struct {
-	TableName      string
-	Issuer         string
-	ClientID       string
-	StaffGroup     string
-	AllowedOrigins []string
+	TableName  string
+	Issuer     string
+	ClientID   string
+	StaffGroup string
+	// SupervisorGroup is the group of supervisors (who are staff too).
+	SupervisorGroup string
+	AllowedOrigins  []string
 	// ManagementEndpoint is the WebSocket stage's callback URL
 	// (https://{api}.execute-api.{region}.amazonaws.com/{stage}).
 	ManagementEndpoint string
@@ -45,6 +48,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Issuer:             strings.TrimSuffix(getenv(routes.EnvIssuer), "/"),
 		ClientID:           getenv(routes.EnvClientID),
 		StaffGroup:         getenv(routes.EnvStaffGroup),
+		SupervisorGroup:    getenv(routes.EnvSupervisorGroup),
 		AllowedOrigins:     splitList(getenv(routes.EnvAllowedOrigins)),
 		ManagementEndpoint: getenv(routes.EnvManagementEndpoint),
 		DynamoDBEndpoint:   getenv(routes.EnvDynamoDBEndpoint),
@@ -53,7 +57,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:           getenv(routes.EnvLogLevel),
 	}
 	if c.StaffGroup == "" {
-		c.StaffGroup = "staff"
+		c.StaffGroup = auth.DefaultStaffGroup
+	}
+	if c.SupervisorGroup == "" {
+		c.SupervisorGroup = auth.DefaultSupervisorGroup
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("%s is required", routes.EnvTableName)
@@ -104,6 +111,7 @@ func (c Config) Env() map[string]string {
 		routes.EnvIssuer:             c.Issuer,
 		routes.EnvClientID:           c.ClientID,
 		routes.EnvStaffGroup:         c.StaffGroup,
+		routes.EnvSupervisorGroup:    c.SupervisorGroup,
 		routes.EnvAllowedOrigins:     strings.Join(c.AllowedOrigins, ","),
 		routes.EnvManagementEndpoint: c.ManagementEndpoint,
 		routes.EnvDynamoDBEndpoint:   c.DynamoDBEndpoint,

@@ -27,6 +27,10 @@ const MaxTokenSize = 8 << 10
 // DefaultStaffGroup is the Cognito group that makes a person staff.
 const DefaultStaffGroup = "staff"
 
+// DefaultSupervisorGroup is the Cognito group that makes a person a
+// supervisor (and staff).
+const DefaultSupervisorGroup = "supervisors"
+
 // groupsClaim is the claim in which Cognito lists a user's groups.
 const groupsClaim = "cognito:groups"
 
@@ -40,6 +44,9 @@ type Config struct {
 	ClientID string
 	// StaffGroup is the group that makes a person staff (default "staff").
 	StaffGroup string
+	// SupervisorGroup is the group that makes a person a supervisor, who
+	// is staff too (default "supervisors").
+	SupervisorGroup string
 	// HTTPClient fetches the JWKS (default: a client with a 10 s timeout).
 	HTTPClient *http.Client
 	// Now is the clock (default time.Now).
@@ -53,12 +60,13 @@ type Config struct {
 // meant to live as long as the process, so its key cache serves every
 // invocation of a warm Lambda.
 type Verifier struct {
-	issuer     string
-	clientID   string
-	staffGroup string
-	now        func() time.Time
-	log        *slog.Logger
-	keys       *keyCache
+	issuer          string
+	clientID        string
+	staffGroup      string
+	supervisorGroup string
+	now             func() time.Time
+	log             *slog.Logger
+	keys            *keyCache
 }
 
 // NewVerifier returns a Verifier for cfg. It makes no network call: the JWKS
@@ -66,6 +74,9 @@ type Verifier struct {
 func NewVerifier(cfg Config) *Verifier {
 	if cfg.StaffGroup == "" {
 		cfg.StaffGroup = DefaultStaffGroup
+	}
+	if cfg.SupervisorGroup == "" {
+		cfg.SupervisorGroup = DefaultSupervisorGroup
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: fetchTimeout}
@@ -77,12 +88,13 @@ func NewVerifier(cfg Config) *Verifier {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Verifier{
-		issuer:     cfg.Issuer,
-		clientID:   cfg.ClientID,
-		staffGroup: cfg.StaffGroup,
-		now:        cfg.Now,
-		log:        cfg.Logger,
-		keys:       newKeyCache(jwksURL(cfg.Issuer), cfg.HTTPClient, cfg.Now, cfg.Logger),
+		issuer:          cfg.Issuer,
+		clientID:        cfg.ClientID,
+		staffGroup:      cfg.StaffGroup,
+		supervisorGroup: cfg.SupervisorGroup,
+		now:             cfg.Now,
+		log:             cfg.Logger,
+		keys:            newKeyCache(jwksURL(cfg.Issuer), cfg.HTTPClient, cfg.Now, cfg.Logger),
 	}
 }
 
@@ -213,15 +225,18 @@ func (v *Verifier) identity(tok jwt.Token) (chat.Identity, time.Time, error) {
 	if err != nil {
 		return chat.Identity{}, time.Time{}, err
 	}
-	role := chat.RoleClient
+	id := chat.Identity{UserID: sub, Username: username, Role: chat.RoleClient}
 	for _, g := range groups {
-		if g == v.staffGroup {
-			role = chat.RoleStaff
+		switch g {
+		case v.staffGroup:
+			id.Role = chat.RoleStaff
+		case v.supervisorGroup:
+			id.Role, id.Supervisor = chat.RoleStaff, true
 		}
 	}
 	// iat says which revocations void the token; Cognito always sets it.
-	issued, _ := tok.IssuedAt()
-	return chat.Identity{UserID: sub, Username: username, Role: role, IssuedAt: issued}, exp, nil
+	id.IssuedAt, _ = tok.IssuedAt()
+	return id, exp, nil
 }
 
 // groupsOf returns the groups claim: none when it is missing, an error when

@@ -14,7 +14,8 @@ import (
 type Role string
 
 // The two roles. A person is staff (a counsellor) when their token's groups
-// hold the staff group; everyone else is a client.
+// hold the staff group; everyone else is a client. A supervisor is staff
+// too, marked by Identity.Supervisor.
 const (
 	RoleClient Role = "client"
 	RoleStaff  Role = "staff"
@@ -26,14 +27,20 @@ type Identity struct {
 	UserID   string `json:"userId"`
 	Username string `json:"username"`
 	Role     Role   `json:"role"`
+	// Supervisor is set for staff in the supervisors' group: they may read
+	// every conversation, assign them and read the audit trail.
+	Supervisor bool `json:"supervisor,omitempty"`
 	// IssuedAt is when the credential the caller presented was issued (the
 	// access token's iat); zero when unknown. A revocation voids every
 	// credential issued at or before it.
 	IssuedAt time.Time `json:"-"`
 }
 
-// IsStaff reports whether the caller is a counsellor.
+// IsStaff reports whether the caller is a counsellor (or a supervisor).
 func (id Identity) IsStaff() bool { return id.Role == RoleStaff }
+
+// IsSupervisor reports whether the caller is a supervisor.
+func (id Identity) IsSupervisor() bool { return id.IsStaff() && id.Supervisor }
 
 // Status is the state of a conversation.
 type Status string
@@ -119,6 +126,17 @@ func (c Conversation) Waiting() bool {
 	return c.Status == StatusActive && c.LastSenderRole == RoleClient
 }
 
+// Unassigned reports whether the conversation is active and no counsellor
+// has claimed it: it waits in the queue for one.
+func (c Conversation) Unassigned() bool {
+	return c.Status == StatusActive && (c.Assignee == nil || *c.Assignee == "")
+}
+
+// AssignedTo reports whether userID is the conversation's assignee.
+func (c Conversation) AssignedTo(userID string) bool {
+	return c.Assignee != nil && *c.Assignee == userID && userID != ""
+}
+
 // Message is one message of a conversation. Its JSON form is the Message of
 // docs/protocol.md; a deleted message carries no body.
 type Message struct {
@@ -151,6 +169,8 @@ type Connection struct {
 	UserID   string `json:"userId"`
 	Username string `json:"username"`
 	Role     Role   `json:"role"`
+	// Supervisor copies Identity.Supervisor of the person who connected.
+	Supervisor bool `json:"supervisor,omitempty"`
 	// ConversationID is the conversation named at connect; empty for the
 	// staff feed.
 	ConversationID string `json:"conversationId,omitempty"`
@@ -166,7 +186,7 @@ type Connection struct {
 
 // Identity returns the identity the connection was opened with.
 func (c Connection) Identity() Identity {
-	return Identity{UserID: c.UserID, Username: c.Username, Role: c.Role, IssuedAt: c.credentialTime()}
+	return Identity{UserID: c.UserID, Username: c.Username, Role: c.Role, Supervisor: c.Supervisor, IssuedAt: c.credentialTime()}
 }
 
 // credentialTime is when the credential behind the connection was issued:
@@ -204,6 +224,12 @@ const (
 	AuditMessageEdited       = "message.edited"
 	AuditMessageDeleted      = "message.deleted"
 	AuditUserErased          = "user.erased"
+	// AuditConversationAssigned: a supervisor assigned it to a counsellor
+	// (Target is "<conversation>/<counsellor sub>").
+	AuditConversationAssigned = "conversation.assigned"
+	// AuditConversationViewed: a supervisor read the messages of a
+	// conversation not assigned to them (at most once an hour).
+	AuditConversationViewed = "conversation.viewed"
 )
 
 // Time is a UTC instant written as RFC 3339 with milliseconds, the one

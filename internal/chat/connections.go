@@ -13,7 +13,7 @@ type ConnectRequest struct {
 
 // Authorize decides whether a connection may be opened with a redeemed
 // ticket, and stores nothing: a client must name a conversation it owns,
-// staff may name any, or none for the staff feed, and the credential the
+// staff one they may read (CanRead), or none for the staff feed, and the credential the
 // ticket was traded for must not have been revoked. The conversation and
 // the revocation are read side by side. Conversation refusals are
 // forbidden, the same whether or not the conversation exists; a revoked
@@ -55,6 +55,7 @@ func (s *Service) Authorize(ctx context.Context, claims TicketClaims, req Connec
 		UserID:         caller.UserID,
 		Username:       caller.Username,
 		Role:           caller.Role,
+		Supervisor:     caller.IsSupervisor(),
 		ConversationID: req.ConversationID,
 		SourceIP:       req.SourceIP,
 		ConnectedAt:    At(now),
@@ -162,10 +163,15 @@ func (s *Service) relayTyping(ctx context.Context, conn Connection, conversation
 			return err
 		}
 	}
-	if err := revoked.ok(); err != nil {
+	// Who may hear it depends on the conversation as it is now.
+	c, err := s.conversationFor(ctx, conn.Identity(), conversationID)
+	if rErr := revoked.ok(); rErr != nil {
+		return rErr
+	}
+	if err != nil {
 		return err
 	}
-	s.publish(ctx, otherSide(conversationID, conn.Role),
+	s.publish(ctx, otherSide(c, conn.Role),
 		eventFrames(Event{Type: EventTyping, ConversationID: conversationID, Role: conn.Role, Typing: &typing}))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"sync"
 )
 
@@ -12,14 +13,19 @@ type Me struct {
 	UserID               string  `json:"userId"`
 	Username             string  `json:"username"`
 	Role                 Role    `json:"role"`
+	Supervisor           bool    `json:"supervisor,omitempty"`
 	ActiveConversationID *string `json:"activeConversationId"`
 }
 
 // Me returns who the caller is and, for a client, its active conversation.
+// A member of staff is (re)entered in the staff directory, so supervisors
+// can assign conversations to them.
 func (s *Service) Me(ctx context.Context, caller Identity) (Me, error) {
-	me := Me{UserID: caller.UserID, Username: caller.Username, Role: caller.Role}
+	me := Me{UserID: caller.UserID, Username: caller.Username, Role: caller.Role, Supervisor: caller.IsSupervisor()}
 	if caller.IsStaff() {
-		return me, nil
+		err := s.store.PutStaffMember(ctx, StaffMember{UserID: caller.UserID, Username: caller.Username,
+			Supervisor: caller.IsSupervisor(), LastSeenAt: At(s.now())})
+		return me, err
 	}
 	id, err := s.store.ActiveConversationID(ctx, caller.UserID)
 	if err != nil {
@@ -73,9 +79,21 @@ func viewAs(r Role, c Conversation) Conversation {
 	return c
 }
 
-// conversationFor returns a conversation the caller may read (CanRead);
-// anything else is not_found.
+// conversationFor returns a conversation whose messages the caller may read
+// (CanRead); anything else is refused as readable says.
 func (s *Service) conversationFor(ctx context.Context, caller Identity, id string) (Conversation, error) {
+	return s.conversationIf(ctx, caller, id, readable)
+}
+
+// conversationSeenBy returns a conversation whose record the caller may see
+// (CanSee).
+func (s *Service) conversationSeenBy(ctx context.Context, caller Identity, id string) (Conversation, error) {
+	return s.conversationIf(ctx, caller, id, visible)
+}
+
+// conversationIf reads conversation id and returns it when rule lets the
+// caller have it.
+func (s *Service) conversationIf(ctx context.Context, caller Identity, id string, rule func(Identity, Conversation) error) (Conversation, error) {
 	if !ValidID(id) {
 		return Conversation{}, NotFound()
 	}
@@ -83,7 +101,7 @@ func (s *Service) conversationFor(ctx context.Context, caller Identity, id strin
 	if err != nil {
 		return Conversation{}, err
 	}
-	if err := readable(caller, c); err != nil {
+	if err := rule(caller, c); err != nil {
 		return Conversation{}, err
 	}
 	return c, nil
@@ -101,16 +119,18 @@ func (s *Service) ownedBy(ctx context.Context, caller Identity, id string) (Conv
 	return s.conversationFor(ctx, caller, id)
 }
 
-// GetConversation returns one conversation with the caller's unread count.
+// GetConversation returns one conversation the caller may see (CanSee),
+// with the caller's unread count when they may read it (0 otherwise).
 func (s *Service) GetConversation(ctx context.Context, caller Identity, id string) (Conversation, error) {
-	c, err := s.conversationFor(ctx, caller, id)
+	c, err := s.conversationSeenBy(ctx, caller, id)
 	if err != nil {
 		return Conversation{}, err
 	}
-	if c.Unread, err = s.store.Unread(ctx, c.ID, caller.UserID, caller.Role, s.now()); err != nil {
+	cs := []Conversation{c}
+	if err := s.fillUnread(ctx, caller, cs); err != nil {
 		return Conversation{}, err
 	}
-	return s.view(caller, c), nil
+	return s.view(caller, cs[0]), nil
 }
 
 // ConversationList is one page of conversations.
@@ -147,6 +167,9 @@ func (s *Service) ListConversations(ctx context.Context, caller Identity, q List
 	var page Page[Conversation]
 	if caller.IsStaff() {
 		page, err = s.store.ListConversations(ctx, q.Status, after, limit, now)
+		if err == nil {
+			page.Items = slices.DeleteFunc(page.Items, func(c Conversation) bool { return !CanSee(caller, c) })
+		}
 	} else {
 		page, err = s.store.ListUserConversations(ctx, caller.UserID, after, limit, now)
 		if err == nil && q.Status != "" {
@@ -172,14 +195,18 @@ func (s *Service) ListConversations(ctx context.Context, caller Identity, q List
 	return out, nil
 }
 
-// fillUnread sets the caller's unread count on each conversation, a few
-// queries at a time.
+// fillUnread sets the caller's unread count on each conversation whose
+// messages they may read (the others keep 0), a few queries at a time.
 func (s *Service) fillUnread(ctx context.Context, caller Identity, cs []Conversation) error {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	errs := make([]error, len(cs))
 	now := s.now()
 	for i := range cs {
+		if !CanRead(caller, cs[i]) {
+			cs[i].Unread = 0
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(i int) {
@@ -201,20 +228,22 @@ func pageLimit(n, def, max int) (int, error) {
 	return n, nil
 }
 
-// Claim makes the calling counsellor the conversation's assignee. A second
-// counsellor may take it over; everyone watching sees conversation.updated.
+// Claim makes the calling counsellor the assignee of a conversation waiting
+// for one (CanClaim); a colleague's is a conflict, and only a supervisor
+// moves it (Assign). Everyone watching sees conversation.updated.
 func (s *Service) Claim(ctx context.Context, caller Identity, id string) (Conversation, error) {
 	if !caller.IsStaff() {
-		if _, err := s.conversationFor(ctx, caller, id); err != nil {
+		c, err := s.conversationFor(ctx, caller, id)
+		if err != nil {
 			return Conversation{}, err
 		}
-		return Conversation{}, Errorf(CodeForbidden, "Only counsellors can claim a conversation.")
+		return Conversation{}, CanClaim(caller, c)
 	}
 	if !ValidID(id) {
 		return Conversation{}, NotFound()
 	}
 	assignee := caller.UserID
-	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: Condition{Status: StatusActive}, Assignee: &assignee})
+	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: claimCondition(caller), Assignee: &assignee})
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -223,8 +252,47 @@ func (s *Service) Claim(ctx context.Context, caller Identity, id string) (Conver
 	return s.view(caller, c), nil
 }
 
-// Close ends a session. Only staff may close; a client gets forbidden for
-// its own conversation and not_found for anyone else's.
+// Assign makes counsellor to the assignee of an active conversation: a
+// supervisor's decision (CanAssign), audited. to must be a member of the
+// staff directory. The previous assignee, like everyone watching, sees
+// conversation.updated, and from then on no longer receives its messages.
+func (s *Service) Assign(ctx context.Context, caller Identity, id, to string) (Conversation, error) {
+	current, err := s.conversationSeenBy(ctx, caller, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if err := CanAssign(caller, current); err != nil {
+		return Conversation{}, err
+	}
+	if to == "" {
+		return Conversation{}, BadRequest("to must name the counsellor (their user id).")
+	}
+	if _, err := s.store.GetStaffMember(ctx, to); err != nil {
+		if CodeOf(err) == CodeNotFound {
+			return Conversation{}, BadRequest("to must be a counsellor who has signed in to the dashboard.")
+		}
+		return Conversation{}, err
+	}
+	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: Condition{Status: StatusActive}, Assignee: &to})
+	if err != nil {
+		return Conversation{}, err
+	}
+	s.audit(ctx, caller.UserID, AuditConversationAssigned, c.ID+"/"+to)
+	s.publishConversation(ctx, EventConversationUpdated, c, true)
+	return s.view(caller, c), nil
+}
+
+// Staff lists the staff directory, for staff: who may be assigned a
+// conversation and how colleagues are named.
+func (s *Service) Staff(ctx context.Context, caller Identity) ([]StaffMember, error) {
+	if !caller.IsStaff() {
+		return nil, Errorf(CodeForbidden, "The staff directory is for staff.")
+	}
+	return s.store.ListStaffMembers(ctx)
+}
+
+// Close ends a session. Only staff who may read it close it; a client gets
+// forbidden for its own conversation and not_found for anyone else's.
 func (s *Service) Close(ctx context.Context, caller Identity, id string) (Conversation, error) {
 	if !caller.IsStaff() {
 		if _, err := s.conversationFor(ctx, caller, id); err != nil {
@@ -235,7 +303,9 @@ func (s *Service) Close(ctx context.Context, caller Identity, id string) (Conver
 	if !ValidID(id) {
 		return Conversation{}, NotFound()
 	}
-	c, err := s.close(ctx, id, caller.UserID)
+	k := readerCondition(caller)
+	k.Status = StatusActive
+	c, err := s.close(ctx, id, caller.UserID, k)
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -243,19 +313,19 @@ func (s *Service) Close(ctx context.Context, caller Identity, id string) (Conver
 	return s.view(caller, c), nil
 }
 
-// close closes conversation id on behalf of by (a staff sub or "system")
-// and tells everyone watching.
-func (s *Service) close(ctx context.Context, id, by string) (Conversation, error) {
+// close closes conversation id on behalf of by (a staff sub or "system"),
+// if it meets k (which requires it active), and tells everyone watching.
+func (s *Service) close(ctx context.Context, id, by string, k Condition) (Conversation, error) {
 	current, err := s.store.GetConversation(ctx, id, s.now())
 	if err != nil {
 		return Conversation{}, err
 	}
-	if current.Status != StatusActive {
-		return Conversation{}, Closed()
+	if err := k.Check(current); err != nil {
+		return Conversation{}, err
 	}
 	now := At(s.now())
 	closed := StatusClosed
-	u := ConversationUpdate{If: Condition{Status: StatusActive}, Status: &closed, ClosedAt: &now, ClosedBy: &by,
+	u := ConversationUpdate{If: k, Status: &closed, ClosedAt: &now, ClosedBy: &by,
 		ExpiresAt: current.Retention.Expiry(now.Time)}
 	c, err := s.store.UpdateConversation(ctx, id, u)
 	if err != nil {

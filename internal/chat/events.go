@@ -62,6 +62,17 @@ type audience struct {
 	// roles restricts the conversation's connections to these roles (nil:
 	// all of them); how "the other side" is addressed.
 	roles map[Role]bool
+	// readersOf, when set, keeps only the staff connections of people who
+	// may read that conversation (CanRead): the audience of its words
+	// (messages, typing, read markers). Queue events (conversation.*) leave
+	// it nil and reach every feed: metadata, never words.
+	readersOf *Conversation
+}
+
+// wordsOf is the audience of conversation c's words: its connections and
+// the feeds of those who may read it.
+func wordsOf(c Conversation) audience {
+	return audience{conversationID: c.ID, conversation: true, feed: true, readersOf: &c}
 }
 
 // frames renders an event once per role: staff may see more than clients.
@@ -136,11 +147,26 @@ func (s *Service) audienceConnections(ctx context.Context, a audience) ([]Connec
 func (a audience) pick(inConv, inFeed []Connection) []Connection {
 	out := make([]Connection, 0, len(inConv)+len(inFeed))
 	for _, c := range inConv {
-		if a.roles == nil || a.roles[c.Role] {
+		if (a.roles == nil || a.roles[c.Role]) && a.mayHear(c) {
 			out = append(out, c)
 		}
 	}
-	return append(out, inFeed...)
+	for _, c := range inFeed {
+		if a.mayHear(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mayHear reports whether conn may receive the audience's event: always for
+// queue events; for words, a client's own connection (checked at connect)
+// or a member of staff who may read the conversation as it is now.
+func (a audience) mayHear(conn Connection) bool {
+	if a.readersOf == nil || conn.Role != RoleStaff {
+		return true
+	}
+	return CanRead(conn.Identity(), *a.readersOf)
 }
 
 func joinErr(a, b error) error {

@@ -52,6 +52,8 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		audErr   error
 	)
 	aud := audience{conversationID: in.ConversationID, conversation: true, feed: true}
+	// The audience is read beside the conversation; who among it may read
+	// the words is decided once the conversation is known.
 	parallel(
 		func() { conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) },
 		func() { allowed, rateErr = s.hitRate(ctx, caller.UserID, now) },
@@ -67,6 +69,8 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 	if err := CanPost(caller, conv); err != nil {
 		return Message{}, false, err
 	}
+	aud.readersOf = &conv
+	audConns = aud.pick(audConns, nil)
 	if rateErr != nil {
 		return Message{}, false, rateErr
 	}
@@ -154,8 +158,7 @@ func (s *Service) EditMessage(ctx context.Context, caller Identity, conversation
 		return Message{}, err
 	}
 	s.audit(ctx, caller.UserID, AuditMessageEdited, conv.ID+"/"+m.ID)
-	s.publish(ctx, audience{conversationID: conv.ID, conversation: true, feed: true},
-		eventFrames(Event{Type: EventMessageUpdated, ConversationID: conv.ID, Message: &m}))
+	s.publish(ctx, wordsOf(conv), eventFrames(Event{Type: EventMessageUpdated, ConversationID: conv.ID, Message: &m}))
 	return m, nil
 }
 
@@ -174,8 +177,7 @@ func (s *Service) DeleteMessage(ctx context.Context, caller Identity, conversati
 		return err
 	}
 	s.audit(ctx, caller.UserID, AuditMessageDeleted, conv.ID+"/"+messageID)
-	s.publish(ctx, audience{conversationID: conv.ID, conversation: true, feed: true},
-		eventFrames(Event{Type: EventMessageDeleted, ConversationID: conv.ID, MessageID: messageID}))
+	s.publish(ctx, wordsOf(conv), eventFrames(Event{Type: EventMessageDeleted, ConversationID: conv.ID, MessageID: messageID}))
 	return nil
 }
 
@@ -210,6 +212,7 @@ func (s *Service) ListMessages(ctx context.Context, caller Identity, conversatio
 	if err != nil {
 		return MessageList{}, err
 	}
+	s.noteView(ctx, caller, conv)
 	listing := "messages:" + conv.ID
 	before, err := decodeCursor(q.Cursor, caller.UserID, listing, ValidID)
 	if err != nil {
@@ -289,18 +292,21 @@ func (s *Service) markRead(ctx context.Context, caller Identity, conversationID,
 	if err := s.store.PutReadMarker(ctx, conv.ID, caller.UserID, messageID, conv.Retention.Expiry(s.now())); err != nil {
 		return err
 	}
-	s.publish(ctx, otherSide(conv.ID, caller.Role), eventFrames(Event{Type: EventRead, ConversationID: conv.ID, Role: caller.Role, MessageID: messageID}))
+	s.publish(ctx, otherSide(conv, caller.Role), eventFrames(Event{Type: EventRead, ConversationID: conv.ID, Role: caller.Role, MessageID: messageID}))
 	return nil
 }
 
-// otherSide is the audience of a relay from role: a client's other side is
-// the conversation's staff connections and the staff feed; staff's is the
-// client's connections.
-func otherSide(conversationID string, role Role) audience {
+// otherSide is the audience of a relay from role in conversation c: a
+// client's other side is the staff connections and feeds of those who may
+// read c; staff's is the client's connections.
+func otherSide(c Conversation, role Role) audience {
+	a := wordsOf(c)
 	if role == RoleStaff {
-		return audience{conversationID: conversationID, conversation: true, roles: map[Role]bool{RoleClient: true}}
+		a.feed, a.roles = false, map[Role]bool{RoleClient: true}
+		return a
 	}
-	return audience{conversationID: conversationID, conversation: true, feed: true, roles: map[Role]bool{RoleStaff: true}}
+	a.roles = map[Role]bool{RoleStaff: true}
+	return a
 }
 
 // WidgetView is what the widget shows for a client's active conversation.
@@ -335,4 +341,27 @@ func (s *Service) Widget(ctx context.Context, caller Identity) (WidgetView, erro
 		return WidgetView{}, err
 	}
 	return WidgetView{Conversation: conv, Messages: msgs, Unread: conv.Unread}, nil
+}
+
+// viewNoteWindow is how often a supervisor's reading of one conversation is
+// recorded at most.
+const viewNoteWindow = time.Hour
+
+// noteView records in the audit trail that a supervisor read the messages
+// of a conversation not assigned to them: who, which, when, never what; at
+// most once per supervisor and conversation per clock hour. A failure is
+// logged: the reading has happened.
+func (s *Service) noteView(ctx context.Context, caller Identity, c Conversation) {
+	if !caller.IsSupervisor() || c.AssignedTo(caller.UserID) {
+		return
+	}
+	now := s.now()
+	first, err := s.store.Hit(ctx, "VIEW#"+caller.UserID+"#"+c.ID, now.Truncate(viewNoteWindow), 1, 2*viewNoteWindow)
+	if err != nil {
+		s.log.ErrorContext(ctx, "view note failed", "conversationId", c.ID, "err", err)
+		return
+	}
+	if first {
+		s.audit(ctx, caller.UserID, AuditConversationViewed, c.ID)
+	}
 }

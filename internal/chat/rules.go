@@ -8,21 +8,97 @@ import "time"
 // write's condition (so a change in between cannot slip through) and which
 // explains a refused write from the record as it was.
 
-// CanRead reports whether caller may read conversation c and its messages:
-// a client its own conversation while they have not hidden it, staff every
-// conversation.
+// CanRead reports whether caller may read conversation c's messages (and
+// see its typing and read events), on a need-to-know basis: a client their
+// own conversation while they have not hidden it; a counsellor the
+// conversations waiting for one (active, unassigned: they must see enough to
+// choose one to claim) and those assigned to them, active or closed; a
+// supervisor every conversation.
 func CanRead(caller Identity, c Conversation) bool {
-	return caller.IsStaff() || (c.UserID == caller.UserID && !c.Deleted)
+	switch {
+	case caller.IsSupervisor():
+		return true
+	case caller.IsStaff():
+		return c.Unassigned() || c.AssignedTo(caller.UserID)
+	}
+	return c.UserID == caller.UserID && !c.Deleted
 }
 
-// readable answers CanRead: not_found when caller may not read c, so a
-// refusal never tells a client that someone else's conversation exists.
-func readable(caller Identity, c Conversation) error {
-	if !CanRead(caller, c) {
-		return NotFound()
+// CanSee reports whether caller may see conversation c's record (its
+// metadata: status, assignee, waiting since, retention, never words): a
+// client their own, visible one; every member of staff every active
+// conversation (the queue) and the closed ones they may read.
+func CanSee(caller Identity, c Conversation) bool {
+	if caller.IsStaff() && c.Status == StatusActive {
+		return true
 	}
-	return nil
+	return CanRead(caller, c)
 }
+
+// readable answers CanRead: not_found when a client may not read c, so a
+// refusal never tells a client that someone else's conversation exists;
+// forbidden, saying so, when a counsellor asks for a colleague's (it is in
+// their queue already, so not_found would hide nothing).
+func readable(caller Identity, c Conversation) error {
+	if CanRead(caller, c) {
+		return nil
+	}
+	if caller.IsStaff() {
+		return assignedElsewhere(c)
+	}
+	return NotFound()
+}
+
+// visible answers CanSee, as readable does.
+func visible(caller Identity, c Conversation) error {
+	if CanSee(caller, c) {
+		return nil
+	}
+	return readable(caller, c)
+}
+
+// assignedElsewhere is what a counsellor is told of a conversation they may
+// not read.
+func assignedElsewhere(c Conversation) *Error {
+	if c.Assignee == nil || *c.Assignee == "" {
+		return Errorf(CodeForbidden, "This conversation closed before anyone claimed it; only a supervisor can read it.")
+	}
+	return Errorf(CodeForbidden, "This conversation is assigned to a colleague; only they and a supervisor can read it.")
+}
+
+// CanClaim reports why caller may not claim c (nil when they may): only
+// staff, and only a conversation waiting for a counsellor (or already
+// theirs: claiming again changes nothing).
+func CanClaim(caller Identity, c Conversation) error {
+	if !caller.IsStaff() {
+		if err := readable(caller, c); err != nil {
+			return err
+		}
+		return Errorf(CodeForbidden, "Only counsellors can claim a conversation.")
+	}
+	return claimCondition(caller).Check(c)
+}
+
+// claimCondition is what caller's claim requires: still active, and
+// unassigned or already theirs.
+func claimCondition(caller Identity) Condition {
+	return Condition{Status: StatusActive, ClaimableBy: caller.UserID}
+}
+
+// CanAssign reports why caller may not assign c to a counsellor (nil when
+// they may): only supervisors, only an active conversation.
+func CanAssign(caller Identity, c Conversation) error {
+	if !caller.IsSupervisor() {
+		if err := visible(caller, c); err != nil {
+			return err
+		}
+		return Errorf(CodeForbidden, "Only a supervisor can assign a conversation.")
+	}
+	return Condition{Status: StatusActive}.Check(c)
+}
+
+// CanAudit reports whether caller may read the audit trail: supervisors.
+func CanAudit(caller Identity) bool { return caller.IsSupervisor() }
 
 // CanPost reports why caller may not send to c (nil when they may): it must
 // be readable to them and active.
@@ -52,11 +128,18 @@ type Condition struct {
 	// Owner, when set, is the client the conversation must belong to, and
 	// they must not have hidden it (else not_found).
 	Owner string
+	// Reader, when set, is a counsellor who must be able to read it
+	// (CanRead): it waits unassigned, or is assigned to them (else
+	// forbidden).
+	Reader string
 	// Retention, when set, is the retention the conversation must still
 	// have: a change in between is ErrStale, and the caller reads again.
 	Retention Retention
 	// Unrated requires that no feedback was given yet.
 	Unrated bool
+	// ClaimableBy, when set, requires that no counsellor but this one has
+	// claimed it (else conflict).
+	ClaimableBy string
 }
 
 // Check tells whether c, as stored, meets k: nil, or the answer the caller
@@ -66,6 +149,8 @@ func (k Condition) Check(c Conversation) error {
 	switch {
 	case k.Owner != "" && (c.UserID != k.Owner || c.Deleted):
 		return NotFound()
+	case k.Reader != "" && !CanRead(Identity{UserID: k.Reader, Role: RoleStaff}, c):
+		return assignedElsewhere(c)
 	case k.Status != "" && c.Status != k.Status:
 		if k.StatusRefusal != nil {
 			return k.StatusRefusal
@@ -78,23 +163,30 @@ func (k Condition) Check(c Conversation) error {
 		return ErrStale
 	case k.Unrated && c.Rating != 0:
 		return Errorf(CodeConflict, "Feedback was already given for this conversation.")
+	case k.ClaimableBy != "" && c.Assignee != nil && *c.Assignee != "" && *c.Assignee != k.ClaimableBy:
+		return Errorf(CodeConflict, "A colleague has already claimed this conversation; a supervisor can reassign it.")
 	}
 	return nil
 }
 
-// ownerOf is the Condition.Owner of caller's writes: their own id for a
-// client, none for staff (who may act on any conversation).
-func ownerOf(caller Identity) string {
-	if caller.IsStaff() {
-		return ""
+// readerCondition is CanRead as a condition on the stored conversation:
+// Owner for a client, Reader for a counsellor, nothing for a supervisor.
+func readerCondition(caller Identity) Condition {
+	switch {
+	case caller.IsSupervisor():
+		return Condition{}
+	case caller.IsStaff():
+		return Condition{Reader: caller.UserID}
 	}
-	return caller.UserID
+	return Condition{Owner: caller.UserID}
 }
 
 // PostCondition is what storing caller's message requires: readable to
 // them, active, and still with retention r (when set).
 func PostCondition(caller Identity, r Retention) Condition {
-	return Condition{Owner: ownerOf(caller), Status: StatusActive, Retention: r}
+	k := readerCondition(caller)
+	k.Status, k.Retention = StatusActive, r
+	return k
 }
 
 // RateCondition is what caller's feedback requires.

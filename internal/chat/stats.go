@@ -127,10 +127,10 @@ const maxAuditRange = 92 * 24 * time.Hour
 // last entry returned.
 var auditPos = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[0-9A-HJKMNP-TV-Z]{26}$`)
 
-// Audit lists the audit trail for staff, oldest first.
+// Audit lists the audit trail for supervisors (CanAudit), oldest first.
 func (s *Service) Audit(ctx context.Context, caller Identity, q AuditQuery) (AuditList, error) {
-	if !caller.IsStaff() {
-		return AuditList{}, errStaffOnly()
+	if !CanAudit(caller) {
+		return AuditList{}, Errorf(CodeForbidden, "The audit trail is for supervisors.")
 	}
 	limit, err := pageLimit(q.Limit, 50, 200)
 	if err != nil {

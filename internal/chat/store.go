@@ -19,6 +19,7 @@ type Store interface {
 	RateStore
 	AuditStore
 	RevocationStore
+	StaffStore
 }
 
 // Page is one page of a listing: Next is the store's position after the last
@@ -208,4 +209,28 @@ type AuditStore interface {
 	// ListAudit lists entries between from and to (inclusive), oldest first,
 	// from position after.
 	ListAudit(ctx context.Context, from, to time.Time, after string, limit int) (Page[AuditEntry], error)
+}
+
+// StaffStore keeps the staff directory: every counsellor and supervisor who
+// has signed in to the dashboard.
+type StaffStore interface {
+	// PutStaffMember enters m, or refreshes what it says of them (their
+	// username, supervisor flag and when they were last seen; a display name
+	// they chose is kept when m has none).
+	PutStaffMember(ctx context.Context, m StaffMember) error
+	// GetStaffMember returns one member, or CodeNotFound.
+	GetStaffMember(ctx context.Context, userID string) (StaffMember, error)
+	// ListStaffMembers returns every member, by username.
+	ListStaffMembers(ctx context.Context) ([]StaffMember, error)
+}
+
+// StaffMember is a counsellor or supervisor in the staff directory.
+type StaffMember struct {
+	UserID   string `json:"userId"`
+	Username string `json:"username"`
+	// DisplayName is the name colleagues and clients see ("" until they
+	// choose one).
+	DisplayName string `json:"displayName,omitempty"`
+	Supervisor  bool   `json:"supervisor"`
+	LastSeenAt  Time   `json:"lastSeenAt"`
 }

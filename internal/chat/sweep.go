@@ -60,7 +60,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 			return rep, err
 		}
 		for _, c := range idle {
-			_, err := s.close(ctx, c.ID, ClosedBySystem)
+			_, err := s.close(ctx, c.ID, ClosedBySystem, Condition{Status: StatusActive})
 			if CodeOf(err) == CodeConflict || CodeOf(err) == CodeNotFound {
 				continue // closed or gone meanwhile
 			}

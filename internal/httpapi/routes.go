@@ -26,12 +26,14 @@ func (a *API) table() map[string]route {
 		"POST /conversations/{id}/read":             a.markRead,
 		"PUT /conversations/{id}/retention":         a.setRetention,
 		"POST /conversations/{id}/claim":            a.claim,
+		"POST /conversations/{id}/assign":           a.assign,
 		"POST /conversations/{id}/close":            a.close,
 		"POST /conversations/{id}/feedback":         a.feedback,
 		"GET /availability":                         a.availability,
 		"GET /widget/messages":                      a.widget,
 		"GET /stats":                                a.stats,
 		"GET /audit":                                a.audit,
+		"GET /staff":                                a.staff,
 	}
 }
 
@@ -216,6 +218,33 @@ func (a *API) claim(ctx context.Context, r request) (response, error) {
 		return response{}, err
 	}
 	return ok(conversationBody{c})
+}
+
+func (a *API) assign(ctx context.Context, r request) (response, error) {
+	var in struct {
+		To *string `json:"to"`
+	}
+	if err := decode(r, &in); err != nil {
+		return response{}, err
+	}
+	if in.To == nil {
+		return response{}, chat.BadRequest("to is required: the counsellor's user id.")
+	}
+	c, err := a.Service.Assign(ctx, r.caller, r.PathParameters["id"], *in.To)
+	if err != nil {
+		return response{}, err
+	}
+	return ok(conversationBody{c})
+}
+
+func (a *API) staff(ctx context.Context, r request) (response, error) {
+	members, err := a.Service.Staff(ctx, r.caller)
+	if err != nil {
+		return response{}, err
+	}
+	return ok(struct {
+		Staff []chat.StaffMember `json:"staff"`
+	}{members})
 }
 
 func (a *API) close(ctx context.Context, r request) (response, error) {

@@ -141,12 +141,14 @@ var HTTP = []HTTPRoute{
 	{Method: "POST", Path: "/conversations/{id}/read", Function: API},
 	{Method: "PUT", Path: "/conversations/{id}/retention", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/claim", Function: API},
+	{Method: "POST", Path: "/conversations/{id}/assign", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/close", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/feedback", Function: API},
 	{Method: "GET", Path: "/availability", Function: API},
 	{Method: "GET", Path: "/widget/messages", Function: API},
 	{Method: "GET", Path: "/stats", Function: API},
 	{Method: "GET", Path: "/audit", Function: API},
+	{Method: "GET", Path: "/staff", Function: API},
 }
 
 // Environment variable names read by internal/app. The stack sets them on
@@ -156,6 +158,7 @@ const (
 	EnvIssuer             = "CONFIDE_ISSUER"
 	EnvClientID           = "CONFIDE_CLIENT_ID"
 	EnvStaffGroup         = "CONFIDE_STAFF_GROUP"
+	EnvSupervisorGroup    = "CONFIDE_SUPERVISOR_GROUP"
 	EnvAllowedOrigins     = "CONFIDE_ALLOWED_ORIGINS"
 	EnvManagementEndpoint = "CONFIDE_MANAGEMENT_ENDPOINT"
 	EnvMaxMessageChars    = "CONFIDE_MAX_MESSAGE_CHARS"
@@ -204,7 +207,7 @@ type FunctionSpec struct {
 }
 
 var common = []string{EnvTableName, EnvLogLevel}
-var verifying = []string{EnvIssuer, EnvClientID, EnvStaffGroup}
+var verifying = []string{EnvIssuer, EnvClientID, EnvStaffGroup, EnvSupervisorGroup}
 var chatLimits = []string{EnvMaxMessageChars, EnvRateLimit, EnvRateWindow, EnvStaffCIDRs, EnvManagementEndpoint}
 
 func join(lists ...[]string) []string {

@@ -25,6 +25,7 @@ type connectionItem struct {
 	UserID         string    `dynamodbav:"userId"`
 	Username       string    `dynamodbav:"username"`
 	Role           chat.Role `dynamodbav:"role"`
+	Supervisor     bool      `dynamodbav:"supervisor,omitempty"`
 	ConversationID string    `dynamodbav:"conversationId,omitempty"`
 	SourceIP       string    `dynamodbav:"sourceIp,omitempty"`
 	ConnectedAt    string    `dynamodbav:"connectedAt"`
@@ -38,6 +39,7 @@ func (it connectionItem) connection() chat.Connection {
 		UserID:         it.UserID,
 		Username:       it.Username,
 		Role:           it.Role,
+		Supervisor:     it.Supervisor,
 		ConversationID: it.ConversationID,
 		SourceIP:       it.SourceIP,
 		ConnectedAt:    parseStamp(it.ConnectedAt),
@@ -71,7 +73,7 @@ func (s *Store) PutConnection(ctx context.Context, c chat.Connection) error {
 	for _, k := range connectionKeys(c) {
 		it, err := attributevalue.MarshalMap(connectionItem{
 			PK: k[0], SK: k[1], expiry: expiryOf(k[0], c.ExpiresAt.Ptr()),
-			ID: c.ID, UserID: c.UserID, Username: c.Username, Role: c.Role,
+			ID: c.ID, UserID: c.UserID, Username: c.Username, Role: c.Role, Supervisor: c.Supervisor,
 			ConversationID: c.ConversationID, SourceIP: c.SourceIP,
 			ConnectedAt: c.ConnectedAt.String(), TokenExpiresAt: stampPtr(c.TokenExpiresAt),
 			TokenIssuedAt: stampPtr(c.TokenIssuedAt),

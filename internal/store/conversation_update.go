@@ -109,7 +109,23 @@ func conversationCondition(k chat.Condition, now time.Time) expression.Condition
 	if k.Unrated {
 		cond = cond.And(expression.Name("rating").AttributeNotExists())
 	}
+	if k.ClaimableBy != "" {
+		cond = cond.And(expression.Or(unassigned(), expression.Name("assignee").Equal(expression.Value(k.ClaimableBy))))
+	}
+	if k.Reader != "" {
+		// chat.CanRead for a counsellor: waiting unassigned, or theirs.
+		cond = cond.And(expression.Or(
+			expression.And(expression.Name("status").Equal(expression.Value(chat.StatusActive)), unassigned()),
+			expression.Name("assignee").Equal(expression.Value(k.Reader)),
+		))
+	}
 	return cond
+}
+
+// unassigned is the condition that no counsellor has claimed a
+// conversation.
+func unassigned() expression.ConditionBuilder {
+	return expression.Or(expression.Name("assignee").AttributeNotExists(), expression.Name("assignee").Equal(expression.Value("")))
 }
 
 // closeConversation closes a conversation and deletes the client's lock in

@@ -23,6 +23,7 @@ type ticketItem struct {
 	UserID         string    `dynamodbav:"userId"`
 	Username       string    `dynamodbav:"username"`
 	Role           chat.Role `dynamodbav:"role"`
+	Supervisor     bool      `dynamodbav:"supervisor,omitempty"`
 	TokenExpiresAt *string   `dynamodbav:"tokenExpiresAt,omitempty"`
 	TokenIssuedAt  *string   `dynamodbav:"tokenIssuedAt,omitempty"`
 }
@@ -33,7 +34,7 @@ func (s *Store) PutTicket(ctx context.Context, hash string, t chat.TicketClaims)
 	exp := expiryOf(pk, t.ExpiresAt.Ptr())
 	it, err := attributevalue.MarshalMap(ticketItem{
 		PK: pk, SK: skMeta, ExpiresAt: exp.ExpiresAt, Expiry: exp.Expiry,
-		UserID: t.UserID, Username: t.Username, Role: t.Role,
+		UserID: t.UserID, Username: t.Username, Role: t.Role, Supervisor: t.Supervisor,
 		TokenExpiresAt: stampPtr(t.TokenExpiresAt), TokenIssuedAt: instantPtr(t.IssuedAt),
 	})
 	if err != nil {
@@ -75,7 +76,7 @@ func (s *Store) ConsumeTicket(ctx context.Context, hash string, now time.Time) (
 		return chat.TicketClaims{}, fmt.Errorf("decode ticket: %w", err)
 	}
 	claims := chat.TicketClaims{
-		Identity:       chat.Identity{UserID: it.UserID, Username: it.Username, Role: it.Role},
+		Identity:       chat.Identity{UserID: it.UserID, Username: it.Username, Role: it.Role, Supervisor: it.Supervisor},
 		ExpiresAt:      parseStamp(it.Expiry),
 		TokenExpiresAt: parseStampPtr(it.TokenExpiresAt),
 	}

@@ -17,6 +17,7 @@ const (
 	ctxUserID         = "userId"
 	ctxUsername       = "username"
 	ctxRole           = "role"
+	ctxSupervisor     = "supervisor"
 	ctxConversationID = "conversationId"
 	ctxTokenExpiresAt = "tokenExpiresAt"
 	ctxTokenIssuedAt  = "tokenIssuedAt"
@@ -29,6 +30,9 @@ func authorizerContext(conn chat.Connection) map[string]any {
 		ctxUsername:       conn.Username,
 		ctxRole:           string(conn.Role),
 		ctxConversationID: conn.ConversationID,
+	}
+	if conn.Supervisor {
+		c[ctxSupervisor] = "true"
 	}
 	if conn.TokenExpiresAt != nil {
 		c[ctxTokenExpiresAt] = conn.TokenExpiresAt.String()
@@ -51,6 +55,7 @@ func connectionOf(req events.APIGatewayWebsocketProxyRequest) (chat.Connection, 
 		UserID:         text(m[ctxUserID]),
 		Username:       text(m[ctxUsername]),
 		Role:           chat.Role(text(m[ctxRole])),
+		Supervisor:     text(m[ctxSupervisor]) == "true",
 		ConversationID: text(m[ctxConversationID]),
 		SourceIP:       rc.Identity.SourceIP,
 		ConnectedAt:    chat.At(time.UnixMilli(rc.ConnectedAt)),

@@ -28,8 +28,9 @@ import (
 type Account struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
-	Role     string `json:"role"`
-	UserID   string `json:"userId"`
+	// Role is "client", "staff" (a counsellor) or "supervisor".
+	Role   string `json:"role"`
+	UserID string `json:"userId"`
 }
 
 // Options configures the local stack. Empty addresses take a free port on
@@ -92,6 +93,7 @@ type Stack struct {
 var DemoAccounts = []Account{
 	{Username: "alex", Password: "Confide-demo-client-1", Role: "client"},
 	{Username: "sam", Password: "Confide-demo-staff-1", Role: "staff"},
+	{Username: "kai", Password: "Confide-demo-supervisor-1", Role: "supervisor"},
 }
 
 // Start runs the whole local stack: local DynamoDB (dynoxide), cognito-local, the
@@ -233,7 +235,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 
 	if o.Seed && s.Cognito != nil {
 		for _, acc := range DemoAccounts {
-			sub, err := s.Cognito.CreateUser(ctx, acc.Username, acc.Password, acc.Role == "staff")
+			sub, err := s.Cognito.CreateUser(ctx, acc.Username, acc.Password, acc.Role != "client")
+			if err == nil && acc.Role == "supervisor" {
+				err = s.Cognito.MakeSupervisor(ctx, acc.Username)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("seed %s: %w", acc.Username, err)
 			}

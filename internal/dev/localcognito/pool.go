@@ -14,9 +14,10 @@ import (
 
 // The names of what Start creates.
 const (
-	PoolName   = "confide"
-	ClientName = "confide-web"
-	StaffGroup = "staff"
+	PoolName        = "confide"
+	ClientName      = "confide-web"
+	StaffGroup      = "staff"
+	SupervisorGroup = "supervisors"
 )
 
 // newClient returns a Cognito client for cognito-local at endpoint. The
@@ -53,12 +54,17 @@ func (s *Server) createPool(ctx context.Context) error {
 	}
 	s.ClientID = aws.ToString(client.UserPoolClient.ClientId)
 
-	if _, err := s.client.CreateGroup(ctx, &cip.CreateGroupInput{
-		UserPoolId:  aws.String(s.UserPoolID),
-		GroupName:   aws.String(StaffGroup),
-		Description: aws.String("Counsellors"),
-	}); err != nil {
-		return fmt.Errorf("create group %s in %s: %w", StaffGroup, s.UserPoolID, err)
+	for _, g := range []struct{ name, description string }{
+		{StaffGroup, "Counsellors"},
+		{SupervisorGroup, "Supervisors: read every conversation (audited), assign, read the audit trail"},
+	} {
+		if _, err := s.client.CreateGroup(ctx, &cip.CreateGroupInput{
+			UserPoolId:  aws.String(s.UserPoolID),
+			GroupName:   aws.String(g.name),
+			Description: aws.String(g.description),
+		}); err != nil {
+			return fmt.Errorf("create group %s in %s: %w", g.name, s.UserPoolID, err)
+		}
 	}
 	return nil
 }
@@ -70,12 +76,21 @@ func (s *Server) Client() *cip.Client { return s.client }
 // CreateUser creates a confirmed user with a permanent password, in the
 // staff group when staff is set, and returns its sub.
 func (s *Server) CreateUser(ctx context.Context, username, password string, staff bool) (string, error) {
-	a := admin.Admin{Cognito: s.client, UserPoolID: s.UserPoolID, StaffGroup: StaffGroup}
-	sub, err := a.AddUser(ctx, username, password, staff)
+	sub, err := s.admin().AddUser(ctx, username, password, staff)
 	if err == nil && sub == "" {
 		err = fmt.Errorf("create user %s: no sub in the answer", username)
 	}
 	return sub, err
+}
+
+// MakeSupervisor puts username in the staff and supervisors groups.
+func (s *Server) MakeSupervisor(ctx context.Context, username string) error {
+	return s.admin().MakeSupervisor(ctx, username)
+}
+
+// admin is confidectl's Admin on this pool.
+func (s *Server) admin() *admin.Admin {
+	return &admin.Admin{Cognito: s.client, UserPoolID: s.UserPoolID, StaffGroup: StaffGroup, SupervisorGroup: SupervisorGroup}
 }
 
 // SignIn signs username in with USER_PASSWORD_AUTH, as the widget and

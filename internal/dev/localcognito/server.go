@@ -65,7 +65,7 @@ type Server struct {
 
 // Start starts cognito-local from opts.Root's node_modules in opts.Dir,
 // waits until it answers, and creates the "confide" user pool, its app
-// client and the "staff" group. The process runs in its own process group
+// client and the "staff" and "supervisors" groups. The process runs in its own process group
 // until Close; ctx bounds only the start.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	log := opts.Logger
