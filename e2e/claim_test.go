@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestCounsellorsClaimAndTakeOverASession: a counsellor takes a session and
@@ -15,7 +16,7 @@ func TestCounsellorsClaimAndTakeOverASession(t *testing.T) {
 	sam := newPerson(t, true)
 	stan := newPerson(t, true)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 	aliceWS := connect(t, alice, convID)
 	samFeed := connect(t, sam, "")
 	stanFeed := connect(t, stan, "")
@@ -37,7 +38,7 @@ func TestCounsellorsClaimAndTakeOverASession(t *testing.T) {
 		}
 	}
 	watchers := map[string]*client.Socket{"sam's feed": samFeed, "stan's feed": stanFeed, "the client": aliceWS}
-	for _, claimant := range []*person{sam, stan} {
+	for _, claimant := range []*e2ekit.Person{sam, stan} {
 		c, err := claimant.Claim(ctx, convID)
 		if err != nil {
 			t.Fatalf("%s claims: %v", claimant.Username, err)
@@ -46,7 +47,7 @@ func TestCounsellorsClaimAndTakeOverASession(t *testing.T) {
 			t.Fatalf("%s's claim answered assignee %v, want %s", claimant.Username, c.Assignee, claimant.UserID)
 		}
 		for who, ws := range watchers {
-			if _, err := ws.WaitType(ctxFor(t, 2*time.Second), "conversation.updated", assignedTo(claimant.UserID)); err != nil {
+			if _, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.updated", assignedTo(claimant.UserID)); err != nil {
 				t.Fatalf("%s did not see %s take the session: %v", who, claimant.Username, err)
 			}
 		}
