@@ -12,16 +12,19 @@ func TestWithin(t *testing.T) {
 	tests := []struct {
 		name      string
 		trueAfter int64 // calls before cond holds; -1: never
-		want      bool
+		// within is generous where cond holds, so that only a cond that
+		// never holds makes Within give up, however slow the machine.
+		within time.Duration
+		want   bool
 	}{
-		{"AtOnce", 0, true},
-		{"AfterAFewPolls", 3, true},
-		{"Never", -1, false},
+		{"AtOnce", 0, time.Minute, true},
+		{"AfterAFewPolls", 3, time.Minute, true},
+		{"Never", -1, 100 * time.Millisecond, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int64
-			got := testkit.Within(300*time.Millisecond, func() bool {
+			got := testkit.Within(tt.within, func() bool {
 				n := calls.Add(1) - 1
 				return tt.trueAfter >= 0 && n >= tt.trueAfter
 			})
