@@ -16,7 +16,7 @@ PKGS := ./internal/... ./functions/... ./cmd/... ./e2e/...
 .PHONY: help deps go-deps node-deps browser-deps build dev test test-go vet clean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 deps: go-deps node-deps ## install every dependency
 

@@ -19,14 +19,14 @@ HOST_ARCH := $(shell go env GOHOSTARCH)
 test-tools: go-deps node-deps ## tests of the performance tools (tools/, a module of its own)
 	cd tools && go test -race -count=1 ./...
 
-loadtest: node-deps ## 1,000 WebSockets at 50 messages/s for 60 s on the local stack: latencies, loss, memory (build/loadtest/result.json)
+loadtest: node-deps ## the load generator (tools/cmd/loadtest): 1,000 WebSockets at 50 messages/s for 60 s on the local stack: latencies, loss, memory (build/loadtest/result.json)
 	cd tools && go build -o $(CURDIR)/$(BUILD_DIR)/loadtest/loadtest ./cmd/loadtest
 	$(BUILD_DIR)/loadtest/loadtest $(LOADTEST_ARGS)
 
-bench-emulator: go-deps ## what a call costs the embedded DynamoDB (minidyn) as its table grows
+bench-emulator: go-deps ## benchmark (tools/loadtest): what a call costs the embedded DynamoDB (minidyn) as its table grows
 	cd tools && go test -run '^$$' -bench Emulator -benchtime 30x ./loadtest/
 
-coldstart: build ## cold start of every function against a hello-world bootstrap, through the RIE and a Runtime API of our own; zipped sizes
+coldstart: build ## the cold-start measurement (tools/cmd/coldstart): cold start of every function against a hello-world bootstrap, through the RIE and a Runtime API of our own; zipped sizes
 	@for f in $(FUNCTIONS); do \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$(HOST_ARCH) go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(COLDSTART_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
