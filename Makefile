@@ -9,18 +9,20 @@ FUNCTIONS := authorizer connect message disconnect api retention
 BUILD_DIR := build
 
 # Packages of the root module (node_modules holds Go templates of the CDK
-# CLI, so ./... is never used).
+# CLI, so ./... is never used). The CDK app (infra/) and the performance
+# tools (tools/) are modules of their own: mk/infra.mk and mk/perf.mk.
 PKGS := ./internal/... ./functions/... ./cmd/... ./e2e/...
 
 .PHONY: help deps go-deps node-deps browser-deps build dev test test-go vet clean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 deps: go-deps node-deps ## install every dependency
 
-go-deps: ## download the Go modules
+go-deps: ## download the Go modules (the root module and tools/)
 	go mod download
+	cd tools && go mod download
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -45,15 +47,16 @@ dev: deps ## run the local stack: prints the URLs and demo logins (Ctrl-C stops 
 	go build -o $(BUILD_DIR)/devstack ./cmd/devstack
 	$(BUILD_DIR)/devstack
 
-vet: go-deps ## gofmt and go vet
-	@test -z "$$(gofmt -l internal functions cmd e2e)" || (gofmt -l internal functions cmd e2e; exit 1)
+vet: go-deps ## gofmt and go vet of the root module and of tools/ (infra/ is vetted by test-infra)
+	@test -z "$$(gofmt -l internal functions cmd e2e tools)" || (gofmt -l internal functions cmd e2e tools; exit 1)
 	go vet $(PKGS)
+	cd tools && go vet ./...
 
 test-go: deps browser-deps ## unit, store, handler and end-to-end tests against the local stack (dynoxide), and the store's contract tests on minidyn too
 	go test -race -count=1 $(PKGS)
 	CONFIDE_LOCAL_DYNAMODB=minidyn go test -race -count=1 ./internal/store/
 
-test: deps vet test-go test-infra fuzz ## every test (what CI runs)
+test: deps vet test-go test-tools test-infra fuzz ## every test (what CI runs)
 
 clean: ## remove build output and local stack state
 	rm -rf $(BUILD_DIR) .devstack infra/cdk.out

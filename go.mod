@@ -20,7 +20,6 @@ require (
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/truora/minidyn v0.8.2
-	golang.org/x/sync v0.24.0
 )
 
 require (

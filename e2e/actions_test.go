@@ -11,20 +11,21 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // say returns a message body unique to the suite, and remembers it so the
 // privacy check can make sure no log line holds it.
 func say(text string) string {
-	body := text + " " + randomName("")
+	body := text + " " + e2ekit.UniqueName("")
 	remember("message body", body)
 	return body
 }
 
 // send posts a message as p over HTTP, failing the test on error.
-func send(t *testing.T, p *person, conversationID, clientMessageID, body string) chat.Message {
+func send(t *testing.T, p *e2ekit.Person, conversationID, clientMessageID, body string) chat.Message {
 	t.Helper()
-	m, status, err := p.Send(ctxFor(t, 10*time.Second), conversationID, clientMessageID, body)
+	m, status, err := p.Send(e2ekit.Context(t, 10*time.Second), conversationID, clientMessageID, body)
 	if err != nil {
 		t.Fatalf("%s sends %s: %v", p.Username, clientMessageID, err)
 	}
@@ -35,9 +36,9 @@ func send(t *testing.T, p *person, conversationID, clientMessageID, body string)
 }
 
 // history returns every message of a conversation p may see (at most 100).
-func history(t *testing.T, p *person, conversationID string) []chat.Message {
+func history(t *testing.T, p *e2ekit.Person, conversationID string) []chat.Message {
 	t.Helper()
-	list, err := p.Messages(ctxFor(t, 10*time.Second), conversationID, url.Values{"limit": {"100"}})
+	list, err := p.Messages(e2ekit.Context(t, 10*time.Second), conversationID, url.Values{"limit": {"100"}})
 	if err != nil {
 		t.Fatalf("%s reads the history of %s: %v", p.Username, conversationID, err)
 	}
@@ -46,9 +47,9 @@ func history(t *testing.T, p *person, conversationID string) []chat.Message {
 
 // rawMessages returns the history as p receives it, field by field, to
 // check what a JSON object leaves out.
-func rawMessages(t *testing.T, p *person, conversationID string) []map[string]any {
+func rawMessages(t *testing.T, p *e2ekit.Person, conversationID string) []map[string]any {
 	t.Helper()
-	res, err := p.Do(ctxFor(t, 10*time.Second), "GET", "/conversations/"+conversationID+"/messages?limit=100", nil)
+	res, err := p.Do(e2ekit.Context(t, 10*time.Second), "GET", "/conversations/"+conversationID+"/messages?limit=100", nil)
 	if err != nil || res.Status != 200 {
 		t.Fatalf("%s reads the history of %s: %v (status %d)", p.Username, conversationID, err, res.Status)
 	}
@@ -115,13 +116,13 @@ func withClientMessageID(cmid string) func(client.Frame) bool {
 // acknowledgement. Frames on one connection arrive in order, so every frame
 // the server sent s before it has been received when settle returns: a test
 // can then check that some frame never came.
-func settle(t *testing.T, p *person, s *client.Socket, conversationID string) {
+func settle(t *testing.T, p *e2ekit.Person, s *client.Socket, conversationID string) {
 	t.Helper()
-	cmid := "settle-" + randomName("")
-	if err := s.SendMessage(ctxFor(t, 5*time.Second), conversationID, cmid, say("settle")); err != nil {
+	cmid := "settle-" + e2ekit.UniqueName("")
+	if err := s.SendMessage(e2ekit.Context(t, e2ekit.Patience), conversationID, cmid, say("settle")); err != nil {
 		t.Fatalf("%s sends a settling message: %v", p.Username, err)
 	}
-	if _, err := s.WaitType(ctxFor(t, 5*time.Second), "message.created", withClientMessageID(cmid)); err != nil {
+	if _, err := s.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", withClientMessageID(cmid)); err != nil {
 		var errs []string
 		for _, f := range s.Frames() {
 			if f.Type == "error" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestOneActiveSessionUnderConcurrentCreates: a client whose widget fires
@@ -14,7 +15,7 @@ import (
 // told which one is already open.
 func TestOneActiveSessionUnderConcurrentCreates(t *testing.T) {
 	alice := newPerson(t, false)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := e2ekit.Context(t, 60*time.Second)
 
 	const n = 50
 	type answer struct {

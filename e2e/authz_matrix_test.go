@@ -14,6 +14,8 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/testkit"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // caller is one column of the authorization matrix: who makes the request,
@@ -306,14 +308,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// made while the token is still valid.
 	for _, who := range []caller{expiredA, noToken, clientA, clientB, staffAssignee, staffOther, supervisor} {
 		t.Run(who.String(), func(t *testing.T) {
-			if who == expiredA {
-				if !local() {
-					t.Skip("an expired token needs the local pool's signing key; not checked against a deployment")
-				}
-				m.expire(t)
+			if who == expiredA && !local() {
+				t.Skip("an expired token needs the local pool's signing key; not checked against a deployment")
 			}
+			expiredIn := map[sceneState]bool{}
 			for i := range order {
 				r := &order[i]
+				if who == expiredA && !expiredIn[r.state] {
+					// The token's tickets and sockets of this state's rows
+					// are made while it is valid.
+					m.expire(t, r.state)
+					expiredIn[r.state] = true
+				}
 				t.Run(r.name(), func(t *testing.T) {
 					sc := m.scene(t, r.state)
 					got := r.try(m, t, who, sc, r)
@@ -400,7 +406,7 @@ func matrixMarkdown(rows []row) string {
 type matrix struct {
 	// t is the whole test's: sockets used across rows close when it ends.
 	t                          *testing.T
-	a, b, assignee, other, sup *person
+	a, b, assignee, other, sup *e2ekit.Person
 	// http is each caller's HTTP client; the expired one is set by expire.
 	http map[caller]*client.Client
 	// bConv is B's own conversation (closed), which B's socket names.
@@ -430,8 +436,8 @@ func newMatrix(t *testing.T) *matrix {
 	}
 	// Each member of staff enters the staff directory with GET /me, as the
 	// dashboard does: the other counsellor must be there to be assigned.
-	for _, p := range []*person{m.assignee, m.other, m.sup} {
-		if _, err := p.Me(ctxFor(t, 10*time.Second)); err != nil {
+	for _, p := range []*e2ekit.Person{m.assignee, m.other, m.sup} {
+		if _, err := p.Me(e2ekit.Context(t, 10*time.Second)); err != nil {
 			t.Fatalf("GET /me of %s: %v", p.Username, err)
 		}
 	}
@@ -442,7 +448,7 @@ func newMatrix(t *testing.T) *matrix {
 
 // person is who stands behind a caller with a valid token (A for the
 // expired column: it is A's conversation).
-func (m *matrix) person(who caller) *person {
+func (m *matrix) person(who caller) *e2ekit.Person {
 	switch who {
 	case clientB:
 		return m.b
@@ -478,6 +484,11 @@ func (m *matrix) scene(t *testing.T, state sceneState) *scene {
 	}
 	if sc != nil {
 		m.closeConversation(t, sc.conv)
+		// Its sockets are done with: a caller may hold only so many.
+		for who, s := range sc.sockets {
+			s.Close()
+			delete(sc.sockets, who)
+		}
 	}
 	sc = &scene{conv: startConversation(t, m.a), sockets: map[caller]*client.Socket{}, state: waitingScene}
 	if state == waitingScene {
@@ -497,7 +508,7 @@ func (m *matrix) scene(t *testing.T, state sceneState) *scene {
 // claim makes the assignee the scene's counsellor.
 func (m *matrix) claim(t *testing.T, id string) {
 	t.Helper()
-	if _, err := m.assignee.Claim(ctxFor(t, 10*time.Second), id); err != nil {
+	if _, err := m.assignee.Claim(e2ekit.Context(t, 10*time.Second), id); err != nil {
 		t.Fatalf("the assignee claims the scene: %v", err)
 	}
 }
@@ -506,7 +517,7 @@ func (m *matrix) claim(t *testing.T, id string) {
 // any, whoever it is assigned to); one already closed is fine.
 func (m *matrix) closeConversation(t *testing.T, id string) {
 	t.Helper()
-	_, err := m.sup.Close(ctxFor(t, 10*time.Second), id)
+	_, err := m.sup.Close(e2ekit.Context(t, 10*time.Second), id)
 	var e *client.APIError
 	if err != nil && !(errors.As(err, &e) && e.Code == chat.CodeConflict) {
 		t.Fatalf("close %s: %v", id, err)
@@ -517,7 +528,7 @@ func (m *matrix) closeConversation(t *testing.T, id string) {
 func (m *matrix) msgA(t *testing.T, sc *scene) string {
 	t.Helper()
 	if sc.msgA == "" {
-		sc.msgA = send(t, m.a, sc.conv, "mx-a-"+randomName(""), say("a message of A")).ID
+		sc.msgA = send(t, m.a, sc.conv, "mx-a-"+e2ekit.UniqueName(""), say("a message of A")).ID
 	}
 	return sc.msgA
 }
@@ -526,53 +537,111 @@ func (m *matrix) msgA(t *testing.T, sc *scene) string {
 func (m *matrix) msgS(t *testing.T, sc *scene) string {
 	t.Helper()
 	if sc.msgS == "" {
-		sc.msgS = send(t, m.assignee, sc.conv, "mx-s-"+randomName(""), say("a message of the assignee")).ID
+		sc.msgS = send(t, m.assignee, sc.conv, "mx-s-"+e2ekit.UniqueName(""), say("a message of the assignee")).ID
 	}
 	return sc.msgS
 }
 
+// expiredTickets is how many unused tickets of the expired token the
+// matrix needs.
+const expiredTickets = 4
+
 // expire makes A's expiring token, trades it for tickets and sockets while
-// it is valid, and waits until the stack refuses it.
-func (m *matrix) expire(t *testing.T) {
+// it is valid, and waits until the stack refuses it. The token lives a few
+// seconds, so the wait is short; what a busy machine could not make in that
+// time is made with another token that lives twice as long, so slowness
+// costs time and never fails the test.
+func (m *matrix) expire(t *testing.T, state sceneState) {
 	t.Helper()
-	sc := m.scene(t, activeScene)
-	ctx := ctxFor(t, 20*time.Second)
-	expiresAt := time.Now().Add(4 * time.Second)
-	c := client.New(deployment.ep.HTTPAPI, expiringToken(t, m.a, expiresAt), deployment.origin)
-	// While it is valid, the stack takes it for A: the refusals below are
-	// about its expiry and nothing else.
-	me, err := c.Me(ctx)
-	if err != nil || me.UserID != m.a.UserID {
-		t.Fatalf("the re-signed token before it expires: %+v, %v; want A (%s)", me, err, m.a.UserID)
+	sc := m.scene(t, state)
+	// One socket per frame row of the scene's state: A may hold no more
+	// than the connection cap at once, so each state has its own round.
+	var routes []string
+	for _, r := range matrixRows {
+		if r.route != "$connect" && r.route != "$disconnect" && r.websocket() && r.state == state {
+			routes = append(routes, r.name())
+		}
 	}
-	for range 4 {
+	if m.expired.sockets == nil {
+		m.expired.sockets = map[string]*client.Socket{}
+	}
+	if len(routes) == 0 {
+		return
+	}
+	var c *client.Client
+	missing := func() bool {
+		for _, name := range routes {
+			if m.expired.sockets[name] == nil {
+				return true
+			}
+		}
+		return len(m.expired.tickets) < expiredTickets
+	}
+	for validity := 4 * time.Second; missing(); validity *= 2 {
+		if validity > 2*e2ekit.Patience {
+			t.Fatalf("tokens living up to %s expired before their tickets and sockets were made", validity/2)
+		}
+		if c != nil {
+			t.Logf("the token expired before its tickets and sockets were made: the rest with one that lives %s", validity)
+		}
+		// A token's exp is in whole seconds.
+		expiresAt := time.Now().Add(validity).Truncate(time.Second)
+		c = client.New(deployment.ep.HTTPAPI, expiringToken(t, m.a, expiresAt), deployment.origin)
+		m.makeWhileValid(t, c, expiresAt, sc, routes)
+	}
+	waitUntilRefused(t, c, e2ekit.Patience)
+	m.http[expiredA] = c
+}
+
+// makeWhileValid makes with c, whose token expires at expiresAt, the
+// expired token's tickets and sockets still missing, until the expiry
+// refuses a call. A call that fails before then fails the test.
+func (m *matrix) makeWhileValid(t *testing.T, c *client.Client, expiresAt time.Time, sc *scene, routes []string) {
+	t.Helper()
+	ctx := e2ekit.Context(t, e2ekit.Patience)
+	// expired reports whether a call's failure is the token's expiry, and
+	// fails the test when it cannot be.
+	expired := func(what string, err error) bool {
+		t.Helper()
+		if time.Now().Before(expiresAt) {
+			t.Fatalf("%s before the token expired: %v", what, err)
+		}
+		return true
+	}
+	// While it is valid, the stack takes it for A: the refusals the matrix
+	// sees are about its expiry and nothing else.
+	me, err := c.Me(ctx)
+	if err != nil && expired("GET /me", err) {
+		return
+	}
+	if me.UserID != m.a.UserID {
+		t.Fatalf("the re-signed token before it expires: %+v; want A (%s)", me, m.a.UserID)
+	}
+	for len(m.expired.tickets) < expiredTickets {
 		ticket, err := c.Ticket(ctx)
-		if err != nil {
-			t.Fatalf("ticket before expiry: %v", err)
+		if err != nil && expired("ticket", err) {
+			return
 		}
 		remember("ticket", ticket)
 		m.expired.tickets = append(m.expired.tickets, ticket)
 	}
-	m.expired.sockets = map[string]*client.Socket{}
-	for _, r := range matrixRows {
-		if r.route == "$connect" || r.route == "$disconnect" || !r.websocket() {
+	for _, name := range routes {
+		if m.expired.sockets[name] != nil {
 			continue
 		}
 		ticket, err := c.Ticket(ctx)
-		if err != nil {
-			t.Fatalf("ticket before expiry: %v", err)
+		if err != nil && expired("ticket", err) {
+			return
 		}
 		remember("ticket", ticket)
 		s, err := client.Dial(ctx, deployment.ep.WebSocket, ticket, sc.conv, deployment.origin)
-		if err != nil {
-			t.Fatalf("connect before expiry: %v", err)
+		if err != nil && expired("connect", err) {
+			return
 		}
 		m.t.Cleanup(func() { s.Close() })
-		m.expired.sockets[r.name()] = s
+		m.expired.sockets[name] = s
 		m.expired.used = ticket
 	}
-	waitUntilRefused(t, c, 10*time.Second)
-	m.http[expiredA] = c
 }
 
 // httpRow is a row of an HTTP route; the call has no body unless withBody
@@ -597,7 +666,7 @@ func byA(m *matrix, t *testing.T, sc *scene) string        { return m.msgA(t, sc
 func byAssignee(m *matrix, t *testing.T, sc *scene) string { return m.msgS(t, sc) }
 
 func newMessage(m *matrix, t *testing.T, sc *scene) any {
-	return map[string]string{"clientMessageId": "mx-" + randomName(""), "body": say("a matrix message")}
+	return map[string]string{"clientMessageId": "mx-" + e2ekit.UniqueName(""), "body": say("a matrix message")}
 }
 
 func edit(m *matrix, t *testing.T, sc *scene) any {
@@ -630,7 +699,7 @@ func (m *matrix) call(t *testing.T, who caller, sc *scene, r *row) outcome {
 	if r.body != nil {
 		body = r.body(m, t, sc)
 	}
-	res, err := m.http[who].Do(ctxFor(t, 10*time.Second), method, path, body)
+	res, err := m.http[who].Do(e2ekit.Context(t, 10*time.Second), method, path, body)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -661,7 +730,7 @@ func connectRow(variant string, want [7]outcome, target dialTarget) row {
 // dial opens a connection and closes it again, and says what happened.
 func dial(t *testing.T, wsURL, ticket, conversationID, origin string) outcome {
 	t.Helper()
-	s, err := client.Dial(ctxFor(t, 10*time.Second), wsURL, ticket, conversationID, origin)
+	s, err := client.Dial(e2ekit.Context(t, 10*time.Second), wsURL, ticket, conversationID, origin)
 	var refusedErr *client.DialError
 	switch {
 	case err == nil:
@@ -689,7 +758,7 @@ func (m *matrix) ticket(t *testing.T, who caller) string {
 		m.expired.tickets = m.expired.tickets[1:]
 		return tk
 	}
-	tk, err := m.person(who).Ticket(ctxFor(t, 10*time.Second))
+	tk, err := m.person(who).Ticket(e2ekit.Context(t, 10*time.Second))
 	if err != nil {
 		t.Fatalf("ticket of %s: %v", who, err)
 	}
@@ -763,7 +832,7 @@ func frameRow(route, variant string, want [7]outcome, frame frameBuilder) row {
 			return dial(t, deployment.ep.WebSocket, "", sc.conv, deployment.origin)
 		}
 		s := m.socket(t, who, sc, r.name())
-		cmid := "mx-" + randomName("")
+		cmid := "mx-" + e2ekit.UniqueName("")
 		return exchange(t, s, frame(m, t, sc, cmid), cmid, r.route != "ping")
 	}}
 }
@@ -777,7 +846,7 @@ func (m *matrix) socket(t *testing.T, who caller, sc *scene, route string) *clie
 	if s := sc.sockets[who]; s != nil {
 		return s
 	}
-	s, err := client.Dial(ctxFor(t, 10*time.Second), deployment.ep.WebSocket, m.ticket(t, who), m.home(who, sc), deployment.origin)
+	s, err := client.Dial(e2ekit.Context(t, 10*time.Second), deployment.ep.WebSocket, m.ticket(t, who), m.home(who, sc), deployment.origin)
 	if err != nil {
 		t.Fatalf("%s connects: %v", who, err)
 	}
@@ -793,7 +862,7 @@ func (m *matrix) socket(t *testing.T, who caller, sc *scene, route string) *clie
 // for it also keeps a late answer from being taken for the next one's.
 func exchange(t *testing.T, s *client.Socket, frame any, cmid string, marker bool) outcome {
 	t.Helper()
-	ctx := ctxFor(t, 5*time.Second)
+	ctx := e2ekit.Context(t, e2ekit.Patience)
 	before := len(s.Frames())
 	if err := s.Send(ctx, frame); err != nil {
 		t.Fatalf("send %.80v: %v", frame, err)
@@ -815,7 +884,7 @@ func exchange(t *testing.T, s *client.Socket, frame any, cmid string, marker boo
 		switch {
 		case f.Type == "reconnect":
 			// The server closes the connection after saying why.
-			if _, err := s.Closed(ctxFor(t, 5*time.Second)); err != nil {
+			if _, err := s.Closed(e2ekit.Context(t, e2ekit.Patience)); err != nil {
 				t.Fatalf("the connection stayed open after %s", f.Raw)
 			}
 			return reconnect
@@ -836,9 +905,9 @@ func exchange(t *testing.T, s *client.Socket, frame any, cmid string, marker boo
 }
 
 // disconnect closes who's sockets and checks that the stack forgot them:
-// within a few seconds the person can hold as many connections at once as
-// the cap allows (5 by default), which the closed ones would otherwise
-// take up.
+// before long (e2ekit.Patience) the person can hold as many connections at
+// once as the cap allows (5 by default), which the closed ones would
+// otherwise take up.
 func (m *matrix) disconnect(t *testing.T, who caller, sc *scene, r *row) outcome {
 	t.Helper()
 	switch who {
@@ -856,10 +925,9 @@ func (m *matrix) disconnect(t *testing.T, who caller, sc *scene, r *row) outcome
 	}
 	const connectionCap = 5
 	p := m.person(who)
-	ctx := ctxFor(t, 10*time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	// The calls' context outlives the wait, so that only the wait decides.
+	ctx := e2ekit.Context(t, 2*e2ekit.Patience)
+	holdsTheCap := func() bool {
 		held := 0
 		var sockets []*client.Socket
 		for range connectionCap {
@@ -882,13 +950,10 @@ func (m *matrix) disconnect(t *testing.T, who caller, sc *scene, r *row) outcome
 		for _, s := range sockets {
 			s.Close()
 		}
-		if held == connectionCap {
-			return forgot
-		}
-		select {
-		case <-ctx.Done():
-			return refusal(429)
-		case <-tick.C:
-		}
+		return held == connectionCap
 	}
+	if testkit.Within(e2ekit.Patience, holdsTheCap) {
+		return forgot
+	}
+	return refusal(429)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestCounsellorsClaimAndASupervisorReassigns: a counsellor takes a
@@ -17,7 +18,7 @@ func TestCounsellorsClaimAndASupervisorReassigns(t *testing.T) {
 	stan := newPerson(t, true)
 	kai := newSupervisor(t)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 	aliceWS := connect(t, alice, convID)
 	samFeed := connect(t, sam, "")
 	stanFeed := connect(t, stan, "")
@@ -39,10 +40,10 @@ func TestCounsellorsClaimAndASupervisorReassigns(t *testing.T) {
 		}
 	}
 	watchers := map[string]*client.Socket{"sam's feed": samFeed, "stan's feed": stanFeed, "the client": aliceWS}
-	seen := func(who *person) {
+	seen := func(who *e2ekit.Person) {
 		t.Helper()
 		for name, ws := range watchers {
-			if _, err := ws.WaitType(ctxFor(t, 5*time.Second), "conversation.updated", assignedTo(who.UserID)); err != nil {
+			if _, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.updated", assignedTo(who.UserID)); err != nil {
 				t.Fatalf("%s did not see %s get the session: %v", name, who.Username, err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestOnlyACounsellorClosesASession: a client cannot end its session (nor
@@ -17,7 +18,7 @@ func TestOnlyACounsellorClosesASession(t *testing.T) {
 	sam := newPerson(t, true)
 	convID := startConversation(t, alice)
 	mallorysID := startConversation(t, mallory)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	_, err := alice.Close(ctx, convID)
 	wantCode(t, "client closes its own", err, 403, "forbidden")
@@ -37,7 +38,7 @@ func TestOnlyACounsellorClosesASession(t *testing.T) {
 		t.Fatalf("close answered %+v, want closed by %s with closedAt", closed, sam.UserID)
 	}
 	for who, ws := range map[string]*client.Socket{"client": aliceWS, "staff feed": feed} {
-		f, err := ws.WaitType(ctxFor(t, 2*time.Second), "conversation.closed", ofConversation(convID))
+		f, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.closed", ofConversation(convID))
 		if err != nil {
 			t.Fatalf("%s did not see the session close: %v", who, err)
 		}
@@ -53,7 +54,7 @@ func TestOnlyACounsellorClosesASession(t *testing.T) {
 	if err := aliceWS.SendMessage(ctx, convID, "late-3", say("over the socket")); err != nil {
 		t.Fatal(err)
 	}
-	f, err := aliceWS.WaitType(ctxFor(t, 2*time.Second), "error", func(f client.Frame) bool { return f.ClientMessageID == "late-3" })
+	f, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "error", func(f client.Frame) bool { return f.ClientMessageID == "late-3" })
 	if err != nil || f.Code != chat.CodeConflict {
 		t.Fatalf("socket send after close: frame %+v, %v; want error conflict", f, err)
 	}

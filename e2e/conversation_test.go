@@ -6,6 +6,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestClientAndCounsellorTalkLive is the product's core: a client starts a
@@ -14,11 +15,11 @@ import (
 func TestClientAndCounsellorTalkLive(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	feed := connect(t, sam, "")
 	convID := startConversation(t, alice)
-	if _, err := feed.WaitType(ctxFor(t, 2*time.Second), "conversation.created", func(f client.Frame) bool {
+	if _, err := feed.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.created", func(f client.Frame) bool {
 		return f.Conversation != nil && f.Conversation.ID == convID
 	}); err != nil {
 		t.Fatalf("staff feed did not see the new conversation: %v", err)
@@ -32,21 +33,21 @@ func TestClientAndCounsellorTalkLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	isC1 := func(f client.Frame) bool { return f.Message != nil && f.Message.ClientMessageID == "c-1" }
-	ack, err := aliceWS.WaitType(ctxFor(t, time.Second), "message.created", isC1)
+	ack, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", isC1)
 	if err != nil {
-		t.Fatalf("client got no acknowledgement within 1 s: %v", err)
+		t.Fatalf("client got no acknowledgement: %v", err)
 	}
 	if ack.Message.Body != "I need to talk to someone" || ack.Message.SenderRole != chat.RoleClient || ack.Message.SenderID != alice.UserID {
 		t.Fatalf("ack message = %+v, want the trimmed body from alice as client", ack.Message)
 	}
-	got, err := samWS.WaitType(ctxFor(t, time.Second), "message.created", isC1)
+	got, err := samWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", isC1)
 	if err != nil {
-		t.Fatalf("counsellor did not receive the message within 1 s: %v", err)
+		t.Fatalf("counsellor did not receive the message: %v", err)
 	}
 	if got.Message.ID != ack.Message.ID {
 		t.Fatalf("counsellor got message %s, client's ack says %s", got.Message.ID, ack.Message.ID)
 	}
-	if _, err := feed.WaitType(ctxFor(t, time.Second), "message.created", isC1); err != nil {
+	if _, err := feed.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", isC1); err != nil {
 		t.Fatalf("staff feed did not receive the message: %v", err)
 	}
 	t.Logf("client send to counsellor delivery: %s", got.At.Sub(sent))
@@ -55,14 +56,14 @@ func TestClientAndCounsellorTalkLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	isS1 := func(f client.Frame) bool { return f.Message != nil && f.Message.ClientMessageID == "s-1" }
-	reply, err := aliceWS.WaitType(ctxFor(t, time.Second), "message.created", isS1)
+	reply, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", isS1)
 	if err != nil {
-		t.Fatalf("client did not receive the reply within 1 s: %v", err)
+		t.Fatalf("client did not receive the reply: %v", err)
 	}
 	if reply.Message.SenderRole != chat.RoleStaff || reply.Message.SenderID != sam.UserID {
 		t.Fatalf("reply = %+v, want from sam as staff", reply.Message)
 	}
-	if _, err := samWS.WaitType(ctxFor(t, time.Second), "message.created", isS1); err != nil {
+	if _, err := samWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", isS1); err != nil {
 		t.Fatalf("counsellor got no acknowledgement: %v", err)
 	}
 

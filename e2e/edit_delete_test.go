@@ -6,6 +6,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestOnlyTheSenderEditsOrDeletesAMessage: the sender may change or take
@@ -18,7 +19,7 @@ func TestOnlyTheSenderEditsOrDeletesAMessage(t *testing.T) {
 	stan := newPerson(t, true)
 	convID := startConversation(t, alice)
 	startConversation(t, mallory)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	draft := say("first draft")
 	mine := send(t, alice, convID, "a-1", draft)
@@ -29,7 +30,7 @@ func TestOnlyTheSenderEditsOrDeletesAMessage(t *testing.T) {
 
 	refusals := []struct {
 		name string
-		who  *person
+		who  *e2ekit.Person
 		msg  chat.Message
 	}{
 		{"counsellor on the client's message", sam, mine},
@@ -61,7 +62,7 @@ func TestOnlyTheSenderEditsOrDeletesAMessage(t *testing.T) {
 		if edited.ID != mine.ID || edited.Body != better || edited.EditedAt == nil {
 			t.Fatalf("edit answered %+v, want %s with the new body and editedAt", edited, mine.ID)
 		}
-		got, err := samWS.WaitType(ctxFor(t, 2*time.Second), "message.updated", func(f client.Frame) bool {
+		got, err := samWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.updated", func(f client.Frame) bool {
 			return f.Message != nil && f.Message.ID == mine.ID
 		})
 		if err != nil {
@@ -78,7 +79,7 @@ func TestOnlyTheSenderEditsOrDeletesAMessage(t *testing.T) {
 			t.Fatalf("delete: status %d, %v; want 204", res.Status, err)
 		}
 		for who, ws := range map[string]*client.Socket{"counsellor": samWS, "client": aliceWS} {
-			if _, err := ws.WaitType(ctxFor(t, 2*time.Second), "message.deleted", func(f client.Frame) bool {
+			if _, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.deleted", func(f client.Frame) bool {
 				return f.MessageID == mine.ID && f.ConversationID == convID
 			}); err != nil {
 				t.Fatalf("%s did not see the deletion: %v", who, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // cognitoLocalKeyFile is the signing key cognito-local ships with and signs
@@ -27,7 +28,7 @@ const cognitoLocalKeyFile = "../node_modules/cognito-local/lib/keys/cognitoLocal
 // expiresAt, signed again with the local pool's own key: the stack verifies
 // it exactly as it verifies the token Cognito issued. Only the local stack's
 // pool key is at hand, so this works against the local stack only.
-func expiringToken(t *testing.T, p *person, expiresAt time.Time) string {
+func expiringToken(t *testing.T, p *e2ekit.Person, expiresAt time.Time) string {
 	t.Helper()
 	parts := strings.Split(p.Token, ".")
 	if len(parts) != 3 {
@@ -92,25 +93,19 @@ func cognitoLocalKey(t *testing.T) jwk.Key {
 }
 
 // waitUntilRefused waits until the stack answers c's GET /me with 401, and
-// fails the test when that has not happened by the deadline.
+// fails the test when that has not happened within the deadline, or when
+// the call fails other than with an answer of the API.
 func waitUntilRefused(t *testing.T, c *client.Client, within time.Duration) {
 	t.Helper()
-	ctx := ctxFor(t, within)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	e2ekit.Eventually(t, "the stack to refuse the expired token", within, func(ctx context.Context) (bool, error) {
 		_, err := c.Me(ctx)
 		var e *client.APIError
-		if errors.As(err, &e) && e.Status == 401 {
-			return
+		switch {
+		case errors.As(err, &e):
+			return e.Status == 401, nil
+		case errors.Is(err, context.DeadlineExceeded):
+			return false, nil // a slow answer: ask again
 		}
-		if err != nil && !errors.As(err, &e) && !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("GET /me: %v", err)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the stack still accepts the token %v later (last answer: %v)", within, err)
-		case <-tick.C:
-		}
-	}
+		return false, err
+	})
 }

@@ -3,11 +3,11 @@ package e2e
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestFramesOutsideTheProtocol: a ping is answered, an unknown action or a
@@ -34,11 +34,11 @@ func TestFramesOutsideTheProtocol(t *testing.T) {
 	answered := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := ws.Send(ctxFor(t, 2*time.Second), tt.frame); err != nil {
+			if err := ws.Send(e2ekit.Context(t, e2ekit.Patience), tt.frame); err != nil {
 				t.Fatal(err)
 			}
 			answered++
-			f, err := nth(ctxFor(t, 2*time.Second), ws, answered, "", nil)
+			f, err := nth(e2ekit.Context(t, e2ekit.Patience), ws, answered, "", nil)
 			if err != nil {
 				t.Fatalf("no answer: %v", err)
 			}
@@ -52,10 +52,10 @@ func TestFramesOutsideTheProtocol(t *testing.T) {
 	}
 
 	big := `{"action":"ping","pad":"` + strings.Repeat("x", 33*1024) + `"}`
-	if err := ws.Send(ctxFor(t, 2*time.Second), big); err != nil {
+	if err := ws.Send(e2ekit.Context(t, e2ekit.Patience), big); err != nil {
 		t.Fatal(err)
 	}
-	status, err := ws.Closed(ctxFor(t, 5*time.Second))
+	status, err := ws.Closed(e2ekit.Context(t, e2ekit.Patience))
 	if err != nil {
 		t.Fatalf("the connection stayed open after a frame over 32 KiB: %v", err)
 	}

@@ -7,8 +7,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -21,22 +19,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/confidechat/confide/internal/admin"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"
 	"github.com/confidechat/confide/internal/endpoints"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 	"github.com/confidechat/confide/internal/testlog"
 )
 
 // target is the deployment under test.
 type target struct {
-	ep      endpoints.Endpoints
-	origin  string
-	cognito *cip.Client
+	ep     endpoints.Endpoints
+	origin string
+	// people creates the suite's users in the deployment's pool.
+	people e2ekit.Directory
 	// web is the local stack's web server, whose /_devstack controls move
 	// the clock and run retention; "" against a deployment.
 	web string
@@ -92,78 +89,35 @@ func run(m *testing.M) (int, error) {
 
 func newTarget(ep endpoints.Endpoints, cfg aws.Config, web string) *target {
 	u, _ := url.Parse(ep.WidgetDemo)
+	origin := u.Scheme + "://" + u.Host
 	return &target{
 		ep:     ep,
-		origin: u.Scheme + "://" + u.Host,
-		cognito: cip.NewFromConfig(cfg, func(o *cip.Options) {
-			if ep.CognitoEndpoint != "" && !strings.Contains(ep.CognitoEndpoint, "amazonaws.com") {
-				o.BaseEndpoint = aws.String(ep.CognitoEndpoint)
-			}
-		}),
+		origin: origin,
+		people: e2ekit.Directory{
+			Accounts: e2ekit.NewCognitoAccounts(ep, cfg),
+			HTTPAPI:  ep.HTTPAPI,
+			Origin:   origin,
+			// A deployed stack's pool signs in by e-mail address.
+			EmailUsernames: web == "",
+		},
 		web: web,
 	}
 }
 
-// person is a signed-in user of the deployment.
-type person struct {
-	*client.Client
-	UserID   string
-	Username string
-}
-
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func randomName(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
-
-// newPerson creates a user (a counsellor when staff) and signs it in.
-func newPerson(t *testing.T, staff bool) *person {
+// newPerson creates a user (a counsellor when staff) and signs it in; the
+// privacy check then looks for its access token in the logs.
+func newPerson(t *testing.T, staff bool) *e2ekit.Person {
 	t.Helper()
-	ctx := ctxFor(t, 30*time.Second)
-	name := randomName("client-")
-	if staff {
-		name = randomName("staff-")
-	}
-	if !local() {
-		// A deployed stack's pool signs in by email address.
-		name += "@example.com"
-	}
-	password := "Pw-" + randomName("x") + "-9Aa!"
-	a := admin.Admin{Cognito: deployment.cognito, UserPoolID: deployment.ep.UserPoolID}
-	sub, err := a.AddUser(ctx, name, password, staff)
-	if err != nil {
-		t.Fatalf("create user %s: %v", name, err)
-	}
-	token := signIn(t, name, password)
-	remember("access token", token)
-	return &person{Client: client.New(deployment.ep.HTTPAPI, token, deployment.origin), UserID: sub, Username: name}
-}
-
-func signIn(t *testing.T, username, password string) string {
-	t.Helper()
-	res, err := deployment.cognito.InitiateAuth(ctxFor(t, 30*time.Second), &cip.InitiateAuthInput{
-		AuthFlow:       ciptypes.AuthFlowTypeUserPasswordAuth,
-		ClientId:       aws.String(deployment.ep.UserPoolClientID),
-		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password},
-	})
-	if err != nil {
-		t.Fatalf("sign in %s: %v", username, err)
-	}
-	return aws.ToString(res.AuthenticationResult.AccessToken)
+	p := deployment.people.NewPerson(t, staff)
+	remember("access token", p.Token)
+	return p
 }
 
 // connect opens a WebSocket for p on a conversation ("" for the staff feed)
 // and closes it when the test ends.
-func connect(t *testing.T, p *person, conversationID string) *client.Socket {
+func connect(t *testing.T, p *e2ekit.Person, conversationID string) *client.Socket {
 	t.Helper()
-	ctx := ctxFor(t, 10*time.Second)
+	ctx := e2ekit.Context(t, 10*time.Second)
 	ticket, err := p.Ticket(ctx)
 	if err != nil {
 		t.Fatalf("ticket for %s: %v", p.Username, err)
@@ -178,9 +132,9 @@ func connect(t *testing.T, p *person, conversationID string) *client.Socket {
 }
 
 // startConversation creates a conversation for c, failing the test on error.
-func startConversation(t *testing.T, c *person) string {
+func startConversation(t *testing.T, c *e2ekit.Person) string {
 	t.Helper()
-	conv, err := c.CreateConversation(ctxFor(t, 10*time.Second), "")
+	conv, err := c.CreateConversation(e2ekit.Context(t, 10*time.Second), "")
 	if err != nil {
 		t.Fatalf("create conversation: %v", err)
 	}
@@ -202,20 +156,6 @@ func wantCode(t *testing.T, what string, err error, status int, code string) {
 // local reports whether the suite runs against the in-process local stack,
 // whose clock and retention run can be driven.
 func local() bool { return deployment.web != "" }
-
-// devstackControl posts to one of the local stack's controls.
-func devstackControl(t *testing.T, path string, body any) {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	res, err := http.Post(deployment.web+path, "application/json", strings.NewReader(string(b)))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("%s: status %d", path, res.StatusCode)
-	}
-}
 
 // runRetention runs the local stack's retention function once and returns
 // its report.

@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // nested returns a JSON value depth levels deep: arrays, or objects when
@@ -35,7 +36,7 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 	mine := send(t, alice, convID, "h-a-1", say("what I said before"))
 	send(t, sam, convID, "h-s-1", say("what the counsellor said before"))
 	before := rawMessages(t, sam, convID)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := e2ekit.Context(t, 60*time.Second)
 	convBefore, err := sam.Conversation(ctx, convID)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			if tt.body != "" {
 				body = tt.body
 			}
-			res, err := alice.Do(ctxFor(t, 20*time.Second), tt.method, tt.path, body)
+			res, err := alice.Do(e2ekit.Context(t, 20*time.Second), tt.method, tt.path, body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,8 +134,8 @@ func TestHostileInputIsRefusedAndChangesNothing(t *testing.T) {
 			s := connect(t, alice, convID)
 			// The gateway may hang up before the whole frame is written, so
 			// a failed write is expected; the close status is what counts.
-			_ = s.Send(ctxFor(t, 5*time.Second), tt.frame)
-			status, err := s.Closed(ctxFor(t, 5*time.Second))
+			_ = s.Send(e2ekit.Context(t, e2ekit.Patience), tt.frame)
+			status, err := s.Closed(e2ekit.Context(t, e2ekit.Patience))
 			if err != nil || status != tt.want {
 				for _, f := range s.Frames() {
 					t.Logf("answered: %.200s", f.Raw)
@@ -167,7 +168,7 @@ func TestSenderComesFromTheTokenNeverFromTheRequest(t *testing.T) {
 	sam := newPerson(t, true)
 	convID := startConversation(t, alice)
 	ws := connect(t, alice, convID)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := e2ekit.Context(t, 20*time.Second)
 	spoof := map[string]any{
 		"senderId": sam.UserID, "senderRole": "staff", "id": unknownID(), "conversationId": convID,
 		"createdAt": "2020-01-01T00:00:00.000Z", "deleted": true, "editedAt": "2020-01-01T00:00:00.000Z",

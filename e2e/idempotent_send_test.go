@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 	"time"
+
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestResendingAMessageStoresItOnce: a client that sends again after a
@@ -13,7 +15,7 @@ func TestResendingAMessageStoresItOnce(t *testing.T) {
 	convID := startConversation(t, alice)
 
 	t.Run("http", func(t *testing.T) {
-		ctx := ctxFor(t, 10*time.Second)
+		ctx := e2ekit.Context(t, 10*time.Second)
 		body := say("are you there")
 		first, status, err := alice.Send(ctx, convID, "http-1", body)
 		if err != nil || status != 201 {
@@ -29,7 +31,7 @@ func TestResendingAMessageStoresItOnce(t *testing.T) {
 	})
 
 	t.Run("websocket", func(t *testing.T) {
-		ctx := ctxFor(t, 10*time.Second)
+		ctx := e2ekit.Context(t, 10*time.Second)
 		ws := connect(t, alice, convID)
 		body := say("hello over the socket")
 		for range 2 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestAClientNeverSeesAnotherClientsConversation: whatever route, frame or
@@ -19,7 +20,7 @@ func TestAClientNeverSeesAnotherClientsConversation(t *testing.T) {
 	alice := newPerson(t, false)
 	bob := newPerson(t, false)
 	sam := newPerson(t, true)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := e2ekit.Context(t, 60*time.Second)
 	aliceConv := startConversation(t, alice)
 	bobConv := startConversation(t, bob)
 	secretBody := say("only for my counsellor")
@@ -81,7 +82,7 @@ func TestAClientNeverSeesAnotherClientsConversation(t *testing.T) {
 			if err := bobWS.Send(ctx, f); err != nil {
 				t.Fatal(err)
 			}
-			got, err := nth(ctxFor(t, 2*time.Second), bobWS, i+1, "error", nil)
+			got, err := nth(e2ekit.Context(t, e2ekit.Patience), bobWS, i+1, "error", nil)
 			if err != nil {
 				t.Fatalf("%s: no error frame: %v", f["action"], err)
 			}
@@ -125,10 +126,10 @@ func TestAClientNeverSeesAnotherClientsConversation(t *testing.T) {
 	if _, err := sam.Claim(ctx, aliceConv); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := samWS.WaitType(ctxFor(t, 2*time.Second), "read", ofConversation(aliceConv)); err != nil {
+	if _, err := samWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "read", ofConversation(aliceConv)); err != nil {
 		t.Fatalf("alice's read receipt did not reach the counsellor: %v", err)
 	}
-	if _, err := aliceWS.WaitType(ctxFor(t, 2*time.Second), "conversation.updated", ofConversation(aliceConv)); err != nil {
+	if _, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.updated", ofConversation(aliceConv)); err != nil {
 		t.Fatalf("alice did not see the claim: %v", err)
 	}
 	settle(t, bob, bobWS, bobConv)

@@ -6,32 +6,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confidechat/confide/internal/admin"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
-// newSupervisor creates a counsellor, makes them a supervisor and signs
-// them in (the groups are in the token from then on).
-func newSupervisor(t *testing.T) *person {
+// newSupervisor creates a supervisor and signs them in; the privacy check
+// then looks for their access token in the logs.
+func newSupervisor(t *testing.T) *e2ekit.Person {
 	t.Helper()
-	ctx := ctxFor(t, 30*time.Second)
-	name := randomName("supervisor-")
-	if !local() {
-		name += "@example.com"
-	}
-	password := "Pw-" + randomName("x") + "-9Aa!"
-	a := admin.Admin{Cognito: deployment.cognito, UserPoolID: deployment.ep.UserPoolID}
-	sub, err := a.AddUser(ctx, name, password, true)
-	if err == nil {
-		err = a.MakeSupervisor(ctx, name)
-	}
-	if err != nil {
-		t.Fatalf("create supervisor %s: %v", name, err)
-	}
-	token := signIn(t, name, password)
-	remember("access token", token)
-	return &person{Client: client.New(deployment.ep.HTTPAPI, token, deployment.origin), UserID: sub, Username: name}
+	p := deployment.people.NewSupervisor(t)
+	remember("access token", p.Token)
+	return p
 }
 
 // TestFeedsCarryWordsOnlyToThoseWhoMayReadThem holds two counsellors' feeds
@@ -43,13 +29,13 @@ func TestFeedsCarryWordsOnlyToThoseWhoMayReadThem(t *testing.T) {
 	alex, sam, ren, kai := newPerson(t, false), newPerson(t, true), newPerson(t, true), newSupervisor(t)
 	feeds := map[string]*client.Socket{"assignee": connect(t, sam, ""), "other": connect(t, ren, ""), "supervisor": connect(t, kai, "")}
 	conv := startConversation(t, alex)
-	if _, err := sam.Claim(ctxFor(t, 10*time.Second), conv); err != nil {
+	if _, err := sam.Claim(e2ekit.Context(t, 10*time.Second), conv); err != nil {
 		t.Fatalf("claim: %v", err)
 	}
 	sock := connect(t, alex, conv)
 	body := say("only for those who may read it")
 	m := send(t, alex, conv, "ntk-1", body)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := e2ekit.Context(t, 20*time.Second)
 	for _, f := range []map[string]any{
 		{"action": "typing", "conversationId": conv, "typing": true},
 		{"action": "markRead", "conversationId": conv, "messageId": m.ID},
@@ -115,7 +101,7 @@ func TestFeedsCarryWordsOnlyToThoseWhoMayReadThem(t *testing.T) {
 func TestSupervisorReadingIsRecorded(t *testing.T) {
 	alex, sam, kai := newPerson(t, false), newPerson(t, true), newSupervisor(t)
 	conv := startConversation(t, alex)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := e2ekit.Context(t, 20*time.Second)
 	if _, err := sam.Claim(ctx, conv); err != nil {
 		t.Fatalf("claim: %v", err)
 	}
@@ -141,9 +127,9 @@ func TestSupervisorReadingIsRecorded(t *testing.T) {
 }
 
 // auditEntries reads the audit trail of the last hour as p, every page.
-func auditEntries(t *testing.T, p *person) []chat.AuditEntry {
+func auditEntries(t *testing.T, p *e2ekit.Person) []chat.AuditEntry {
 	t.Helper()
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := e2ekit.Context(t, 20*time.Second)
 	q := url.Values{"from": {time.Now().Add(-time.Hour).Format(time.RFC3339Nano)}, "limit": {"200"}}
 	var out []chat.AuditEntry
 	for range 50 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestPagingBackThroughALongHistory: a long conversation reads back in
@@ -20,11 +21,11 @@ import (
 func TestPagingBackThroughALongHistory(t *testing.T) {
 	alice := newPerson(t, false)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 120*time.Second)
+	ctx := e2ekit.Context(t, 120*time.Second)
 
 	// 120 messages from six senders, 20 each: under the rate limit of one
 	// person (20 per 10 s), however long the sending takes.
-	senders := []*person{alice}
+	senders := []*e2ekit.Person{alice}
 	for range 5 {
 		senders = append(senders, newPerson(t, true))
 	}
@@ -58,7 +59,7 @@ func TestPagingBackThroughALongHistory(t *testing.T) {
 	slices.Sort(sent)
 
 	sam := senders[1]
-	for _, reader := range []*person{alice, sam} {
+	for _, reader := range []*e2ekit.Person{alice, sam} {
 		t.Run("read back by "+reader.Username, func(t *testing.T) {
 			var pages [][]string
 			q := url.Values{"limit": {"50"}}
@@ -108,7 +109,7 @@ func TestPagingBackThroughALongHistory(t *testing.T) {
 
 	refusals := []struct {
 		name   string
-		who    *person
+		who    *e2ekit.Person
 		conv   string
 		cursor string
 	}{

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // secret is something the suite used that no log line may hold.
@@ -77,7 +79,7 @@ func checkLogsKeepSecrets(text string) error {
 // TestPrivacyCheckFindsWhatItLooksFor makes sure the check TestMain runs at
 // the end of the suite would notice a leak, raw or JSON-escaped.
 func TestPrivacyCheckFindsWhatItLooksFor(t *testing.T) {
-	ss := []secret{{"message body", `I feel "lost" ` + randomName("")}, {"access token", "eyJ" + randomName("")}}
+	ss := []secret{{"message body", `I feel "lost" ` + e2ekit.UniqueName("")}, {"access token", "eyJ" + e2ekit.UniqueName("")}}
 	tests := []struct {
 		name string
 		logs string

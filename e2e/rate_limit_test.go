@@ -10,6 +10,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // sendingLimit is the deployment's sending limit: the default 20 messages
@@ -44,7 +45,7 @@ func burstWithinOneWindow(t *testing.T) bool {
 	alice := newPerson(t, false)
 	convID := startConversation(t, alice)
 	sockets := []*client.Socket{connect(t, alice, convID), connect(t, alice, convID)}
-	ctx := ctxFor(t, 90*time.Second) // generous: under -race on a busy machine a send can take seconds
+	ctx := e2ekit.Context(t, 90*time.Second) // generous: under -race on a busy machine a send can take seconds
 
 	type result struct {
 		cmid     string

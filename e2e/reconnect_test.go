@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestReconnectCatchesUpOnWhatWasMissed: a client whose connection dropped
@@ -17,7 +18,7 @@ func TestReconnectCatchesUpOnWhatWasMissed(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	ws := connect(t, alice, convID)
 	const k = 3
@@ -25,7 +26,7 @@ func TestReconnectCatchesUpOnWhatWasMissed(t *testing.T) {
 	for i := range k {
 		cmid := fmt.Sprintf("seen-%d", i)
 		send(t, sam, convID, cmid, say("before the drop"))
-		f, err := ws.WaitType(ctxFor(t, 2*time.Second), "message.created", withClientMessageID(cmid))
+		f, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", withClientMessageID(cmid))
 		if err != nil {
 			t.Fatalf("client did not receive message %d live: %v", i, err)
 		}
@@ -55,7 +56,7 @@ func TestReconnectCatchesUpOnWhatWasMissed(t *testing.T) {
 	}
 
 	live := send(t, sam, convID, "live-1", say("welcome back"))
-	if _, err := again.WaitType(ctxFor(t, 2*time.Second), "message.created", func(f client.Frame) bool {
+	if _, err := again.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", func(f client.Frame) bool {
 		return f.Message != nil && f.Message.ID == live.ID
 	}); err != nil {
 		t.Fatalf("the new connection does not receive live messages: %v", err)

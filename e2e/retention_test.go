@@ -7,6 +7,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestRetentionForgetsAfterADay: a private (24h) conversation's messages
@@ -18,7 +19,7 @@ func TestRetentionForgetsAfterADay(t *testing.T) {
 	if !local() {
 		t.Skip("retention needs the local stack's movable clock; not checked against a deployment")
 	}
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := e2ekit.Context(t, 60*time.Second)
 	alice := newPerson(t, false) // 24h, the default
 	bob := newPerson(t, false)   // permanent
 	carol := newPerson(t, false) // permanent, then 24h
@@ -48,12 +49,12 @@ func TestRetentionForgetsAfterADay(t *testing.T) {
 		t.Fatalf("switch to 24h: %+v, %v", c, err)
 	}
 
-	devstackControl(t, "/_devstack/clock", map[string]string{"advance": "25h"})
+	e2ekit.DevstackControl(t, deployment.web, "/_devstack/clock", map[string]string{"advance": "25h"})
 
 	t.Run("expired messages are gone before the clean-up", func(t *testing.T) {
 		for _, r := range []struct {
 			name string
-			who  *person
+			who  *e2ekit.Person
 			conv string
 		}{
 			{"client of the 24h conversation", alice, private},
@@ -84,7 +85,7 @@ func TestRetentionForgetsAfterADay(t *testing.T) {
 		t.Fatalf("retention reported %+v, want at least 4 expired messages and 3 idle sessions closed, complete", rep)
 	}
 	for who, ws := range map[string]*client.Socket{"client": aliceWS, "staff feed": feed} {
-		f, err := ws.WaitType(ctxFor(t, 2*time.Second), "conversation.closed", ofConversation(private))
+		f, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.closed", ofConversation(private))
 		if err != nil {
 			t.Fatalf("%s was not told the idle session closed: %v", who, err)
 		}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestWidgetAnswerHoldsOnlyWhatTheWidgetShows is the seed's "Widget API
@@ -23,7 +25,7 @@ import (
 func TestWidgetAnswerHoldsOnlyWhatTheWidgetShows(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	earlier := startConversation(t, alice)
 	old := send(t, alice, earlier, "old-1", say("from an earlier session"))
@@ -104,7 +106,7 @@ func TestInjectionLookingInputIsJustText(t *testing.T) {
 	alice := newPerson(t, false)
 	bob := newPerson(t, false)
 	sam := newPerson(t, true)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := e2ekit.Context(t, 60*time.Second)
 	convID := startConversation(t, alice)
 	bobsConv := startConversation(t, bob)
 	bobsWords := send(t, bob, bobsConv, "b-1", say("bob's own words"))

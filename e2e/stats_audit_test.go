@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestStatsCountWhatHappened: the dashboard's counts move with what
@@ -18,7 +19,7 @@ func TestStatsCountWhatHappened(t *testing.T) {
 	bob := newPerson(t, false)   // answered
 	carol := newPerson(t, false) // no message yet, then closed and rated
 	sam := newPerson(t, true)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	before := stats(t, sam)
 	aliceConv := startConversation(t, alice)
@@ -58,9 +59,9 @@ func TestStatsCountWhatHappened(t *testing.T) {
 	wantCode(t, "client reads stats", err, 403, "forbidden")
 }
 
-func stats(t *testing.T, staff *person) chat.Stats {
+func stats(t *testing.T, staff *e2ekit.Person) chat.Stats {
 	t.Helper()
-	st, err := staff.Stats(ctxFor(t, 10*time.Second))
+	st, err := staff.Stats(e2ekit.Context(t, 10*time.Second))
 	if err != nil {
 		t.Fatalf("GET /stats: %v", err)
 	}
@@ -75,7 +76,7 @@ func TestAuditRecordsSensitiveActionsWithoutText(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
 	kai := newSupervisor(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	conv, err := alice.CreateConversation(ctx, "")
 	if err != nil {

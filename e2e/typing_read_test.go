@@ -6,6 +6,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestTypingIsRelayedAtMostOnceEveryTwoSeconds: the counsellor sees "the
@@ -16,7 +17,7 @@ func TestTypingIsRelayedAtMostOnceEveryTwoSeconds(t *testing.T) {
 	sam := newPerson(t, true)
 	stan := newPerson(t, true)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 	aliceWS := connect(t, alice, convID)
 	samWS := connect(t, sam, convID)
 	feed := connect(t, stan, "")
@@ -32,7 +33,7 @@ func TestTypingIsRelayedAtMostOnceEveryTwoSeconds(t *testing.T) {
 	settle(t, alice, aliceWS, convID)
 	isMarker := func(f client.Frame) bool { return f.Message != nil && f.Message.SenderID == alice.UserID }
 	for who, ws := range map[string]*client.Socket{"counsellor": samWS, "staff feed": feed} {
-		if _, err := ws.WaitType(ctxFor(t, 2*time.Second), "message.created", isMarker); err != nil {
+		if _, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "message.created", isMarker); err != nil {
 			t.Fatalf("%s did not receive the client's message: %v", who, err)
 		}
 		f, err := ws.WaitType(ctx, "typing", ofConversation(convID))
@@ -53,7 +54,7 @@ func TestTypingIsRelayedAtMostOnceEveryTwoSeconds(t *testing.T) {
 	if err := samWS.Send(ctx, map[string]any{"action": "typing", "conversationId": convID, "typing": false}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := aliceWS.WaitType(ctxFor(t, 2*time.Second), "typing", nil)
+	f, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "typing", nil)
 	if err != nil {
 		t.Fatalf("the client did not see the counsellor typing: %v", err)
 	}
@@ -69,7 +70,7 @@ func TestReadReceiptsReachTheOtherSide(t *testing.T) {
 	sam := newPerson(t, true)
 	stan := newPerson(t, true)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 	aliceWS := connect(t, alice, convID)
 	samWS := connect(t, sam, convID)
 	feed := connect(t, stan, "")
@@ -80,7 +81,7 @@ func TestReadReceiptsReachTheOtherSide(t *testing.T) {
 		t.Fatal(err)
 	}
 	for who, ws := range map[string]*client.Socket{"counsellor": samWS, "staff feed": feed} {
-		f, err := ws.WaitType(ctxFor(t, 2*time.Second), "read", ofConversation(convID))
+		f, err := ws.WaitType(e2ekit.Context(t, e2ekit.Patience), "read", ofConversation(convID))
 		if err != nil {
 			t.Fatalf("%s got no read receipt: %v", who, err)
 		}
@@ -98,7 +99,7 @@ func TestReadReceiptsReachTheOtherSide(t *testing.T) {
 	if err != nil || res.Status != 204 {
 		t.Fatalf("counsellor marks read: status %d, %v; want 204", res.Status, err)
 	}
-	f, err := aliceWS.WaitType(ctxFor(t, 2*time.Second), "read", nil)
+	f, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "read", nil)
 	if err != nil {
 		t.Fatalf("the client got no read receipt: %v", err)
 	}
@@ -110,9 +111,9 @@ func TestReadReceiptsReachTheOtherSide(t *testing.T) {
 }
 
 // unread checks p's unread count of a conversation.
-func unread(t *testing.T, p *person, convID string, want int) {
+func unread(t *testing.T, p *e2ekit.Person, convID string, want int) {
 	t.Helper()
-	c, err := p.Conversation(ctxFor(t, 10*time.Second), convID)
+	c, err := p.Conversation(e2ekit.Context(t, 10*time.Second), convID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestClientRatesThenHidesAClosedSession: after a session a client may rate
@@ -16,7 +17,7 @@ func TestClientRatesThenHidesAClosedSession(t *testing.T) {
 	sam := newPerson(t, true)
 	convID := startConversation(t, alice)
 	send(t, alice, convID, "a-1", say("thank you for listening"))
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := e2ekit.Context(t, 30*time.Second)
 
 	wantCode(t, "hide an active session", alice.DeleteConversation(ctx, convID), 409, "conflict")
 	wantCode(t, "rate an active session", alice.Feedback(ctx, convID, 5, ""), 409, "conflict")
@@ -77,11 +78,11 @@ func TestClientRatesThenHidesAClosedSession(t *testing.T) {
 }
 
 // findInStaffList pages through staff's list until it finds conversation id.
-func findInStaffList(t *testing.T, staff *person, id string, q url.Values) chat.Conversation {
+func findInStaffList(t *testing.T, staff *e2ekit.Person, id string, q url.Values) chat.Conversation {
 	t.Helper()
 	q.Set("limit", "100")
 	for page := 0; page < 20; page++ {
-		list, err := staff.Conversations(ctxFor(t, 10*time.Second), q)
+		list, err := staff.Conversations(e2ekit.Context(t, 10*time.Second), q)
 		if err != nil {
 			t.Fatalf("staff list: %v", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestWidgetShowsTheLastTwentyMessages: the widget opens on the client's
@@ -14,7 +16,7 @@ func TestWidgetShowsTheLastTwentyMessages(t *testing.T) {
 	alice := newPerson(t, false)
 	sam := newPerson(t, true)
 	convID := startConversation(t, alice)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := e2ekit.Context(t, 60*time.Second)
 
 	// 25 messages, alternating client (even) and counsellor (odd), each
 	// sender under the rate limit; the client then takes back message 20.
@@ -64,7 +66,7 @@ func TestWidgetShowsTheLastTwentyMessages(t *testing.T) {
 	}
 	refusals := []struct {
 		name   string
-		who    *person
+		who    *e2ekit.Person
 		status int
 		code   string
 	}{

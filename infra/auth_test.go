@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/routes"
 )
 
@@ -54,9 +55,9 @@ func TestExistingUserPoolIsUsedAsIs(t *testing.T) {
 	}
 	api := environment(tpl.Resources[tpl.functionIDs(t)[routes.API]])
 	want := map[string]string{
-		routes.EnvIssuer:     "https://cognito-idp.${AWS::Region}.amazonaws.com/eu-west-1_Abc123",
-		routes.EnvClientID:   "client123",
-		routes.EnvStaffGroup: "counsellors",
+		envvar.Issuer:     "https://cognito-idp.${AWS::Region}.amazonaws.com/eu-west-1_Abc123",
+		envvar.ClientID:   "client123",
+		envvar.StaffGroup: "counsellors",
 	}
 	for name, w := range want {
 		if got := render(api[name]); got != w {
@@ -102,10 +103,10 @@ func TestInvalidSettingsStopTheSynth(t *testing.T) {
 }
 
 func TestAVariableTheStackCannotSetStopsTheSynth(t *testing.T) {
-	saved := routes.Functions
-	t.Cleanup(func() { routes.Functions = saved })
-	routes.Functions = slices.Clone(saved)
-	routes.Functions[0].Env = append(slices.Clone(routes.Functions[0].Env), "CONFIDE_SOMETHING_NEW")
+	fn := routes.Functions[0].Name
+	saved := envvar.ReadBy[fn]
+	t.Cleanup(func() { envvar.ReadBy[fn] = saved })
+	envvar.ReadBy[fn] = append(slices.Clone(saved), "CONFIDE_SOMETHING_NEW")
 
 	_, err := NewStack(newTestApp(t, nil), "Confide", &StackProps{AssetRoot: assetRoot(t)})
 	if err == nil || !strings.Contains(err.Error(), "CONFIDE_SOMETHING_NEW") {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/store"
 )
@@ -54,8 +55,22 @@ var tableAccess = map[routes.Function][]string{
 	routes.Retention:  join(tableRead, tableWrite),
 }
 
+// memoryMB is the Lambda memory size of each function, from the
+// measurements in docs/performance.md ("Lambda memory sizes"): every
+// function peaks under 20 MB, so 128 MB; message gets 256 MB because its CPU
+// time grows with the fan-out and the faster size costs the same. A function
+// missing here fails the synth.
+var memoryMB = map[routes.Function]int{
+	routes.Authorizer: 128,
+	routes.Connect:    128,
+	routes.Message:    256,
+	routes.Disconnect: 128,
+	routes.API:        128,
+	routes.Retention:  128,
+}
+
 // localOnly are variables the local stack sets and AWS never needs.
-var localOnly = map[string]bool{routes.EnvDynamoDBEndpoint: true}
+var localOnly = map[string]bool{envvar.DynamoDBEndpoint: true}
 
 // functionNames returns the names of every function of the route table.
 func functionNames() []string {
@@ -67,16 +82,16 @@ func functionNames() []string {
 }
 
 // newFunctions creates every function of routes.Functions with its own log
-// group, role and environment.
+// group, role and environment (the variables envvar.ReadBy lists for it).
 func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (functions, error) {
 	env := map[string]*string{
-		routes.EnvTableName:          deps.table.TableName(),
-		routes.EnvIssuer:             deps.identity.issuer,
-		routes.EnvClientID:           deps.identity.client.UserPoolClientId(),
-		routes.EnvStaffGroup:         jsii.String(deps.identity.staffGroup),
-		routes.EnvAllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
-		routes.EnvManagementEndpoint: deps.management.CallbackUrl(),
-		routes.EnvUserPoolID:         deps.identity.pool.UserPoolId(),
+		envvar.TableName:          deps.table.TableName(),
+		envvar.Issuer:             deps.identity.issuer,
+		envvar.ClientID:           deps.identity.client.UserPoolClientId(),
+		envvar.StaffGroup:         jsii.String(deps.identity.staffGroup),
+		envvar.AllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
+		envvar.ManagementEndpoint: deps.management.CallbackUrl(),
+		envvar.UserPoolID:         deps.identity.pool.UserPoolId(),
 	}
 	for name, v := range cfg.limits {
 		env[name] = jsii.String(v)
@@ -84,8 +99,12 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 
 	fns := functions{}
 	for _, spec := range routes.Functions {
+		reads, ok := envvar.ReadBy[spec.Name]
+		if !ok {
+			return nil, fmt.Errorf("function %s has no environment listed in internal/app/envvar", spec.Name)
+		}
 		vars := map[string]*string{}
-		for _, name := range spec.Env {
+		for _, name := range reads {
 			if v, ok := env[name]; ok {
 				vars[name] = v
 				continue
@@ -98,13 +117,17 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		if !ok {
 			return nil, fmt.Errorf("function %s has no table access defined in infra/functions.go", spec.Name)
 		}
-		fns[spec.Name] = newFunction(stack, cfg, spec, deps, vars, actions)
+		memory, ok := memoryMB[spec.Name]
+		if !ok {
+			return nil, fmt.Errorf("function %s has no memory size defined in infra/functions.go", spec.Name)
+		}
+		fns[spec.Name] = newFunction(stack, cfg, spec, deps, vars, actions, memory)
 	}
 	return fns, nil
 }
 
 func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, deps functionDeps,
-	vars map[string]*string, actions []string) awslambda.Function {
+	vars map[string]*string, actions []string, memoryMB int) awslambda.Function {
 	id := construct(string(spec.Name))
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     cfg.logRetention,
@@ -124,7 +147,7 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 	if spec.Pushes {
 		role.AddToPrincipalPolicy(manageConnections(stack, deps.management))
 	}
-	if slices.Contains(spec.Env, routes.EnvUserPoolID) {
+	if slices.Contains(envvar.ReadBy[spec.Name], envvar.UserPoolID) {
 		// The sweep asks whether the accounts holding connections are
 		// still enabled, and nothing else of the pool.
 		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -139,7 +162,7 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 		Architecture:          awslambda.Architecture_ARM_64(),
 		Handler:               jsii.String("bootstrap"),
 		Code:                  awslambda.Code_FromAsset(jsii.String(filepath.Join(deps.assetRoot, string(spec.Name))), nil),
-		MemorySize:            jsii.Number(spec.MemoryMB),
+		MemorySize:            jsii.Number(memoryMB),
 		Timeout:               awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
 		Environment:           &vars,
 		Role:                  role,

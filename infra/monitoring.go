@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/confidechat/confide/internal/app/metric"
 	"github.com/confidechat/confide/internal/routes"
 )
 
@@ -99,9 +100,9 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 	// The connections open at once, counted by every retention sweep and
 	// written as an embedded-metric log record (internal/app).
 	open := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String(routes.MetricsNamespace),
-		MetricName:    jsii.String(routes.OpenConnectionsMetric),
-		DimensionsMap: &map[string]*string{routes.MetricsDimension: table.TableName()},
+		Namespace:     jsii.String(metric.Namespace),
+		MetricName:    jsii.String(metric.OpenConnections),
+		DimensionsMap: &map[string]*string{metric.Dimension: table.TableName()},
 		Period:        awscdk.Duration_Minutes(jsii.Number(retentionEvery)),
 		Statistic:     jsii.String("Maximum"),
 		Label:         jsii.String("open connections"),

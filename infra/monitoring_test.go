@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/confidechat/confide/internal/app/metric"
 	"github.com/confidechat/confide/internal/routes"
 )
 
@@ -38,15 +39,15 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 				if slices.Contains(names, "ConnectCount") && tpl.Resources[id].Properties["Threshold"] != c.ceiling {
 					t.Errorf("connection alarm threshold: got %v, want %v", tpl.Resources[id].Properties["Threshold"], c.ceiling)
 				}
-				if slices.Contains(names, routes.OpenConnectionsMetric) {
+				if slices.Contains(names, metric.OpenConnections) {
 					p := tpl.Resources[id].Properties
 					if p["Threshold"] != c.open {
 						t.Errorf("open connections alarm threshold: got %v, want %v", p["Threshold"], c.open)
 					}
 					// The most of each sweep's count, per sweep, for this deployment's table.
 					body := render(p)
-					for _, want := range []string{`"Namespace":"` + routes.MetricsNamespace + `"`, `"Stat":"Maximum"`,
-						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + routes.MetricsDimension + `","Value":{"Ref":"` + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + `"}`} {
+					for _, want := range []string{`"Namespace":"` + metric.Namespace + `"`, `"Stat":"Maximum"`,
+						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + metric.Dimension + `","Value":{"Ref":"` + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + `"}`} {
 						if !strings.Contains(body, want) {
 							t.Errorf("open connections alarm lacks %s: %s", want, body)
 						}
@@ -55,7 +56,7 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 			}
 			want := map[string]int{
 				"Errors": len(routes.Functions), "Throttles": len(routes.Functions),
-				"ConnectCount": 1, "5xx": 1, "Count": 1, routes.OpenConnectionsMetric: 1,
+				"ConnectCount": 1, "5xx": 1, "Count": 1, metric.OpenConnections: 1,
 			}
 			for name, n := range want {
 				if count[name] != n {
@@ -76,7 +77,7 @@ func TestDashboardShowsConnectionsMessagesAndDurations(t *testing.T) {
 		t.Fatalf("dashboards: got %d, want 1", len(dashboards))
 	}
 	body := render(tpl.Resources[dashboards[0]].Properties["DashboardBody"])
-	for _, want := range []string{`"ConnectCount"`, `"` + routes.OpenConnectionsMetric + `"`, `"MessageCount"`, `"Duration"`, `"stat":"p99"`} {
+	for _, want := range []string{`"ConnectCount"`, `"` + metric.OpenConnections + `"`, `"MessageCount"`, `"Duration"`, `"stat":"p99"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %s", want)
 		}

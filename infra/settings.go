@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/app/envvar"
 )
 
 // Context keys read by the stack. Pass them with `cdk -c key=value` (the
@@ -63,13 +63,13 @@ const (
 // setting. A variable listed here is set only when its key is given, so the
 // application's own default applies otherwise.
 var limitContext = map[string]string{
-	routes.EnvMaxMessageChars: "maxMessageChars",
-	routes.EnvRateLimit:       "rateLimit",
-	routes.EnvRateWindow:      "rateWindow",
-	routes.EnvIdleTimeout:     "idleTimeout",
-	routes.EnvConnectionCap:   "connectionCap",
-	routes.EnvStaffCIDRs:      "staffCidrs",
-	routes.EnvLogLevel:        "logLevel",
+	envvar.MaxMessageChars: "maxMessageChars",
+	envvar.RateLimit:       "rateLimit",
+	envvar.RateWindow:      "rateWindow",
+	envvar.IdleTimeout:     "idleTimeout",
+	envvar.ConnectionCap:   "connectionCap",
+	envvar.StaffCIDRs:      "staffCidrs",
+	envvar.LogLevel:        "logLevel",
 }
 
 // retentionDays are the log retention periods CloudWatch Logs accepts.
@@ -149,13 +149,13 @@ func readSettings(node constructs.Node) (settings, error) {
 		}
 	}
 	s.logLevel = awslambda.ApplicationLogLevel_INFO
-	if v, ok := s.limits[routes.EnvLogLevel]; ok {
+	if v, ok := s.limits[envvar.LogLevel]; ok {
 		levels := map[string]awslambda.ApplicationLogLevel{
 			"DEBUG": awslambda.ApplicationLogLevel_DEBUG, "INFO": awslambda.ApplicationLogLevel_INFO,
 			"WARN": awslambda.ApplicationLogLevel_WARN, "ERROR": awslambda.ApplicationLogLevel_ERROR,
 		}
 		if s.logLevel, ok = levels[strings.ToUpper(v)]; !ok {
-			return s, fmt.Errorf("context %s: %q is none of debug, info, warn, error", limitContext[routes.EnvLogLevel], v)
+			return s, fmt.Errorf("context %s: %q is none of debug, info, warn, error", limitContext[envvar.LogLevel], v)
 		}
 	}
 	if (s.userPoolID == "") != (s.userPoolClientID == "") {

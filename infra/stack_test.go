@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/store"
@@ -174,7 +175,7 @@ func TestFunctionsRunGoOnArm(t *testing.T) {
 					"Runtime":       "provided.al2023",
 					"Architectures": []any{"arm64"},
 					"Handler":       "bootstrap",
-					"MemorySize":    spec.MemoryMB,
+					"MemorySize":    memoryMB[spec.Name],
 					"Timeout":       spec.Timeout.Seconds(),
 					"LoggingConfig": map[string]any{
 						"LogFormat":           "JSON",
@@ -192,7 +193,7 @@ func TestFunctionsRunGoOnArm(t *testing.T) {
 	}
 }
 
-func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
+func TestFunctionEnvironmentIsWhatEachFunctionReads(t *testing.T) {
 	limits := map[string]any{"maxMessageChars": "2000", "rateLimit": 20, "rateWindow": "1m",
 		"idleTimeout": "6h", "connectionCap": "5000", "staffCidrs": "10.0.0.0/8", "logLevel": "debug"}
 	cases := []struct {
@@ -213,15 +214,16 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 			fns := tpl.functionIDs(t)
 			for _, spec := range routes.Functions {
 				vars := environment(tpl.Resources[fns[spec.Name]])
-				for _, name := range spec.Env {
+				reads := envvar.ReadBy[spec.Name]
+				for _, name := range reads {
 					_, optional := limitContext[name]
 					_, set := vars[name]
 					if want := !optional || c.optional; set != want {
 						t.Errorf("%s: %s set %v, want %v", spec.Name, name, set, want)
 					}
 				}
-				if len(vars) > len(spec.Env) {
-					t.Errorf("%s: %d variables for the %d the route table lists", spec.Name, len(vars), len(spec.Env))
+				if len(vars) > len(reads) {
+					t.Errorf("%s: %d variables for the %d internal/app/envvar lists", spec.Name, len(vars), len(reads))
 				}
 			}
 			if c.optional {
@@ -230,8 +232,8 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 						"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"ApplicationLogLevel": "DEBUG"}),
 					})
 				})
-				if got := environment(tpl.Resources[fns[routes.Message]])[routes.EnvMaxMessageChars]; got != "2000" {
-					t.Errorf("message %s: got %v, want 2000", routes.EnvMaxMessageChars, got)
+				if got := environment(tpl.Resources[fns[routes.Message]])[envvar.MaxMessageChars]; got != "2000" {
+					t.Errorf("message %s: got %v, want 2000", envvar.MaxMessageChars, got)
 				}
 			}
 		})
@@ -240,11 +242,11 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 	tpl := standard(t)
 	api := environment(tpl.Resources[tpl.functionIDs(t)[routes.API]])
 	want := map[string]string{
-		routes.EnvIssuer:             "https://cognito-idp.${AWS::Region}.amazonaws.com/${" + tpl.ofType("AWS::Cognito::UserPool")[0] + "}",
-		routes.EnvClientID:           "${" + tpl.ofType("AWS::Cognito::UserPoolClient")[0] + "}",
-		routes.EnvStaffGroup:         "staff",
-		routes.EnvTableName:          "${" + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + "}",
-		routes.EnvManagementEndpoint: "https://${" + wsAPI(tpl) + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod",
+		envvar.Issuer:             "https://cognito-idp.${AWS::Region}.amazonaws.com/${" + tpl.ofType("AWS::Cognito::UserPool")[0] + "}",
+		envvar.ClientID:           "${" + tpl.ofType("AWS::Cognito::UserPoolClient")[0] + "}",
+		envvar.StaffGroup:         "staff",
+		envvar.TableName:          "${" + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + "}",
+		envvar.ManagementEndpoint: "https://${" + wsAPI(tpl) + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod",
 	}
 	for name, w := range want {
 		if got := render(api[name]); got != w {
@@ -252,12 +254,12 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 		}
 	}
 	authorizer := environment(tpl.Resources[tpl.functionIDs(t)[routes.Authorizer]])
-	if got, want := render(authorizer[routes.EnvAllowedOrigins]), "https://${"+tpl.ofType("AWS::CloudFront::Distribution")[0]+".DomainName}"; got != want {
-		t.Errorf("authorizer %s: got %s, want the distribution %s", routes.EnvAllowedOrigins, got, want)
+	if got, want := render(authorizer[envvar.AllowedOrigins]), "https://${"+tpl.ofType("AWS::CloudFront::Distribution")[0]+".DomainName}"; got != want {
+		t.Errorf("authorizer %s: got %s, want the distribution %s", envvar.AllowedOrigins, got, want)
 	}
 	retention := environment(tpl.Resources[tpl.functionIDs(t)[routes.Retention]])
-	if got, want := render(retention[routes.EnvUserPoolID]), "${"+tpl.ofType("AWS::Cognito::UserPool")[0]+"}"; got != want {
-		t.Errorf("retention %s: got %s, want the pool %s", routes.EnvUserPoolID, got, want)
+	if got, want := render(retention[envvar.UserPoolID]), "${"+tpl.ofType("AWS::Cognito::UserPool")[0]+"}"; got != want {
+		t.Errorf("retention %s: got %s, want the pool %s", envvar.UserPoolID, got, want)
 	}
 }
 

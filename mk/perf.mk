@@ -1,6 +1,9 @@
 # Performance: the load generator and the cold start measurement, whose
-# figures docs/performance.md reports. Extra flags go in LOADTEST_ARGS and
-# COLDSTART_ARGS, e.g. make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
+# figures docs/performance.md reports. They live in tools/, a Go module of
+# their own (it imports the root module through a replace directive), so the
+# product's module carries nothing only they need. Extra flags go in
+# LOADTEST_ARGS and COLDSTART_ARGS, e.g.
+# make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
 
 LOADTEST_ARGS ?=
 COLDSTART_ARGS ?=
@@ -11,18 +14,25 @@ RIE_MODULE := github.com/aws/aws-lambda-runtime-interface-emulator
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 HOST_ARCH := $(shell go env GOHOSTARCH)
 
-.PHONY: loadtest coldstart
+.PHONY: loadtest coldstart test-tools bench-emulator
 
-loadtest: node-deps ## 1,000 WebSockets at 50 messages/s for 60 s on the local stack: latencies, loss, memory (build/loadtest/result.json)
-	go build -o $(BUILD_DIR)/loadtest/loadtest ./cmd/loadtest
+test-tools: go-deps node-deps ## tests of the performance tools (tools/, a module of its own)
+	cd tools && go test -race -count=1 ./...
+
+loadtest: node-deps ## the load generator (tools/cmd/loadtest): 1,000 WebSockets at 50 messages/s for 60 s on the local stack: latencies, loss, memory (build/loadtest/result.json)
+	cd tools && go build -o $(CURDIR)/$(BUILD_DIR)/loadtest/loadtest ./cmd/loadtest
 	$(BUILD_DIR)/loadtest/loadtest $(LOADTEST_ARGS)
 
-coldstart: build ## cold start of every function against a hello-world bootstrap, through the RIE and a Runtime API of our own; zipped sizes
+bench-emulator: go-deps ## benchmark (tools/loadtest): what a call costs the embedded DynamoDB (minidyn) as its table grows
+	cd tools && go test -run '^$$' -bench Emulator -benchtime 30x ./loadtest/
+
+coldstart: build ## the cold-start measurement (tools/cmd/coldstart): cold start of every function against a hello-world bootstrap, through the RIE and a Runtime API of our own; zipped sizes
 	@for f in $(FUNCTIONS); do \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$(HOST_ARCH) go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(COLDSTART_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(HOST_ARCH) go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
-		-o $(COLDSTART_DIR)/hello/bootstrap ./cmd/coldstart/hello
+	cd tools && CGO_ENABLED=0 GOOS=linux GOARCH=$(HOST_ARCH) go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
+		-o $(CURDIR)/$(COLDSTART_DIR)/hello/bootstrap ./cmd/coldstart/hello
 	GOBIN=$(CURDIR)/$(COLDSTART_DIR) CGO_ENABLED=0 go install $(RIE_MODULE)/cmd/aws-lambda-rie@$(RIE_VERSION)
-	go run ./cmd/coldstart -dir $(COLDSTART_DIR) -arm64 $(BUILD_DIR) -rie $(COLDSTART_DIR)/aws-lambda-rie $(COLDSTART_ARGS)
+	cd tools && go build -o $(CURDIR)/$(COLDSTART_DIR)/coldstart ./cmd/coldstart
+	$(COLDSTART_DIR)/coldstart -dir $(COLDSTART_DIR) -arm64 $(BUILD_DIR) -rie $(COLDSTART_DIR)/aws-lambda-rie $(COLDSTART_ARGS)

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/dev/devstack"
 )
 
@@ -28,10 +29,10 @@ func main() {
 		wsPort   = flag.Int("ws-port", 4511, "port of the WebSocket API and its management API")
 		dbPort   = flag.Int("dynamodb-port", 4512, "port of the local DynamoDB (dynoxide)")
 		cogPort  = flag.Int("cognito-port", 4513, "port of cognito-local")
-		dynamo   = flag.String("dynamodb-endpoint", os.Getenv("CONFIDE_DYNAMODB_ENDPOINT"), "use this DynamoDB instead of the embedded one")
-		poolID   = flag.String("user-pool-id", os.Getenv("CONFIDE_USER_POOL_ID"), "use this Cognito user pool instead of cognito-local (with -client-id and -issuer)")
-		clientID = flag.String("client-id", os.Getenv("CONFIDE_CLIENT_ID"), "app client of -user-pool-id")
-		issuer   = flag.String("issuer", os.Getenv("CONFIDE_ISSUER"), "token issuer of -user-pool-id")
+		dynamo   = flag.String("dynamodb-endpoint", os.Getenv(envvar.DynamoDBEndpoint), "use this DynamoDB instead of the embedded one")
+		poolID   = flag.String("user-pool-id", os.Getenv(envvar.UserPoolID), "use this Cognito user pool instead of cognito-local (with -client-id and -issuer)")
+		clientID = flag.String("client-id", os.Getenv(envvar.ClientID), "app client of -user-pool-id")
+		issuer   = flag.String("issuer", os.Getenv(envvar.Issuer), "token issuer of -user-pool-id")
 		cogURL   = flag.String("cognito-endpoint", "", "Cognito API endpoint of -user-pool-id (empty: AWS's)")
 		verbose  = flag.Bool("v", false, "log every invocation")
 	)

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
-	"github.com/confidechat/confide/internal/routes"
 )
 
 // Config is the configuration of every function, read from the environment
-// variables named in internal/routes.
+// variables named in internal/app/envvar.
 type Config struct {
 	TableName  string
 	Issuer     string
@@ -44,17 +44,17 @@ type Config struct {
 // ConfigFromEnv reads a Config through getenv (os.Getenv in the mains).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		TableName:          getenv(routes.EnvTableName),
-		Issuer:             strings.TrimSuffix(getenv(routes.EnvIssuer), "/"),
-		ClientID:           getenv(routes.EnvClientID),
-		StaffGroup:         getenv(routes.EnvStaffGroup),
-		SupervisorGroup:    getenv(routes.EnvSupervisorGroup),
-		AllowedOrigins:     splitList(getenv(routes.EnvAllowedOrigins)),
-		ManagementEndpoint: getenv(routes.EnvManagementEndpoint),
-		DynamoDBEndpoint:   getenv(routes.EnvDynamoDBEndpoint),
-		UserPoolID:         getenv(routes.EnvUserPoolID),
-		CognitoEndpoint:    getenv(routes.EnvCognitoEndpoint),
-		LogLevel:           getenv(routes.EnvLogLevel),
+		TableName:          getenv(envvar.TableName),
+		Issuer:             strings.TrimSuffix(getenv(envvar.Issuer), "/"),
+		ClientID:           getenv(envvar.ClientID),
+		StaffGroup:         getenv(envvar.StaffGroup),
+		SupervisorGroup:    getenv(envvar.SupervisorGroup),
+		AllowedOrigins:     splitList(getenv(envvar.AllowedOrigins)),
+		ManagementEndpoint: getenv(envvar.ManagementEndpoint),
+		DynamoDBEndpoint:   getenv(envvar.DynamoDBEndpoint),
+		UserPoolID:         getenv(envvar.UserPoolID),
+		CognitoEndpoint:    getenv(envvar.CognitoEndpoint),
+		LogLevel:           getenv(envvar.LogLevel),
 	}
 	if c.StaffGroup == "" {
 		c.StaffGroup = auth.DefaultStaffGroup
@@ -63,12 +63,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.SupervisorGroup = auth.DefaultSupervisorGroup
 	}
 	if c.TableName == "" {
-		return c, fmt.Errorf("%s is required", routes.EnvTableName)
+		return c, fmt.Errorf("%s is required", envvar.TableName)
 	}
-	for _, s := range splitList(getenv(routes.EnvStaffCIDRs)) {
+	for _, s := range splitList(getenv(envvar.StaffCIDRs)) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return c, fmt.Errorf("%s: %w", routes.EnvStaffCIDRs, err)
+			return c, fmt.Errorf("%s: %w", envvar.StaffCIDRs, err)
 		}
 		c.StaffCIDRs = append(c.StaffCIDRs, p)
 	}
@@ -78,9 +78,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		name string
 		dst  *int
 	}{
-		{routes.EnvMaxMessageChars, &l.MaxMessageChars},
-		{routes.EnvRateLimit, &l.RateLimit},
-		{routes.EnvConnectionCap, &l.ConnectionCap},
+		{envvar.MaxMessageChars, &l.MaxMessageChars},
+		{envvar.RateLimit, &l.RateLimit},
+		{envvar.ConnectionCap, &l.ConnectionCap},
 	} {
 		if *v.dst, err = intEnv(getenv, v.name); err != nil {
 			return c, err
@@ -90,8 +90,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		name string
 		dst  *time.Duration
 	}{
-		{routes.EnvRateWindow, &l.RateWindow},
-		{routes.EnvIdleTimeout, &l.IdleTimeout},
+		{envvar.RateWindow, &l.RateWindow},
+		{envvar.IdleTimeout, &l.IdleTimeout},
 	} {
 		if *v.dst, err = durationEnv(getenv, v.name); err != nil {
 			return c, err
@@ -107,18 +107,18 @@ func (c Config) Env() map[string]string {
 		cidrs[i] = p.String()
 	}
 	env := map[string]string{
-		routes.EnvTableName:          c.TableName,
-		routes.EnvIssuer:             c.Issuer,
-		routes.EnvClientID:           c.ClientID,
-		routes.EnvStaffGroup:         c.StaffGroup,
-		routes.EnvSupervisorGroup:    c.SupervisorGroup,
-		routes.EnvAllowedOrigins:     strings.Join(c.AllowedOrigins, ","),
-		routes.EnvManagementEndpoint: c.ManagementEndpoint,
-		routes.EnvDynamoDBEndpoint:   c.DynamoDBEndpoint,
-		routes.EnvStaffCIDRs:         strings.Join(cidrs, ","),
-		routes.EnvUserPoolID:         c.UserPoolID,
-		routes.EnvCognitoEndpoint:    c.CognitoEndpoint,
-		routes.EnvLogLevel:           c.LogLevel,
+		envvar.TableName:          c.TableName,
+		envvar.Issuer:             c.Issuer,
+		envvar.ClientID:           c.ClientID,
+		envvar.StaffGroup:         c.StaffGroup,
+		envvar.SupervisorGroup:    c.SupervisorGroup,
+		envvar.AllowedOrigins:     strings.Join(c.AllowedOrigins, ","),
+		envvar.ManagementEndpoint: c.ManagementEndpoint,
+		envvar.DynamoDBEndpoint:   c.DynamoDBEndpoint,
+		envvar.StaffCIDRs:         strings.Join(cidrs, ","),
+		envvar.UserPoolID:         c.UserPoolID,
+		envvar.CognitoEndpoint:    c.CognitoEndpoint,
+		envvar.LogLevel:           c.LogLevel,
 	}
 	return env
 }

@@ -4,7 +4,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/app/metric"
 )
 
 // A log record in CloudWatch's embedded metric format: the "_aws" member
@@ -28,19 +28,19 @@ type (
 )
 
 // openConnectionsRecord is the members that make a log record the metric
-// routes.OpenConnectionsMetric of the deployment whose table is table: n
+// metric.OpenConnections of the deployment whose table is table: n
 // connections open at at.
 func openConnectionsRecord(at time.Time, table string, n int) []slog.Attr {
 	return []slog.Attr{
 		slog.Any("_aws", emfMetadata{
 			Timestamp: at.UnixMilli(),
 			CloudWatchMetrics: []emfDirective{{
-				Namespace:  routes.MetricsNamespace,
-				Dimensions: [][]string{{routes.MetricsDimension}},
-				Metrics:    []emfMetric{{Name: routes.OpenConnectionsMetric, Unit: "Count"}},
+				Namespace:  metric.Namespace,
+				Dimensions: [][]string{{metric.Dimension}},
+				Metrics:    []emfMetric{{Name: metric.OpenConnections, Unit: "Count"}},
 			}},
 		}),
-		slog.String(routes.MetricsDimension, table),
-		slog.Int(routes.OpenConnectionsMetric, n),
+		slog.String(metric.Dimension, table),
+		slog.Int(metric.OpenConnections, n),
 	}
 }

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/confidechat/confide/internal/app/apptest"
+	"github.com/confidechat/confide/internal/testkit/apigw"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
@@ -52,10 +52,7 @@ type call struct {
 // HTTP API request.
 func (c call) event(t *testing.T) events.APIGatewayV2HTTPRequest {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/apigw-v2-request-no-authorizer.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := apigw.Event(t, apigw.HTTPNoAuthorizer)
 	var ev events.APIGatewayV2HTTPRequest
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatalf("decode sample event: %v", err)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/push"
+	"github.com/confidechat/confide/internal/testkit"
 )
 
 // managementAPI answers like API Gateway's management API: 410 Gone for
@@ -106,12 +106,12 @@ func TestDeliverBoundsConcurrency(t *testing.T) {
 	done := make(chan []string)
 	go func() { done <- f.Deliver(context.Background(), ds) }()
 	// Hold every post until the bound is reached, then let them all go.
-	deadline := time.Now().Add(5 * time.Second)
-	for m.inFlight.Load() < 3 && time.Now().Before(deadline) {
-		runtime.Gosched()
-	}
+	reached := testkit.Within(time.Minute, func() bool { return m.inFlight.Load() >= 3 })
 	close(m.release)
 	<-done
+	if !reached {
+		t.Fatal("the posts in flight never reached the bound 3")
+	}
 	if got := m.maxInFlight.Load(); got != 3 {
 		t.Errorf("at most %d posts were in flight, want the bound 3", got)
 	}

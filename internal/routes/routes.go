@@ -1,7 +1,9 @@
-// Package routes is Confide's one route table: every WebSocket route key,
-// every HTTP route, the function that serves each and that function's
-// environment. The CDK stack and the local gateway both read it, so the
-// deployed API and the local one cannot drift apart.
+// Package routes is Confide's one route table: every function, every
+// WebSocket route key and every HTTP route with the function that serves
+// it. The CDK stack and the local gateway both read it, so the deployed API
+// and the local one cannot drift apart. What each function reads from its
+// environment is in internal/app/envvar, Confide's own metric in
+// internal/app/metric, and the memory each function gets in infra/.
 package routes
 
 import (
@@ -151,91 +153,33 @@ var HTTP = []HTTPRoute{
 	{Method: "GET", Path: "/staff", Function: API},
 }
 
-// Environment variable names read by internal/app. The stack sets them on
-// each function from FunctionSpec.Env; the local stack sets them in process.
-const (
-	EnvTableName          = "CONFIDE_TABLE_NAME"
-	EnvIssuer             = "CONFIDE_ISSUER"
-	EnvClientID           = "CONFIDE_CLIENT_ID"
-	EnvStaffGroup         = "CONFIDE_STAFF_GROUP"
-	EnvSupervisorGroup    = "CONFIDE_SUPERVISOR_GROUP"
-	EnvAllowedOrigins     = "CONFIDE_ALLOWED_ORIGINS"
-	EnvManagementEndpoint = "CONFIDE_MANAGEMENT_ENDPOINT"
-	EnvMaxMessageChars    = "CONFIDE_MAX_MESSAGE_CHARS"
-	EnvRateLimit          = "CONFIDE_RATE_LIMIT"
-	EnvRateWindow         = "CONFIDE_RATE_WINDOW"
-	EnvIdleTimeout        = "CONFIDE_IDLE_TIMEOUT"
-	EnvConnectionCap      = "CONFIDE_CONNECTION_CAP"
-	EnvStaffCIDRs         = "CONFIDE_STAFF_CIDRS"
-	EnvDynamoDBEndpoint   = "CONFIDE_DYNAMODB_ENDPOINT"
-	EnvLogLevel           = "CONFIDE_LOG_LEVEL"
-	// EnvUserPoolID, when set, lets the retention sweep look up the
-	// accounts holding connections (Cognito AdminGetUser).
-	EnvUserPoolID = "CONFIDE_USER_POOL_ID"
-	// EnvCognitoEndpoint overrides the Cognito endpoint (the local stack
-	// sets it; AWS never needs it, like EnvDynamoDBEndpoint).
-	EnvCognitoEndpoint = "CONFIDE_COGNITO_ENDPOINT"
-)
-
-// Confide's own CloudWatch metric: the retention function writes it as an
-// embedded-metric log record after every sweep, and the stack alarms on it
-// and graphs it. API Gateway counts new connections only; this is the
-// number open at once.
-const (
-	// MetricsNamespace is the namespace of Confide's own metrics.
-	MetricsNamespace = "Confide"
-	// MetricsDimension names the deployment a value is of: its table.
-	MetricsDimension = "Table"
-	// OpenConnectionsMetric is the WebSocket connections open when a sweep
-	// ended.
-	OpenConnectionsMetric = "OpenConnections"
-)
-
-// FunctionSpec describes one function: what it serves and what it needs.
+// FunctionSpec describes one function: what it does and what it needs.
 type FunctionSpec struct {
 	Name Function
 	// Description is shown in the Lambda console.
 	Description string
-	// Env lists the environment variables the function reads.
-	Env []string
 	// Pushes is true when the function posts to WebSocket connections and so
 	// needs execute-api:ManageConnections on the WebSocket stage.
-	Pushes  bool
+	Pushes bool
+	// Timeout is the longest an invocation may run, on AWS and in the local
+	// stack alike.
 	Timeout time.Duration
-	// MemoryMB is the Lambda memory size.
-	MemoryMB int
 }
 
-var common = []string{EnvTableName, EnvLogLevel}
-var verifying = []string{EnvIssuer, EnvClientID, EnvStaffGroup, EnvSupervisorGroup}
-var chatLimits = []string{EnvMaxMessageChars, EnvRateLimit, EnvRateWindow, EnvStaffCIDRs, EnvManagementEndpoint}
-
-func join(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
-}
-
-// Functions lists every function of Confide. Memory sizes come from the
-// measurements in docs/performance.md ("Lambda memory sizes"): every
-// function peaks under 20 MB, so 128 MB; message gets 256 MB because its CPU
-// time grows with the fan-out and the faster size costs the same.
+// Functions lists every function of Confide.
 var Functions = []FunctionSpec{
 	{Name: Authorizer, Description: "WebSocket $connect authorizer: origin, ticket, conversation access, revocation",
-		Env: join(common, []string{EnvAllowedOrigins, EnvStaffCIDRs}), Timeout: 10 * time.Second, MemoryMB: 128},
+		Timeout: 10 * time.Second},
 	{Name: Connect, Description: "WebSocket $connect: connection cap, stores the connection",
-		Env: join(common, []string{EnvConnectionCap}), Timeout: 10 * time.Second, MemoryMB: 128},
+		Timeout: 10 * time.Second},
 	{Name: Message, Description: "WebSocket actions: sendMessage, typing, markRead, ping",
-		Env: join(common, chatLimits), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 256},
+		Pushes: true, Timeout: 10 * time.Second},
 	{Name: Disconnect, Description: "WebSocket $disconnect: forget the connection",
-		Env: join(common, []string{EnvManagementEndpoint}), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 128},
+		Pushes: true, Timeout: 10 * time.Second},
 	{Name: API, Description: "HTTP API of conversations, messages, stats and audit",
-		Env: join(common, verifying, chatLimits), Pushes: true, Timeout: 15 * time.Second, MemoryMB: 128},
+		Pushes: true, Timeout: 15 * time.Second},
 	{Name: Retention, Description: "Scheduled sweep: expired items, idle sessions, stale and revoked connections",
-		Env: join(common, []string{EnvIdleTimeout, EnvManagementEndpoint, EnvUserPoolID}), Pushes: true,
-		Timeout: 5 * time.Minute, MemoryMB: 128},
+		Pushes: true, Timeout: 5 * time.Minute},
 }
 
 // Spec returns the spec of the named function.

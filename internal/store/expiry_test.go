@@ -37,15 +37,6 @@ func (e *env) dump(t *testing.T) map[string]map[string]any {
 	return out
 }
 
-func keysOf(items map[string]map[string]any) []string {
-	var keys []string
-	for k := range items {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func TestDeleteExpired(t *testing.T) {
 	e := newEnv(t)
 	ids := newIDs()

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/app/metric"
 )
 
 // emfRecord is the part of a log record CloudWatch reads as embedded
@@ -69,15 +69,15 @@ func TestRetentionPublishesTheConnectionsOpen(t *testing.T) {
 				t.Fatalf("the sweep's log record has no embedded-metric directive: %s", s.Logs.String())
 			}
 			d := rec.AWS.CloudWatchMetrics[0]
-			if d.Namespace != routes.MetricsNamespace || len(d.Dimensions) != 1 || len(d.Dimensions[0]) != 1 || d.Dimensions[0][0] != routes.MetricsDimension ||
-				len(d.Metrics) != 1 || d.Metrics[0].Name != routes.OpenConnectionsMetric || d.Metrics[0].Unit != "Count" {
-				t.Errorf("directive = %+v, want %s/%s by %s, a Count", d, routes.MetricsNamespace, routes.OpenConnectionsMetric, routes.MetricsDimension)
+			if d.Namespace != metric.Namespace || len(d.Dimensions) != 1 || len(d.Dimensions[0]) != 1 || d.Dimensions[0][0] != metric.Dimension ||
+				len(d.Metrics) != 1 || d.Metrics[0].Name != metric.OpenConnections || d.Metrics[0].Unit != "Count" {
+				t.Errorf("directive = %+v, want %s/%s by %s, a Count", d, metric.Namespace, metric.OpenConnections, metric.Dimension)
 			}
-			if got := rec.Members[routes.MetricsDimension]; got != s.App.Config.TableName {
-				t.Errorf("dimension %s = %v, want the table %q", routes.MetricsDimension, got, s.App.Config.TableName)
+			if got := rec.Members[metric.Dimension]; got != s.App.Config.TableName {
+				t.Errorf("dimension %s = %v, want the table %q", metric.Dimension, got, s.App.Config.TableName)
 			}
-			if got := rec.Members[routes.OpenConnectionsMetric]; got != float64(tt.conns) {
-				t.Errorf("%s = %v, want %d", routes.OpenConnectionsMetric, got, tt.conns)
+			if got := rec.Members[metric.OpenConnections]; got != float64(tt.conns) {
+				t.Errorf("%s = %v, want %d", metric.OpenConnections, got, tt.conns)
 			}
 		})
 	}

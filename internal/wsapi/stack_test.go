@@ -16,6 +16,7 @@ import (
 	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/apigw"
 )
 
 func TestMain(m *testing.M) {
@@ -106,10 +107,7 @@ func (s *stack) connection(t *testing.T, id string) (chat.Connection, bool) {
 // event reads one of aws-lambda-go's captured WebSocket events.
 func event(t *testing.T, sample string) events.APIGatewayWebsocketProxyRequest {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/" + sample)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := apigw.Event(t, sample)
 	var ev events.APIGatewayWebsocketProxyRequest
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatalf("decode %s: %v", sample, err)

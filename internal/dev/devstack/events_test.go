@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/testkit/apigw"
 )
 
 // freeForm are the objects whose keys are data (header names, parameters),
@@ -66,11 +65,7 @@ func shape(t *testing.T, doc []byte) map[string]string {
 
 func sample(t *testing.T, name string) map[string]string {
 	t.Helper()
-	doc, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return shape(t, doc)
+	return shape(t, apigw.Event(t, name))
 }
 
 // within reports the keys of got missing from want or typed differently.
@@ -211,8 +206,7 @@ func TestEventShapesMatchAPIGatewaySamples(t *testing.T) {
 	t.Run("DisconnectHeaders", func(t *testing.T) {
 		var got, want events.APIGatewayWebsocketProxyRequest
 		_ = json.Unmarshal(payload(routes.Disconnect), &got)
-		doc, _ := os.ReadFile("testdata/apigw-websocket-request-disconnect.json")
-		_ = json.Unmarshal(doc, &want)
+		_ = json.Unmarshal(apigw.Event(t, apigw.WebSocketDisconnect), &want)
 		if g, w := slices.Sorted(maps.Keys(got.Headers)), slices.Sorted(maps.Keys(want.Headers)); !slices.Equal(g, w) {
 			t.Errorf("$disconnect header names = %v, want %v", g, w)
 		}

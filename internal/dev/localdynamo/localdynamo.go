@@ -72,7 +72,7 @@ type Options struct {
 	// working directory and its parents.
 	Root string
 	// Addr is host:port to listen on; "" or port 0 picks a free port on
-	// 127.0.0.1.
+	// 127.0.0.1. StartWith fails at once when the address is taken.
 	Addr string
 	// Logger receives dynoxide's output at debug level (default: discard).
 	Logger *slog.Logger
@@ -90,10 +90,6 @@ type Server struct {
 
 // Start runs a local DynamoDB on 127.0.0.1 at a free port.
 func Start() (*Server, error) { return StartWith(Options{}) }
-
-// StartOn runs a local DynamoDB listening on addr (host:port; port 0 picks
-// a free one). It fails at once when the address is taken.
-func StartOn(addr string) (*Server, error) { return StartWith(Options{Addr: addr}) }
 
 // StartWith runs the local DynamoDB opts describe.
 func StartWith(opts Options) (*Server, error) {

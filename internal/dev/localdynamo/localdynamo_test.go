@@ -203,7 +203,7 @@ func TestUnsupportedOperationIsATypedError(t *testing.T) {
 	}
 }
 
-func TestStartOnRefusesATakenAddress(t *testing.T) {
+func TestStartWithRefusesATakenAddress(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e localdynamo.Engine) {
 		srv := start(t, e)
 		addr := strings.TrimPrefix(srv.Endpoint, "http://")

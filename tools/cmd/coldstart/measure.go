@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/app"
-	"github.com/confidechat/confide/internal/loadtest"
+	"github.com/confidechat/confide/tools/loadtest"
 )
 
 // sample is one cold start of one function.

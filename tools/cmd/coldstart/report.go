@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/confidechat/confide/internal/loadtest"
+	"github.com/confidechat/confide/tools/loadtest"
 )
 
 // The two ways of measuring.

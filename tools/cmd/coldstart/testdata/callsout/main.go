@@ -10,10 +10,12 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/confidechat/confide/internal/app/envvar"
 )
 
 func main() {
-	if res, err := http.Get(os.Getenv("CONFIDE_DYNAMODB_ENDPOINT")); err == nil {
+	if res, err := http.Get(os.Getenv(envvar.DynamoDBEndpoint)); err == nil {
 		res.Body.Close()
 	}
 	lambda.Start(func(context.Context, json.RawMessage) (string, error) { return "hello", nil })

@@ -18,7 +18,7 @@ import (
 // small partition, a GetItem and a two-item TransactWriteItems. The load
 // test's table holds about 6,000 items once its 1,000 connections are open.
 //
-//	go test -run '^$' -bench Emulator -benchtime 50x ./internal/loadtest/
+//	(cd tools && go test -run '^$' -bench Emulator -benchtime 50x ./loadtest/)
 func BenchmarkEmulator(b *testing.B) {
 	for _, size := range []int{1000, 5000} {
 		ctx := context.Background()

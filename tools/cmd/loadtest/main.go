@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/endpoints"
-	"github.com/confidechat/confide/internal/loadtest"
+	"github.com/confidechat/confide/tools/loadtest"
 )
 
 func main() {
