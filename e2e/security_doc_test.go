@@ -27,8 +27,9 @@ var citedTest = regexp.MustCompile("`((?:Test|Fuzz)[A-Z0-9]\\w*)(?:/([^`]*))?`")
 // TestSecurityDocCitesOnlyTestsThatExist: every test docs/security.md and
 // docs/checklist.md name as the proof of a protection or of a seed item is
 // a test or fuzz function of this repository, and every case they name
-// after a slash is a quoted name in the test files, so neither document can
-// go on citing a test that was renamed or removed.
+// after a slash is a quoted name in the test files (a contract suite's
+// included), so neither document can go on citing a test that was renamed
+// or removed.
 func TestSecurityDocCitesOnlyTestsThatExist(t *testing.T) {
 	defined, sources := testSources(t)
 	for _, doc := range []string{securityDoc, checklistDoc} {
@@ -55,8 +56,14 @@ func TestSecurityDocCitesOnlyTestsThatExist(t *testing.T) {
 	}
 }
 
-// testSources reads every _test.go file of the repository's Go code: the
-// test and fuzz functions they define, and their text.
+// suites are the packages of test code that other packages' tests run (a
+// contract suite), which therefore lives outside _test.go files: their
+// cases count as named in the test files.
+var suites = []string{"../internal/chat/storetest"}
+
+// testSources reads every _test.go file of the repository's Go code, and
+// every Go file of the suites: the test and fuzz functions they define, and
+// their text.
 func testSources(t *testing.T) (defined map[string]bool, sources string) {
 	t.Helper()
 	defined = map[string]bool{}
@@ -69,7 +76,8 @@ func testSources(t *testing.T) (defined map[string]bool, sources string) {
 			if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "cdk.out" || d.Name() == "testdata") {
 				return filepath.SkipDir
 			}
-			if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			suite := slices.Contains(suites, filepath.ToSlash(filepath.Dir(path))) && strings.HasSuffix(path, ".go")
+			if d.IsDir() || !(strings.HasSuffix(path, "_test.go") || suite) {
 				return nil
 			}
 			src, err := os.ReadFile(path)

@@ -1,5 +1,6 @@
 // Package testkit is what Confide's tests share: waiting for behaviour
-// without sleeping for it. It is test support; no product code imports it.
+// without sleeping for it, and a clock they move instead of waiting. It is
+// test support; no product code imports it.
 package testkit
 
 import (

@@ -1,37 +1,14 @@
 package apptest
 
 import (
-	"sync"
 	"time"
+
+	"github.com/confidechat/confide/internal/testkit"
 )
 
-// Clock is a settable clock for tests: it stands still until moved, and is
-// safe for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is a settable clock for tests: testkit.Clock, under the name the
+// app harness's users know.
+type Clock = testkit.Clock
 
 // NewClock returns a Clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the time the clock stands at.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+func NewClock(t time.Time) *Clock { return testkit.NewClock(t) }

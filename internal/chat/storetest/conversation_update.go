@@ -1,14 +1,15 @@
-package store_test
+package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/confidechat/confide/internal/chat"
 )
 
-func TestUpdateConversation(t *testing.T) {
-	e := newEnv(t)
+func testUpdateConversation(t *testing.T, f factory) {
+	e := f.new(t)
 	e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 	e.mustCreate(t, conversation("gone", "u2", chat.Retention24h, t0))
 	exp := t0.Add(time.Hour)
@@ -18,25 +19,29 @@ func TestUpdateConversation(t *testing.T) {
 	staff := "staff-1"
 	closed := chat.StatusClosed
 	yes := true
+	conflict, notFound := chat.Sentinel(chat.CodeConflict), chat.Sentinel(chat.CodeNotFound)
 	tests := []struct {
 		name string
 		id   string
 		u    chat.ConversationUpdate
-		want chat.Code // "" for success
+		want error // nil for success
 	}{
-		{"ClaimWhileActive", "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusActive}, Assignee: &staff}, ""},
-		{"StatusConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusClosed}, UserDeleted: &yes}, chat.CodeConflict},
-		{"OwnerConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Owner: "u2"}, Assignee: &staff}, chat.CodeNotFound},
-		{"Unknown", "missing", chat.ConversationUpdate{Assignee: &staff}, chat.CodeNotFound},
-		{"UnknownClose", "missing", chat.ConversationUpdate{Status: &closed}, chat.CodeNotFound},
-		{"ExpiredRecord", "gone", chat.ConversationUpdate{UserDeleted: &yes}, chat.CodeNotFound},
-		{"NoChangeStillChecks", "c1", chat.ConversationUpdate{If: chat.Condition{Owner: "u2"}}, chat.CodeNotFound},
+		{"ClaimWhileActive", "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusActive}, Assignee: &staff}, nil},
+		{"StatusConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Status: chat.StatusClosed}, UserDeleted: &yes}, conflict},
+		{"OwnerConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Owner: "u2"}, UserDeleted: &yes}, notFound},
+		{"RetentionConditionFails", "c1", chat.ConversationUpdate{If: chat.Condition{Retention: chat.RetentionPermanent}, UserDeleted: &yes}, chat.ErrStale},
+		{"Unknown", "missing", chat.ConversationUpdate{Assignee: &staff}, notFound},
+		{"UnknownClose", "missing", chat.ConversationUpdate{Status: &closed}, notFound},
+		{"ExpiredRecord", "gone", chat.ConversationUpdate{UserDeleted: &yes}, notFound},
+		{"NoChangeStillChecks", "c1", chat.ConversationUpdate{If: chat.Condition{Owner: "u2"}}, notFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := e.UpdateConversation(t.Context(), tt.id, tt.u)
-			if tt.want != "" {
-				wantCode(t, err, tt.want)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("error = %v, want %v", err, tt.want)
+				}
 				return
 			}
 			if err != nil {
@@ -47,6 +52,16 @@ func TestUpdateConversation(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("RefusedUpdatesChangedNothing", func(t *testing.T) {
+		c, err := e.GetConversation(t.Context(), "c1", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Deleted || c.Status != chat.StatusActive {
+			t.Errorf("after refused updates: deleted %v, status %s; want neither changed", c.Deleted, c.Status)
+		}
+	})
 
 	t.Run("CloseTwiceIsAConflict", func(t *testing.T) {
 		closedAt := t0.Add(3 * time.Hour)
@@ -66,8 +81,8 @@ func TestUpdateConversation(t *testing.T) {
 }
 
 // TestFeedback: feedback is given once, by the client, after the close.
-func TestFeedback(t *testing.T) {
-	e := newEnv(t)
+func testFeedback(t *testing.T, f factory) {
+	e := f.new(t)
 	e.mustCreate(t, conversation("open", "u1", chat.RetentionPermanent, t0))
 	e.mustCreate(t, conversation("done", "u2", chat.RetentionPermanent, t0))
 	e.mustClose(t, "done", t0, nil)

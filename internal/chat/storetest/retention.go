@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"errors"
@@ -8,9 +8,9 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 )
 
-func TestSetRetention(t *testing.T) {
+func testSetRetention(t *testing.T, f factory) {
 	t.Run("PermanentRemovesExpiry", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		m := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
@@ -53,7 +53,7 @@ func TestSetRetention(t *testing.T) {
 	})
 
 	t.Run("TwentyFourHoursAddsExpiry", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("c1", "u1", chat.RetentionPermanent, t0))
 		old := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.RetentionPermanent)
@@ -88,7 +88,7 @@ func TestSetRetention(t *testing.T) {
 	})
 
 	t.Run("ClosedRecordFollowsRetention", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		e.mustCreate(t, conversation("c1", "u1", chat.RetentionPermanent, t0))
 		closedAt := t0.Add(time.Hour)
 		e.mustClose(t, "c1", closedAt, nil)
@@ -112,14 +112,14 @@ func TestSetRetention(t *testing.T) {
 	})
 
 	t.Run("UnknownConversation", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		_, err := e.SetRetention(t.Context(), "missing", chat.Retention24h)
 		wantCode(t, err, chat.CodeNotFound)
 	})
 }
 
-func TestUnread(t *testing.T) {
-	e := newEnv(t)
+func testUnread(t *testing.T, f factory) {
+	e := f.new(t)
 	ids := newIDs()
 	e.mustCreate(t, conversation("c1", "u1", chat.RetentionPermanent, t0))
 	var msgs []chat.Message

@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"errors"
@@ -10,9 +10,9 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 )
 
-func TestPutMessage(t *testing.T) {
+func testPutMessage(t *testing.T, f factory) {
 	t.Run("StoresAndMovesTheConversation", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		m := message(ids.at(t0.Add(time.Minute)), "c1", "u1", chat.RoleClient, t0.Add(time.Minute))
@@ -41,7 +41,7 @@ func TestPutMessage(t *testing.T) {
 	})
 
 	t.Run("SameClientMessageIDStoresOnce", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		first := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
@@ -55,10 +55,33 @@ func TestPutMessage(t *testing.T) {
 		if len(page.Items) != 1 {
 			t.Errorf("conversation holds %d messages, want 1", len(page.Items))
 		}
+		if c, _ := e.GetConversation(t.Context(), "c1", t0); c.LastMessageAt == nil || !c.LastMessageAt.Equal(first.CreatedAt.Time) {
+			t.Errorf("lastMessageAt after a resend = %v, want the first's %v", c.LastMessageAt, first.CreatedAt)
+		}
+	})
+
+	t.Run("ClientMessageIDOfAnotherSenderIsAConflict", func(t *testing.T) {
+		e := f.new(t)
+		ids := newIDs()
+		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
+		first := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
+		theirs := message(ids.at(t0.Add(time.Second)), "c1", "staff-1", chat.RoleStaff, t0.Add(time.Second))
+		theirs.ClientMessageID = first.ClientMessageID
+		_, created, err := e.putMessage(t.Context(), theirs, chat.Retention24h, "")
+		if created {
+			t.Errorf("stored a message under another sender's clientMessageId")
+		}
+		wantCode(t, err, chat.CodeConflict)
+		if _, err := e.GetMessage(t.Context(), "c1", theirs.ID, t0); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
+			t.Errorf("the conflicting message was stored (get error %v)", err)
+		}
+		if c, _ := e.GetConversation(t.Context(), "c1", t0); c.LastSenderRole != chat.RoleClient || c.FirstResponseAt != nil {
+			t.Errorf("the conflict moved the conversation: last sender %q, first response %v", c.LastSenderRole, c.FirstResponseAt)
+		}
 	})
 
 	t.Run("ConcurrentResendsStoreOnce", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("c1", "u1", chat.RetentionPermanent, t0))
 		const n = 20
@@ -90,11 +113,15 @@ func TestPutMessage(t *testing.T) {
 	})
 
 	t.Run("Refused", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("open", "u1", chat.Retention24h, t0))
 		e.mustCreate(t, conversation("closed", "u2", chat.Retention24h, t0))
 		e.mustClose(t, "closed", t0, nil)
+		e.mustCreate(t, conversation("gone", "u3", chat.Retention24h, t0))
+		expires := t0.Add(time.Minute)
+		e.mustClose(t, "gone", t0, &expires)
+		sent := expires // "gone" has expired when the messages are sent
 		tests := []struct {
 			name      string
 			conv      string
@@ -105,11 +132,12 @@ func TestPutMessage(t *testing.T) {
 			{"ClosedConversation", "closed", chat.Retention24h, "", chat.Sentinel(chat.CodeConflict)},
 			{"SomeoneElsesConversation", "open", chat.Retention24h, "u2", chat.Sentinel(chat.CodeNotFound)},
 			{"UnknownConversation", "missing", chat.Retention24h, "", chat.Sentinel(chat.CodeNotFound)},
+			{"ExpiredConversation", "gone", chat.Retention24h, "", chat.Sentinel(chat.CodeNotFound)},
 			{"RetentionChanged", "open", chat.RetentionPermanent, "u1", chat.ErrStale},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				m := message(ids.at(t0), tt.conv, "u1", chat.RoleClient, t0)
+				m := message(ids.at(sent), tt.conv, "u1", chat.RoleClient, sent)
 				_, created, err := e.putMessage(t.Context(), m, tt.retention, tt.owner)
 				if created || !errors.Is(err, tt.want) {
 					t.Fatalf("PutMessage = created %v, error %v; want %v", created, err, tt.want)
@@ -119,10 +147,17 @@ func TestPutMessage(t *testing.T) {
 				}
 			})
 		}
+		t.Run("NothingMoved", func(t *testing.T) {
+			for _, id := range []string{"open", "closed"} {
+				if c, _ := e.GetConversation(t.Context(), id, t0); c.LastMessageAt != nil || c.LastSenderRole != "" {
+					t.Errorf("%s after refused messages: lastMessageAt %v, last sender %q; want none", id, c.LastMessageAt, c.LastSenderRole)
+				}
+			}
+		})
 	})
 
 	t.Run("ResendAfterCloseGetsTheFirstAnswer", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		ids := newIDs()
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		first := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
@@ -138,47 +173,64 @@ func TestPutMessage(t *testing.T) {
 	})
 }
 
-func TestUpdateMessage(t *testing.T) {
-	e := newEnv(t)
+// testUpdateMessage: edits and soft deletions of one message, in order;
+// every refusal is not found and changes nothing.
+func testUpdateMessage(t *testing.T, f factory) {
+	e := f.new(t)
 	ids := newIDs()
 	e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 	m := e.mustPut(t, message(ids.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
-	body := "edited"
 	edited := t0.Add(time.Minute)
-
-	got, err := e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: edited})
-	if err != nil {
-		t.Fatal(err)
+	edit := func(body string) *string { return &body }
+	tests := []struct {
+		name   string
+		id     string
+		sender string
+		body   *string
+		delete bool
+		at     time.Time
+		want   chat.Code // "" for success
+		// after is the message as stored afterwards: body and deleted.
+		afterBody    string
+		afterDeleted bool
+	}{
+		{"TheSenderEdits", m.ID, "u1", edit("edited"), false, edited, "", "edited", false},
+		{"AnotherSenderIsNotFound", m.ID, "u2", edit("theirs"), false, edited, chat.CodeNotFound, "edited", false},
+		{"AnotherSenderCannotDelete", m.ID, "u2", nil, true, edited, chat.CodeNotFound, "edited", false},
+		{"UnknownIsNotFound", "missing", "u1", edit("again"), false, edited, chat.CodeNotFound, "edited", false},
+		{"ExpiredIsNotFound", m.ID, "u1", edit("late"), false, m.ExpiresAt.Time, chat.CodeNotFound, "edited", false},
+		{"TheSenderDeletes", m.ID, "u1", nil, true, edited, "", "", true},
+		{"EditAfterDeleteIsNotFound", m.ID, "u1", edit("back"), false, edited, chat.CodeNotFound, "", true},
+		{"DeleteTwiceIsNotFound", m.ID, "u1", nil, true, edited, chat.CodeNotFound, "", true},
 	}
-	if got.Body != body || got.EditedAt == nil || !got.EditedAt.Equal(edited) || got.Deleted {
-		t.Errorf("edit = %+v, want body %q edited at %v", got, body, edited)
-	}
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u2"}), Body: &body, At: edited})
-	wantCode(t, err, chat.CodeNotFound)
-	_, err = e.UpdateMessage(t.Context(), "c1", "missing", chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: edited})
-	wantCode(t, err, chat.CodeNotFound)
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: m.ExpiresAt.Time})
-	wantCode(t, err, chat.CodeNotFound)
-
-	got, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Delete: true, At: edited})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Deleted || got.Body != "" {
-		t.Errorf("delete = %+v, want deleted without a body", got)
-	}
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Body: &body, At: edited})
-	wantCode(t, err, chat.CodeNotFound)
-	_, err = e.UpdateMessage(t.Context(), "c1", m.ID, chat.MessageUpdate{If: chat.EditCondition(chat.Identity{UserID: "u1"}), Delete: true, At: edited})
-	wantCode(t, err, chat.CodeNotFound)
-	stored, _ := e.GetMessage(t.Context(), "c1", m.ID, edited)
-	if !stored.Deleted || stored.Body != "" {
-		t.Errorf("stored after delete = %+v, want no body", stored)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.UpdateMessage(t.Context(), "c1", tt.id, chat.MessageUpdate{
+				If: chat.EditCondition(chat.Identity{UserID: tt.sender}), Body: tt.body, Delete: tt.delete, At: tt.at,
+			})
+			if tt.want != "" {
+				wantCode(t, err, tt.want)
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Body != tt.afterBody || got.Deleted != tt.afterDeleted {
+					t.Errorf("answer = %+v, want body %q deleted %v", got, tt.afterBody, tt.afterDeleted)
+				}
+				if tt.body != nil && (got.EditedAt == nil || !got.EditedAt.Equal(tt.at)) {
+					t.Errorf("EditedAt = %v, want %v", got.EditedAt, tt.at)
+				}
+			}
+			stored, err := e.GetMessage(t.Context(), "c1", m.ID, edited)
+			if err != nil || stored.Body != tt.afterBody || stored.Deleted != tt.afterDeleted {
+				t.Errorf("stored = %+v, %v; want body %q deleted %v", stored, err, tt.afterBody, tt.afterDeleted)
+			}
+		})
 	}
 }
 
-func TestListMessages(t *testing.T) {
-	e := newEnv(t)
+func testListMessages(t *testing.T, f factory) {
+	e := f.new(t)
 	ids := newIDs()
 	e.mustCreate(t, conversation("c1", "u1", chat.RetentionPermanent, t0))
 	var all []string
@@ -256,8 +308,8 @@ func TestListMessages(t *testing.T) {
 
 func head(ids []string) []string { return ids[:min(len(ids), 3)] }
 
-func TestExpiredMessagesAreInvisible(t *testing.T) {
-	e := newEnv(t)
+func testExpiredMessagesAreInvisible(t *testing.T, f factory) {
+	e := f.new(t)
 	ids := newIDs()
 	e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 	var sent []chat.Message

@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"errors"
@@ -11,9 +11,9 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 )
 
-func TestCreateConversation(t *testing.T) {
+func testCreateConversation(t *testing.T, f factory) {
 	t.Run("OneActiveSessionUnderFiftyConcurrentCreates", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		const n = 50
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -54,7 +54,7 @@ func TestCreateConversation(t *testing.T) {
 	})
 
 	t.Run("ClosingReleasesTheLock", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		e.mustClose(t, "c1", t0.Add(time.Minute), nil)
 		if got, err := e.ActiveConversationID(t.Context(), "u1"); err != nil || got != "" {
@@ -67,20 +67,20 @@ func TestCreateConversation(t *testing.T) {
 	})
 
 	t.Run("OtherClientsAreIndependent", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		e.mustCreate(t, conversation("c2", "u2", chat.Retention24h, t0))
 	})
 
 	t.Run("ReusedIDIsAConflict", func(t *testing.T) {
-		e := newEnv(t)
+		e := f.new(t)
 		e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
 		wantCode(t, e.CreateConversation(t.Context(), conversation("c1", "u2", chat.Retention24h, t0)), chat.CodeConflict)
 	})
 }
 
-func TestGetConversation(t *testing.T) {
-	e := newEnv(t)
+func testGetConversation(t *testing.T, f factory) {
+	e := f.new(t)
 	c := conversation("c1", "u1", chat.Retention24h, t0)
 	e.mustCreate(t, c)
 	got, err := e.GetConversation(t.Context(), "c1", t0)
@@ -150,8 +150,8 @@ func seedConversations(t *testing.T, e *env, n int) []string {
 	return order
 }
 
-func TestListConversations(t *testing.T) {
-	e := newEnv(t)
+func testListConversations(t *testing.T, f factory) {
+	e := f.new(t)
 	order := seedConversations(t, e, 14)
 	byStatus := map[chat.Status][]string{}
 	for _, id := range order {
@@ -210,8 +210,8 @@ func walk(t *testing.T, list func(after string) (chat.Page[chat.Conversation], e
 	return nil
 }
 
-func TestListUserConversations(t *testing.T) {
-	e := newEnv(t)
+func testListUserConversations(t *testing.T, f factory) {
+	e := f.new(t)
 	ids := newIDs()
 	var want []string
 	for i := range 6 {
@@ -261,8 +261,8 @@ func TestListUserConversations(t *testing.T) {
 	})
 }
 
-func TestListIdle(t *testing.T) {
-	e := newEnv(t)
+func testListIdle(t *testing.T, f factory) {
+	e := f.new(t)
 	ids := newIDs()
 	for i, user := range []string{"u1", "u2", "u3", "u4"} {
 		e.mustCreate(t, conversation(fmt.Sprintf("c%d", i), user, chat.RetentionPermanent, t0.Add(time.Duration(i)*time.Hour)))
@@ -299,8 +299,8 @@ func TestListIdle(t *testing.T) {
 	}
 }
 
-func TestStatsSample(t *testing.T) {
-	e := newEnv(t)
+func testStatsSample(t *testing.T, f factory) {
+	e := f.new(t)
 	seedConversations(t, e, 9)
 	active, closed, err := e.StatsSample(t.Context(), 2, t0)
 	if err != nil {

@@ -1,0 +1,106 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/confidechat/confide/internal/chat"
+)
+
+// testReaderConditions: a store holds the need-to-know conditions at the
+// write (Reader: waiting unassigned or the counsellor's own; ClaimableBy:
+// unassigned or theirs), whatever changed since the caller read.
+func testReaderConditions(t *testing.T, f factory) {
+	e := f.new(t)
+	e.mustCreate(t, conversation("waiting", "u1", chat.Retention24h, t0))
+	e.mustCreate(t, conversation("sams", "u2", chat.Retention24h, t0))
+	e.mustCreate(t, conversation("samsclosed", "u3", chat.Retention24h, t0))
+	e.mustCreate(t, conversation("unclaimed", "u4", chat.Retention24h, t0))
+	sam, kim := "sam", "kim"
+	for _, id := range []string{"sams", "samsclosed"} {
+		if _, err := e.UpdateConversation(t.Context(), id, chat.ConversationUpdate{Assignee: &sam}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.mustClose(t, "samsclosed", t0, nil)
+	e.mustClose(t, "unclaimed", t0, nil)
+	yes := true
+	forbidden, conflict := chat.Sentinel(chat.CodeForbidden), chat.Sentinel(chat.CodeConflict)
+	tests := []struct {
+		name string
+		id   string
+		k    chat.Condition
+		want error
+	}{
+		{"ReaderOfAWaitingOne", "waiting", chat.Condition{Reader: kim}, nil},
+		{"ReaderWhoIsTheAssignee", "sams", chat.Condition{Reader: sam}, nil},
+		{"ReaderWhoIsTheAssigneeOfAClosedOne", "samsclosed", chat.Condition{Reader: sam}, nil},
+		{"ReaderOfAColleagues", "sams", chat.Condition{Reader: kim}, forbidden},
+		{"ReaderOfAColleaguesClosed", "samsclosed", chat.Condition{Reader: kim}, forbidden},
+		{"ReaderOfOneClosedUnclaimed", "unclaimed", chat.Condition{Reader: sam}, forbidden},
+		{"ClaimableWhenUnassigned", "waiting", chat.Condition{ClaimableBy: kim}, nil},
+		{"ClaimableAgainByTheAssignee", "sams", chat.Condition{ClaimableBy: sam}, nil},
+		{"NotClaimableOnceAColleagueHasIt", "sams", chat.Condition{ClaimableBy: kim}, conflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := e.GetConversation(t.Context(), tt.id, t0.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.UpdateConversation(t.Context(), tt.id, chat.ConversationUpdate{If: tt.k, UserDeleted: &yes})
+			if tt.want == nil && err != nil {
+				t.Fatalf("error = %v, want none", err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("error = %v, want %v", err, tt.want)
+			}
+			after, err := e.GetConversation(t.Context(), tt.id, t0.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed := after.Deleted != before.Deleted; changed != (tt.want == nil) {
+				t.Errorf("the write changed the record: %t, want %t", changed, tt.want == nil)
+			}
+			// Put the record back for the next case.
+			no := false
+			if _, err := e.UpdateConversation(t.Context(), tt.id, chat.ConversationUpdate{UserDeleted: &no}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// testStaffDirectory: members are entered, refreshed and listed by
+// username; a display name once chosen stays when a refresh brings none.
+func testStaffDirectory(t *testing.T, f factory) {
+	e := f.new(t)
+	ctx := t.Context()
+	if _, err := e.GetStaffMember(ctx, "nobody"); !errors.Is(err, chat.Sentinel(chat.CodeNotFound)) {
+		t.Fatalf("GetStaffMember of nobody = %v, want not_found", err)
+	}
+	list, err := e.ListStaffMembers(ctx)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("an empty directory lists %+v, %v", list, err)
+	}
+	steps := []chat.StaffMember{
+		{UserID: "s2", Username: "zoe", LastSeenAt: chat.At(t0)},
+		{UserID: "s1", Username: "ann", DisplayName: "Ann", LastSeenAt: chat.At(t0)},
+		{UserID: "s1", Username: "ann", Supervisor: true, LastSeenAt: chat.At(t0.Add(time.Hour))},
+	}
+	for _, m := range steps {
+		if err := e.PutStaffMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.GetStaffMember(ctx, "s1")
+	want := chat.StaffMember{UserID: "s1", Username: "ann", DisplayName: "Ann", Supervisor: true, LastSeenAt: chat.At(t0.Add(time.Hour))}
+	if err != nil || got != want {
+		t.Errorf("GetStaffMember(s1) = %+v, %v; want %+v", got, err, want)
+	}
+	list, err = e.ListStaffMembers(ctx)
+	if err != nil || len(list) != 2 || list[0].Username != "ann" || list[1].Username != "zoe" {
+		t.Errorf("ListStaffMembers = %+v, %v; want ann then zoe", list, err)
+	}
+}
