@@ -31,7 +31,7 @@ var widgetFiles = []string{"/widget/app.js", "/widget/widget.css", "/widget/widg
 
 // demoFiles are the demo host page and what it loads for its own sign-in form:
 // not the widget's, so not in its budget.
-var demoFiles = []string{"/widget/demo.html", "/widget/demo.js", "/widget/demo.css", "/shared/cognito.js", "/shared/protocol.js"}
+var demoFiles = []string{"/widget/demo.html", "/widget/demo.js", "/widget/demo.css", "/shared/cognito.js", "/shared/config.js"}
 
 // gzipped is the size of path as served by the stack, gzipped.
 func gzipped(t *testing.T, path string) int {
