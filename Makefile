@@ -12,7 +12,7 @@ BUILD_DIR := build
 # CLI, so ./... is never used).
 PKGS := ./internal/... ./functions/... ./cmd/... ./e2e/...
 
-.PHONY: help deps go-deps node-deps browser-deps build dev test test-go vet clean
+.PHONY: help deps go-deps node-deps browser-deps build dev test test-go test-web vet clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -52,7 +52,10 @@ vet: go-deps ## gofmt and go vet
 test-go: deps browser-deps ## unit, store, handler and end-to-end tests against the local stack
 	go test -race -count=1 $(PKGS)
 
-test: deps vet test-go test-infra fuzz ## every test (what CI runs)
+test-web: ## unit tests of the web clients' modules (web/**/*.test.js) with Node's own test runner
+	node --test web/
+
+test: deps vet test-web test-go test-infra fuzz ## every test (what CI runs)
 
 clean: ## remove build output and local stack state
 	rm -rf $(BUILD_DIR) .devstack infra/cdk.out
