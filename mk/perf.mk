@@ -1,5 +1,6 @@
-# Performance: the load generator and the cold start measurement, whose
-# figures docs/performance.md reports. Extra flags go in LOADTEST_ARGS and
+# Performance: the load generator, the cold start measurement and the web
+# clients' timings in Chromium (bench-web), whose figures docs/performance.md
+# reports; make test runs none of them. Extra flags go in LOADTEST_ARGS and
 # COLDSTART_ARGS, e.g. make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
 
 LOADTEST_ARGS ?=
@@ -26,3 +27,8 @@ coldstart: build ## cold start of every function against a hello-world bootstrap
 		-o $(COLDSTART_DIR)/hello/bootstrap ./cmd/coldstart/hello
 	GOBIN=$(CURDIR)/$(COLDSTART_DIR) CGO_ENABLED=0 go install $(RIE_MODULE)/cmd/aws-lambda-rie@$(RIE_VERSION)
 	go run ./cmd/coldstart -dir $(COLDSTART_DIR) -arm64 $(BUILD_DIR) -rie $(COLDSTART_DIR)/aws-lambda-rie $(COLDSTART_ARGS)
+
+.PHONY: bench-web
+
+bench-web: go-deps browser-deps ## the web clients' timings in Chromium (widget start, first paint, a message to the dashboard): prints them, fails on a missed target
+	CONFIDE_MEASURE=1 go test -count=1 -v -run '^TestMeasure' ./e2e/browser/
