@@ -251,18 +251,21 @@ describe('Conversation sends', () => {
     assert.deepEqual(f.frames.map((x) => x.body), ['waiting']);
   });
 
-  test('stop ends the timers; clear forgets what waits', async (t) => {
+  test('stop ends the timers, also of a send under way; what waits stays, unless cleared', async (t) => {
     const f = fixture(t);
     f.failWith = { status: 0 };
-    f.model.send('x');
-    await settled();
+    f.model.send('x'); // its HTTP answer comes after the stop
     f.model.apply({ type: 'typing', conversationId: 'c', role: 'staff', typing: true });
-    f.model.stop({ clear: true });
+    f.model.stop();
+    await settled();
     t.mock.timers.tick(100 * RETRY_FIRST);
     await settled();
-    assert.equal(f.posts.length, 1);
-    assert.equal(f.model.waiting, false);
+    assert.equal(f.posts.length, 1, 'not sent again');
     assert.equal(f.model.typing, false);
+    assert.equal(f.model.waiting, true, 'kept (the widget keeps it in sessionStorage for the next page)');
+    assert.deepEqual(f.changes, [], 'nothing told after the stop');
+    f.model.stop({ clear: true });
+    assert.equal(f.model.waiting, false);
   });
 });
 
