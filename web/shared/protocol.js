@@ -133,7 +133,8 @@ export function backoffDelay(n, base = 500, max = 30000, random = Math.random) {
 
 /**
  * Socket is a WebSocket to Confide that reconnects by itself (backoff with
- * jitter, a fresh ticket each time). Events:
+ * jitter, a fresh ticket each time). Events (SocketEvent and ConnState in
+ * frames.js name them):
  *   'frame'  detail: a server frame ({type, ...})
  *   'state'  detail: 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
  *   'open'   detail: { reconnect: boolean }: connected; after a reconnect,

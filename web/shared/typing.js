@@ -5,11 +5,11 @@
 
 /**
  * TYPING_SHOWN_FOR is how long the other side's "typing…" is shown without
- * news (ms). While a person types, their client reminds the other side at
- * most once every 2 s, and the server drops a reminder that comes a little
- * early, so news can be 4 s apart; 6 s leaves 2 s for the network. A stop
- * that never arrives (the other side's tab closed, its network gone) is
- * forgotten after as long, not longer.
+ * news (ms), in both clients. While a person types, their client reminds
+ * the other side once every 2 s, and the server drops a reminder that comes
+ * a little early, so news can be 4 s apart: 6 s leaves 2 s for the network.
+ * When a stop never arrives (the other side's tab closed, its network
+ * gone), "typing…" goes 6 s after the last news, not later.
  */
 export const TYPING_SHOWN_FOR = 6000;
 
