@@ -60,6 +60,7 @@ func TestWidgetRefusesAnOverLongMessageWithoutCuttingIt(t *testing.T) {
 	if eval[bool](p, `!!`+shadow+`.querySelector('.body li.pending')`) {
 		t.Errorf("the over-long message is waiting to be sent")
 	}
+	viewportShot(p, "widget-desktop-too-long")
 
 	eval[bool](p, shadow+`.querySelector('textarea#msg').value = '', true`)
 	p.do("focus the message box", chromedp.Focus(inWidget(box)))
@@ -92,6 +93,7 @@ func TestDashboardRefusesAnOverLongReplyAndCountsAsTheServer(t *testing.T) {
 	if n := eval[int](d.page, `document.querySelectorAll('#messages .msg-pending').length`); n != 0 {
 		t.Errorf("%d over-long replies are waiting to be sent", n)
 	}
+	d.screenshot("dashboard-too-long")
 
 	eval[bool](d.page, `document.getElementById('composer-input').value = '', true`)
 	d.do("focus the reply box", chromedp.Focus(chromedp.ID("composer-input")))
