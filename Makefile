@@ -13,7 +13,7 @@ BUILD_DIR := build
 # tools (tools/) are modules of their own: mk/infra.mk and mk/perf.mk.
 PKGS := ./internal/... ./functions/... ./cmd/... ./e2e/...
 
-.PHONY: help deps go-deps node-deps browser-deps build dev test test-go vet clean
+.PHONY: help deps go-deps node-deps browser-deps build dev test test-go test-web vet clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -56,7 +56,10 @@ test-go: deps browser-deps ## unit, store, handler and end-to-end tests against 
 	go test -race -count=1 $(PKGS)
 	CONFIDE_LOCAL_DYNAMODB=minidyn go test -race -count=1 ./internal/store/
 
-test: deps vet test-go test-tools test-infra fuzz ## every test (what CI runs)
+test-web: ## unit tests of the web clients' modules (web/**/*.test.js) with Node's own test runner
+	node --test web/
+
+test: deps vet test-web test-go test-tools test-infra fuzz ## every test (what CI runs)
 
 clean: ## remove build output and local stack state
 	rm -rf $(BUILD_DIR) .devstack infra/cdk.out

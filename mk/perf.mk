@@ -1,9 +1,10 @@
-# Performance: the load generator and the cold start measurement, whose
-# figures docs/performance.md reports. They live in tools/, a Go module of
-# their own (it imports the root module through a replace directive), so the
-# product's module carries nothing only they need. Extra flags go in
-# LOADTEST_ARGS and COLDSTART_ARGS, e.g.
-# make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
+# Performance: the load generator, the cold start measurement and the web
+# clients' timings in Chromium (bench-web), whose figures docs/performance.md
+# reports; make test runs none of them. The load generator and the cold
+# start measurement live in tools/, a Go module of their own (it imports the
+# root module through a replace directive), so the product's module carries
+# nothing only they need. Extra flags go in LOADTEST_ARGS and COLDSTART_ARGS,
+# e.g. make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
 
 LOADTEST_ARGS ?=
 COLDSTART_ARGS ?=
@@ -36,3 +37,8 @@ coldstart: build ## the cold-start measurement (tools/cmd/coldstart): cold start
 	GOBIN=$(CURDIR)/$(COLDSTART_DIR) CGO_ENABLED=0 go install $(RIE_MODULE)/cmd/aws-lambda-rie@$(RIE_VERSION)
 	cd tools && go build -o $(CURDIR)/$(COLDSTART_DIR)/coldstart ./cmd/coldstart
 	$(COLDSTART_DIR)/coldstart -dir $(COLDSTART_DIR) -arm64 $(BUILD_DIR) -rie $(COLDSTART_DIR)/aws-lambda-rie $(COLDSTART_ARGS)
+
+.PHONY: bench-web
+
+bench-web: go-deps browser-deps ## the web clients' timings in Chromium (widget start, first paint, a message to the dashboard): prints them, fails on a missed target
+	CONFIDE_MEASURE=1 go test -count=1 -v -run '^TestMeasure' ./e2e/browser/

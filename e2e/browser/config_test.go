@@ -4,26 +4,30 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/dev/devstack"
+	"github.com/confidechat/confide/internal/wsapi"
 )
 
 // TestPagesGetTheEndpointsUnderTheProductionPolicy checks what every page
-// relies on: /config.json names the stack's APIs, and the web server sends
-// the Content-Security-Policy production sends, so an inline script (what
-// an injected payload would be) does not run.
+// relies on: /config.json names the stack's APIs and the server's limits
+// (the clients check a message against them before sending), and the web
+// server sends the Content-Security-Policy production sends, so an inline
+// script (what an injected payload would be) does not run.
 func TestPagesGetTheEndpointsUnderTheProductionPolicy(t *testing.T) {
 	p := newBrowser(t)
 	p.do("open the index", chromedp.Navigate(web+"/"))
-	got := eval[map[string]string](p, `fetch('/config.json').then(r => r.json())`)
-	want := map[string]string{
-		"httpApi":          stack.Endpoints.HTTPAPI,
-		"websocket":        stack.Endpoints.WebSocket,
-		"cognitoEndpoint":  stack.Endpoints.CognitoEndpoint,
-		"userPoolClientId": stack.Endpoints.UserPoolClientID,
+	got := eval[devstack.ClientConfig](p, `fetch('/config.json').then(r => r.json())`)
+	want := devstack.ClientConfig{
+		HTTPAPI:          stack.Endpoints.HTTPAPI,
+		WebSocket:        stack.Endpoints.WebSocket,
+		CognitoEndpoint:  stack.Endpoints.CognitoEndpoint,
+		UserPoolClientID: stack.Endpoints.UserPoolClientID,
+		Limits:           devstack.ClientLimits{MessageChars: chat.DefaultLimits().MaxMessageChars, FrameBytes: wsapi.MaxFrameBytes},
 	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("config.json %s = %q, want %q", k, got[k], v)
-		}
+	if got != want {
+		t.Errorf("config.json = %+v, want %+v", got, want)
 	}
 	// An inserted inline script runs during appendChild, unless the policy
 	// forbids it.

@@ -227,18 +227,6 @@ func openConnections(t *testing.T, s *devstack.Stack, userID string) int {
 	return len(conns)
 }
 
-// waitUntil polls a Go condition with a deadline.
-func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling, not waiting for time to pass
-	}
-}
-
 // noMarkup is a JavaScript expression that is true when nothing in the
 // selected subtree is an element a payload would create.
 func noMarkup(selector string) string {
@@ -249,16 +237,14 @@ func noMarkup(selector string) string {
 // replaced by a redraw between being found and being clicked.
 func (d *dashboard) clickAgainIfRedrawn(what string, sel chromedp.CSS) {
 	d.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var err error
+	clicked := poll(10*time.Second, func() bool {
 		ctx, cancel := context.WithTimeout(d.Context, 10*time.Second)
-		err := chromedp.Do(ctx, chromedp.Click(sel))
-		cancel()
-		if err == nil {
-			return
-		}
-		if !strings.Contains(err.Error(), "Could not find node") || time.Now().After(deadline) {
-			d.t.Fatalf("%s: %v", what, err)
-		}
+		defer cancel()
+		err = chromedp.Do(ctx, chromedp.Click(sel))
+		return err == nil || !strings.Contains(err.Error(), "Could not find node")
+	})
+	if !clicked || err != nil {
+		d.t.Fatalf("%s: %v", what, err)
 	}
 }

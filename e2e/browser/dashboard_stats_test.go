@@ -164,16 +164,12 @@ func TestDashboardStatsMatchSeededData(t *testing.T) {
 // waitStats waits until the stats strip shows want.
 func (d *dashboard) waitStats(what string, want map[string]string) {
 	d.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		got := eval[map[string]string](d.page, statTexts)
-		if maps.Equal(got, want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("%s: the stats strip shows %v, want %v", what, got, want)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the page, not waiting for time to pass
+	var got map[string]string
+	if !poll(15*time.Second, func() bool {
+		got = eval[map[string]string](d.page, statTexts)
+		return maps.Equal(got, want)
+	}) {
+		d.t.Fatalf("%s: the stats strip shows %v, want %v", what, got, want)
 	}
 }
 

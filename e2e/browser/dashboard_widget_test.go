@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/client"
 )
 
 // TestDashboardTalksLiveWithTheWidget: a client in the widget and a
@@ -26,13 +29,21 @@ func TestDashboardTalksLiveWithTheWidget(t *testing.T) {
 	d.waitFor("Client is typing…", `document.getElementById('typing').textContent === 'Client is typing…'`, 10*time.Second)
 	w.do("send", chromedp.KeyEvent("\r"))
 	d.waitFor("the widget's message in the conversation", `[...document.querySelectorAll('#messages .msg-client .msg-body')].some((e) => e.textContent === 'Hello from the widget')`, 10*time.Second)
-	d.waitFor("typing to end with the message", `document.getElementById('typing').textContent === ''`, 5*time.Second)
-	// A draft typed at once and then wiped: "typing" shows, and goes when
-	// the text does, well before the dashboard would forget it (6 s).
+	// The message ends the typing as it is shown, not some seconds later.
+	if got := d.text("typing"); got != "" {
+		t.Errorf("typing indicator with the client's message shown = %q, want empty", got)
+	}
+	// A draft typed at once and then wiped: "typing" shows, and the widget
+	// says "stopped" when the text goes (a counsellor's connection hears it),
+	// rather than leave the dashboard to forget it.
 	w.do("type a draft", chromedp.SendKeys(inWidget(`textarea#msg`), "Actually"))
-	d.waitFor("Client is typing… for the draft", `document.getElementById('typing').textContent === 'Client is typing…'`, 5*time.Second)
+	d.waitFor("Client is typing… for the draft", `document.getElementById('typing').textContent === 'Client is typing…'`, 10*time.Second)
+	listener := newPerson(t, true).connect(t, stack, conv)
 	eval[bool](w, shadow+`.querySelector('textarea#msg').value = '', `+shadow+`.querySelector('textarea#msg').dispatchEvent(new Event('input'))`)
-	d.waitFor("typing to end with the wiped draft", `document.getElementById('typing').textContent === ''`, 4*time.Second)
+	if _, err := listener.WaitType(ctxT(t), "typing", func(f client.Frame) bool { return f.Role == chat.RoleClient && f.Typing != nil && !*f.Typing }); err != nil {
+		t.Fatalf("the widget did not say the client stopped typing: %v", err)
+	}
+	d.waitFor("typing to end with the wiped draft", `document.getElementById('typing').textContent === ''`, 10*time.Second)
 	if got := d.rowText(conv, "row-preview"); got != "Hello from the widget" {
 		t.Errorf("queue preview = %q, want the widget's message", got)
 	}

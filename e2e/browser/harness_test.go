@@ -201,21 +201,36 @@ func awaitPromise(p *runtime.EvaluateParams) {
 	p.AwaitPromise = &await
 }
 
+// poll calls cond until it returns true or timeout has passed, and reports
+// whether it did. It is the package's one polling loop: every wait of a test
+// is on a condition, with a deadline for failing, never on time itself.
+func poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond) // between two looks, not waiting for time to pass
+	}
+	return true
+}
+
+// waitUntil polls a Go condition with a deadline, failing the test on timeout.
+func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	if !poll(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
 // waitFor polls a JavaScript condition until it is truthy or the timeout
 // passes; the condition may use the page's globals and the shadow roots.
+// On timeout the page is saved as a screenshot.
 func (p *page) waitFor(what, condition string, timeout time.Duration) {
 	p.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok := eval[bool](p, "!!("+condition+")")
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.screenshot("timeout-" + strings.ReplaceAll(p.t.Name(), "/", "-"))
-			p.t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the browser, not waiting for time to pass
+	if !poll(timeout, func() bool { return eval[bool](p, "!!("+condition+")") }) {
+		p.screenshot("timeout-" + strings.ReplaceAll(p.t.Name(), "/", "-"))
+		p.t.Fatalf("timed out after %s waiting for %s", timeout, what)
 	}
 }
 

@@ -3,6 +3,7 @@ package browser
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 )
@@ -31,7 +34,7 @@ var widgetFiles = []string{"/widget/app.js", "/widget/widget.css", "/widget/widg
 
 // demoFiles are the demo host page and what it loads for its own sign-in form:
 // not the widget's, so not in its budget.
-var demoFiles = []string{"/widget/demo.html", "/widget/demo.js", "/widget/demo.css", "/shared/cognito.js", "/shared/protocol.js"}
+var demoFiles = []string{"/widget/demo.html", "/widget/demo.js", "/widget/demo.css", "/shared/cognito.js", "/shared/config.js"}
 
 // gzipped is the size of path as served by the stack, gzipped.
 func gzipped(t *testing.T, path string) int {
@@ -159,10 +162,11 @@ func mustHost(t *testing.T, u string) string {
 	return pu.Host
 }
 
-// TestWidgetConnectsAndShowsMessagesFast: for a client with a conversation,
-// the WebSocket is open within 2 s and the messages are on screen within
-// 1 s of the widget having a token (the host page's sign-in).
-func TestWidgetConnectsAndShowsMessagesFast(t *testing.T) {
+// TestWidgetConnectsAndShowsMessages: for a client with a conversation,
+// the widget connects and shows its messages, in order, on sign-in, and
+// opening the panel shows the newest one at once. (How soon is measured by
+// make bench-web: TestMeasureWidgetStart.)
+func TestWidgetConnectsAndShowsMessages(t *testing.T) {
 	a := newAccount(t, false)
 	staff := counsellor(t)
 	me := a.api(t)
@@ -174,15 +178,11 @@ func TestWidgetConnectsAndShowsMessagesFast(t *testing.T) {
 		counsellorSays(t, staff, c.ID, body)
 	}
 	p := clientBrowser(t, a, "")
-	p.waitFor("the connection", `document.querySelector('confide-widget').dataset.conn === 'open'`, 5*time.Second)
-	got := eval[map[string]float64](p, `(() => { const at = (n) => performance.getEntriesByName(n)[0].startTime;
-		return { ws: at('confide:ws-open') - at('confide:signed-in'), shown: at('confide:messages-shown') - at('confide:signed-in') }; })()`)
-	t.Logf("from sign-in: WebSocket open after %.0f ms, messages shown after %.0f ms", got["ws"], got["shown"])
-	if got["ws"] > 2000 {
-		t.Errorf("WebSocket open %.0f ms after sign-in, want within 2000", got["ws"])
-	}
-	if got["shown"] > 1000 {
-		t.Errorf("messages shown %.0f ms after sign-in, want within 1000", got["shown"])
+	p.waitFor("the connection", `document.querySelector('confide-widget').dataset.conn === 'open'`, 10*time.Second)
+	for _, name := range []string{"confide:signed-in", "confide:ws-open", "confide:messages-shown"} {
+		if !eval[bool](p, `performance.getEntriesByName(`+js(name)+`).length === 1`) {
+			t.Errorf("no performance mark %s: the start can no longer be measured", name)
+		}
 	}
 	if shown := shownTexts(p, ".body"); !slices.Equal(shown, []string{"One", "Two", "Three"}) {
 		t.Errorf("shown %v", shown)
@@ -193,57 +193,89 @@ func TestWidgetConnectsAndShowsMessagesFast(t *testing.T) {
 	}
 }
 
-// firstPaint loads the demo page and returns its first-contentful-paint
-// time, and when the widget started (0 when widget.js did not run).
-func firstPaint(p *page, widget bool) (fcp, start float64) {
-	p.do("load", chromedp.Navigate(demoPage()))
-	if widget {
-		p.waitFor("the widget", `performance.getEntriesByName('confide:init').length`, 5*time.Second)
-	} else {
-		p.waitFor("the page loaded", `document.readyState === 'complete' && Array.isArray(window.Confide?.q)`, 5*time.Second)
+// TestWidgetDoesNotBlockThePage: the widget's loader is an async script,
+// so a host page is parsed and painted without waiting for Confide: with
+// widget.js held back by the network, the demo page still reaches
+// DOMContentLoaded and its first contentful paint, and the widget starts
+// once widget.js arrives. (First paint with and without the widget is
+// measured by make bench-web: TestMeasureFirstPaint.)
+func TestWidgetDoesNotBlockThePage(t *testing.T) {
+	p := newBrowser(t)
+	held := holdRequests(p, "*/widget/widget.js")
+	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, cdppage.Navigate, cdppage.NavigateParams{URL: demoPage()}); err != nil {
+		t.Fatalf("open the demo page: %v", err)
 	}
-	p.waitFor("first contentful paint", `performance.getEntriesByName('first-contentful-paint').length`, 5*time.Second)
-	got := eval[map[string]float64](p, `({ fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime,
-		start: performance.getEntriesByName('confide:init')[0]?.startTime ?? 0 })`)
-	return got["fcp"], got["start"]
-}
-
-// TestWidgetDoesNotDelayFirstPaint: the demo page paints as soon with the
-// widget as without it (widget.js blocked), because the script is async and
-// the widget starts only after the page is parsed.
-func TestWidgetDoesNotDelayFirstPaint(t *testing.T) {
-	with, without := newBrowser(t), newBrowser(t)
-	if _, err := chromedp.Call(without.Context, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
+	held.waitHeld(t)
+	p.waitFor("DOMContentLoaded while widget.js is held", `performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd > 0`, 10*time.Second)
+	p.waitFor("the page painted while widget.js is held", `performance.getEntriesByName('first-contentful-paint').length === 1`, 10*time.Second)
+	if eval[bool](p, `!!document.querySelector('confide-widget') || performance.getEntriesByName('confide:init').length > 0`) {
+		t.Fatal("the widget started without its loader: the test did not hold widget.js back")
 	}
-	if _, err := chromedp.Call(without.Context, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: []*network.BlockPattern{{URLPattern: web + "/widget/widget.js", Block: true}}}); err != nil {
-		t.Fatal(err)
-	}
-	var withFCP, withoutFCP []float64
-	for range 5 {
-		fcp, start := firstPaint(with, true)
-		dcl := eval[float64](with, `performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd`)
-		if start < dcl {
-			t.Errorf("the widget started at %.0f ms, before the page was parsed (%.0f ms)", start, dcl)
-		}
-		withFCP = append(withFCP, fcp)
-		fcp, _ = firstPaint(without, false)
-		withoutFCP = append(withoutFCP, fcp)
-	}
-	if !eval[bool](with, `document.querySelector('script[src$="widget.js"]').async`) {
+	if !eval[bool](p, `document.querySelector('script[src$="widget.js"]').async`) {
 		t.Error("the widget's script tag is not async")
 	}
-	mw, mo := median(withFCP), median(withoutFCP)
-	t.Logf("first contentful paint, median of 5: %.0f ms with the widget, %.0f ms without", mw, mo)
-	if mw > mo+100 {
-		t.Errorf("first contentful paint %.0f ms with the widget, %.0f ms without: delayed", mw, mo)
-	}
+	held.release(t)
+	p.waitFor("the widget once widget.js arrives", `performance.getEntriesByName('confide:init').length === 1`, 10*time.Second)
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+// held are the requests of a tab paused by holdRequests until release.
+type held struct {
+	p    *page
+	mu   sync.Mutex
+	ids  []fetch.RequestID
+	done bool
+}
+
+// holdRequests pauses the tab's requests matching pattern (the others go
+// on) until release.
+func holdRequests(p *page, pattern string) *held {
+	p.t.Helper()
+	h := &held{p: p}
+	paused := chromedp.Events(p.Context, fetch.RequestPaused)
+	if _, err := chromedp.Call(p.Context, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}}); err != nil {
+		p.t.Fatalf("enable request interception: %v", err)
+	}
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			h.mu.Lock()
+			if h.done {
+				_, _ = chromedp.Call(p.Context, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+			} else {
+				h.ids = append(h.ids, ev.RequestID)
+			}
+			h.mu.Unlock()
+		}
+	}()
+	return h
+}
+
+// waitHeld waits until a request is held.
+func (h *held) waitHeld(t *testing.T) {
+	t.Helper()
+	waitUntil(t, "a held request", 10*time.Second, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.ids) > 0
+	})
+}
+
+// release lets the held requests go, and the later ones pass.
+func (h *held) release(t *testing.T) {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.done = true
+	for _, id := range h.ids {
+		if _, err := chromedp.Call(h.p.Context, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id}); err != nil {
+			t.Errorf("release a held request: %v", err)
+		}
+	}
+	h.ids = nil
 }
 
 // metrics collects garbage and returns the page's JS heap, listeners and DOM nodes.

@@ -92,18 +92,13 @@ func TestWidgetStartSendAndReceiveLive(t *testing.T) {
 	// The client keeps typing; the server relays at most one typing frame
 	// every 2 s, so the counsellor hears of it within a few seconds.
 	clientTyping := func(f client.Frame) bool { return f.Role == "client" && f.Typing != nil && *f.Typing }
-	for deadline := time.Now().Add(8 * time.Second); ; {
+	waitUntil(t, "the counsellor to be told the client is typing", 8*time.Second, func() bool {
 		p.do("type without sending", chromedp.SendKeys(inWidget(`textarea#msg`), "."))
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
 		_, err := sock.WaitType(ctx, "typing", clientTyping)
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the counsellor was not told the client is typing: %v", err)
-		}
-	}
+		return err == nil
+	})
 
 	reply := counsellorSays(t, staff, conv, "I'm here. What's on your mind?")
 	waitShown(p, ".body", "I'm here. What's on your mind?", 5*time.Second)

@@ -145,8 +145,12 @@ func minifiable(name string) bool {
 }
 
 // shipped reports whether a file of web/ is sent to browsers at all: the
-// READMEs are for people reading the repository.
-func shipped(name string) bool { return path.Ext(name) != ".md" }
+// READMEs are for people reading the repository, and the unit tests
+// (*.test.js) and the package.json that tells Node the files are modules
+// are for Node's test runner.
+func shipped(name string) bool {
+	return path.Ext(name) != ".md" && !strings.HasSuffix(name, ".test.js") && path.Base(name) != "package.json"
+}
 
 // Build writes web/ (src) as browsers get it into dst: bundles built,
 // scripts and style sheets minified, each with its .map, the rest copied.
@@ -183,11 +187,11 @@ func Handler(dir string, bundles []string) http.Handler {
 	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-		if !shipped(name) {
+		source, wantMap := strings.CutSuffix(name, ".map")
+		if !shipped(name) || !shipped(source) {
 			http.NotFound(w, r)
 			return
 		}
-		source, wantMap := strings.CutSuffix(name, ".map")
 		if !minifiable(source) {
 			files.ServeHTTP(w, r)
 			return

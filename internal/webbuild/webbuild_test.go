@@ -99,8 +99,10 @@ func TestTheClientsBuild(t *testing.T) {
 			t.Errorf("the build lacks %s: %v", name, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "widget", "README.md")); err == nil {
-		t.Errorf("the build ships widget/README.md")
+	for _, name := range []string{"widget/README.md", "package.json", "shared/conversation.test.js"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err == nil {
+			t.Errorf("the build ships %s", name)
+		}
 	}
 }
 
@@ -123,12 +125,14 @@ func tree(t *testing.T, files map[string]string) string {
 func TestBuild(t *testing.T) {
 	page := "<!doctype html>\n<title>Confide</title>\n"
 	src := tree(t, map[string]string{
-		"index.html":  page,
-		"a/app.js":    "export const answer = 40 + 2;\n",
-		"a/entry.js":  "import { answer } from './app.js';\nexport function ask() { return answer; }\n",
-		"a/style.css": "p {\n  margin: 0px;\n}\n",
-		"a/README.md": "# for people\n",
-		"a/logo.svg":  "<svg/>",
+		"index.html":    page,
+		"a/app.js":      "export const answer = 40 + 2;\n",
+		"a/entry.js":    "import { answer } from './app.js';\nexport function ask() { return answer; }\n",
+		"a/style.css":   "p {\n  margin: 0px;\n}\n",
+		"a/README.md":   "# for people\n",
+		"a/logo.svg":    "<svg/>",
+		"a/app.test.js": "import { answer } from './app.js';\n",
+		"package.json":  `{"type": "module"}`,
 	})
 	dst := tree(t, map[string]string{"stale.js": "old();"})
 	if err := Build(src, dst, []string{"a/entry.js"}); err != nil {
@@ -148,6 +152,9 @@ func TestBuild(t *testing.T) {
 		{file: "a/style.css", want: "p{margin:0}", contains: true},
 		{file: "a/style.css.map", want: `"sources"`, contains: true},
 		{file: "a/README.md"},
+		{file: "a/app.test.js"},
+		{file: "a/app.test.js.map"},
+		{file: "package.json"},
 		{file: "stale.js"},
 	}
 	for _, tt := range tests {
@@ -217,12 +224,14 @@ func TestBuildRefusesABrokenScript(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	dir := tree(t, map[string]string{
-		"index.html":  "<p>hi</p>\n",
-		"w/app.js":    "export function hello(name) { return 'hi ' + name; }\n",
-		"w/w.css":     "p {\n  color: red;\n}\n",
-		"w/README.md": "# notes\n",
-		"w/bad.js":    "export function {\n",
-		"w/entry.js":  "import { hello } from './app.js';\nexport const greet = () => hello('you');\n",
+		"index.html":    "<p>hi</p>\n",
+		"w/app.js":      "export function hello(name) { return 'hi ' + name; }\n",
+		"w/w.css":       "p {\n  color: red;\n}\n",
+		"w/README.md":   "# notes\n",
+		"w/app.test.js": "import { hello } from './app.js';\n",
+		"package.json":  `{"type": "module"}`,
+		"w/bad.js":      "export function {\n",
+		"w/entry.js":    "import { hello } from './app.js';\nexport const greet = () => hello('you');\n",
 	})
 	srv := httptest.NewServer(Handler(dir, []string{"w/entry.js"}))
 	defer srv.Close()
@@ -239,6 +248,9 @@ func TestHandler(t *testing.T) {
 		{path: "/w/entry.js", status: 200, kind: "text/javascript", contains: "hi "},
 		{path: "/w/entry.js.map", status: 200, kind: "application/json", contains: `"app.js"`},
 		{path: "/w/README.md", status: 404},
+		{path: "/w/app.test.js", status: 404},
+		{path: "/w/app.test.js.map", status: 404},
+		{path: "/package.json", status: 404},
 		{path: "/w/missing.js", status: 404},
 		{path: "/w/bad.js", status: 500, contains: "w/bad.js:1:"},
 		{path: "/../index.html", status: 200, contains: "<p>hi</p>"},

@@ -2,9 +2,11 @@
 // the queue, the conversation view, the stats strip and the audit tab to
 // the staff feed (one WebSocket without a conversation: every event).
 
-import { Api, Socket, loadConfig } from '../shared/protocol.js';
+import { Api, Socket } from '../shared/protocol.js';
+import { limitsOf, loadConfig } from '../shared/config.js';
 import { Session, friendlySignInError } from '../shared/cognito.js';
-import { byId, setText, show } from './dom.js';
+import { ConnState, Frame, Role, SocketEvent } from '../shared/frames.js';
+import { byId, setText, show } from '../shared/dom.js';
 import { ServerClock } from './time.js';
 import { Queue } from './queue.js';
 import { ConversationView } from './conversation.js';
@@ -18,11 +20,11 @@ const queueTick = 15000;
 const firstLoadWait = 2000;
 
 const connectionWords = {
-  connecting: 'Connecting…',
-  open: 'Live',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline: waiting for the network',
-  closed: 'Not connected',
+  [ConnState.Connecting]: 'Connecting…',
+  [ConnState.Open]: 'Live',
+  [ConnState.Reconnecting]: 'Reconnecting…',
+  [ConnState.Offline]: 'Offline: waiting for the network',
+  [ConnState.Closed]: 'Not connected',
 };
 
 /** Dashboard is one page's dashboard; a sign-in starts a shift, sign-out ends it. */
@@ -50,6 +52,7 @@ class Dashboard {
       api: this.api,
       socket: null,
       meId: null,
+      limits: limitsOf(config),
       els: {
         placeholder: byId('conv-placeholder'), body: byId('conv-body'), heading: byId('conv-heading'),
         retention: byId('conv-retention'), claimState: byId('conv-claim-state'), claim: byId('claim'),
@@ -140,7 +143,7 @@ class Dashboard {
       await this.session.signIn(username, password.value);
       password.value = '';
       const me = await this.api.me();
-      if (me.role !== 'staff') {
+      if (me.role !== Role.Staff) {
         this.views('staff-only');
         byId('staff-only-signout').focus();
         return;
@@ -165,10 +168,10 @@ class Dashboard {
     const socket = new Socket({ api: this.api, wsUrl: this.config.websocket, conversationId: null });
     this.socket = socket;
     this.view.socket = socket;
-    socket.addEventListener('frame', (ev) => this.frame(ev.detail));
-    socket.addEventListener('state', (ev) => this.connection(ev.detail));
-    socket.addEventListener('open', (ev) => this.opened(ev.detail.reconnect));
-    socket.addEventListener('refused', () => this.signOut('Your session has ended. Please sign in again.'));
+    socket.addEventListener(SocketEvent.Frame, (ev) => this.frame(ev.detail));
+    socket.addEventListener(SocketEvent.State, (ev) => this.connection(ev.detail));
+    socket.addEventListener(SocketEvent.Open, (ev) => this.opened(ev.detail.reconnect));
+    socket.addEventListener(SocketEvent.Refused, () => this.signOut('Your session has ended. Please sign in again.'));
     socket.start();
     // The queue is read once the feed is open (nothing said in between is
     // lost); should the feed be slow, it is read anyway.
@@ -196,8 +199,8 @@ class Dashboard {
   }
 
   async frame(frame) {
-    if (frame.type === 'pong') return;
-    if (frame.type === 'error') {
+    if (frame.type === Frame.Pong) return;
+    if (frame.type === Frame.Error) {
       this.view.refused(frame);
       return;
     }
@@ -208,7 +211,7 @@ class Dashboard {
     const convId = row && row.conv.id;
     if (alert && !this.view.isBeingRead(convId)) {
       this.alerts.beep();
-      const m = frame.type === 'message.created' ? frame.message : null;
+      const m = frame.type === Frame.MessageCreated ? frame.message : null;
       this.alerts.notify({
         title: m ? 'New message from a client' : 'New conversation',
         preview: m && !m.deleted ? m.body : null,
@@ -218,7 +221,7 @@ class Dashboard {
       });
     }
     this.alerts.title(this.queue.unreadTotal());
-    if (frame.type.startsWith('conversation.') || frame.type === 'message.created') this.stats.soon();
+    if (frame.type.startsWith('conversation.') || frame.type === Frame.MessageCreated) this.stats.soon();
   }
 
   open(conv) {
@@ -282,7 +285,7 @@ class Dashboard {
     this.queue.meId = this.view.meId = this.audit.meId = null;
     setText(byId('me-label'), '');
     document.title = baseTitle;
-    this.connection('closed');
+    this.connection(ConnState.Closed);
     this.views('signin');
     setText(byId('signin-error'), message);
     byId('signin-password').value = '';

@@ -1,7 +1,7 @@
 // The audit tab: who did what to which conversation, and when (GET /audit),
 // over a date range with paging. Entries carry no message text.
 
-import { el, setText, show } from './dom.js';
+import { h, setText, show } from '../shared/dom.js';
 import { dateTime, isoDate } from './time.js';
 import { shortId } from './labels.js';
 
@@ -80,11 +80,11 @@ export class AuditView {
     let actor = shortId(e.actor);
     if (e.actor === this.meId) actor = 'you';
     else if (e.actor === 'system') actor = 'system';
-    return el('tr', {},
-      el('td', {}, el('time', { datetime: e.at, text: dateTime(e.at) })),
-      el('td', { text: actor }),
-      el('td', { text: e.action }),
-      el('td', { text: shortId(e.target) }));
+    return h('tr', {},
+      h('td', {}, h('time', { datetime: e.at, text: dateTime(e.at) })),
+      h('td', { text: actor }),
+      h('td', { text: e.action }),
+      h('td', { text: shortId(e.target) }));
   }
 
   /** clear forgets the listing (sign-out). */

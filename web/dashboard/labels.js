@@ -2,6 +2,8 @@
 // staff names, so colleagues and clients are shown by a short form of their
 // opaque id.
 
+import { Role } from '../shared/frames.js';
+
 /**
  * shortId is the last 8 characters of an id: the random part of a ULID or
  * a UUID, enough to tell people and conversations apart (the start of a
@@ -32,7 +34,7 @@ export function previewText(m) {
   if (m.deleted) return 'Message deleted';
   const body = String(m.body || '').replace(/\s+/g, ' ').trim();
   const text = body.length > previewLength ? body.slice(0, previewLength - 1) + '…' : body;
-  return m.senderRole === 'staff' ? 'Counsellor: ' + text : text;
+  return m.senderRole === Role.Staff ? 'Counsellor: ' + text : text;
 }
 
 /** closedText says how and when a session ended. */

@@ -2,7 +2,8 @@
 // ones waiting for a counsellor first and the longest-waiting on top, kept
 // live from the staff feed.
 
-import { el, setText, show } from './dom.js';
+import { h, setText, show } from '../shared/dom.js';
+import { Frame, Role } from '../shared/frames.js';
 import { waitingText } from './time.js';
 import { claimText, previewText, shortId } from './labels.js';
 
@@ -19,7 +20,7 @@ const listPage = 50;
 export function summarize(messages) {
   const last = messages.length ? messages[messages.length - 1] : null;
   let waitingSince = null;
-  for (let i = messages.length - 1; i >= 0 && messages[i].senderRole === 'client'; i--) waitingSince = messages[i].createdAt;
+  for (let i = messages.length - 1; i >= 0 && messages[i].senderRole === Role.Client; i--) waitingSince = messages[i].createdAt;
   return { last, waitingSince };
 }
 
@@ -184,22 +185,22 @@ export class Queue {
 
   async applyFrame(frame) {
     switch (frame.type) {
-      case 'conversation.created': {
+      case Frame.ConversationCreated: {
         const row = this.upsertConversation(frame.conversation);
         row.summarized = true; // a new conversation has no messages yet
         return { row, alert: 'conversation' };
       }
-      case 'conversation.updated':
-      case 'conversation.closed':
+      case Frame.ConversationUpdated:
+      case Frame.ConversationClosed:
         return { row: this.upsertConversation(frame.conversation), alert: null };
-      case 'message.created':
+      case Frame.MessageCreated:
         return this.applyMessage(frame.conversationId, frame.message);
-      case 'message.updated': {
+      case Frame.MessageUpdated: {
         const row = this.rows.get(frame.conversationId);
         if (row && row.last && row.last.id === frame.message.id) row.last = frame.message;
         return { row, alert: null };
       }
-      case 'message.deleted': {
+      case Frame.MessageDeleted: {
         const row = this.rows.get(frame.conversationId);
         if (row && row.last && row.last.id === frame.messageId) row.last = { ...row.last, deleted: true, body: undefined };
         return { row, alert: null };
@@ -218,8 +219,8 @@ export class Queue {
         row = this.upsertConversation(conversation, true);
         row.last = m;
         row.summarized = true;
-        row.waitingSince = m.senderRole === 'client' && conversation.status === 'active' ? m.createdAt : null;
-        return { row, alert: m.senderRole === 'client' ? 'message' : null };
+        row.waitingSince = m.senderRole === Role.Client && conversation.status === 'active' ? m.createdAt : null;
+        return { row, alert: m.senderRole === Role.Client ? 'message' : null };
       } catch (err) {
         return { row: null, alert: null };
       }
@@ -228,7 +229,7 @@ export class Queue {
     if (row.last && row.last.id >= m.id) return { row, alert: null };
     row.last = m;
     row.conv = { ...row.conv, lastMessageAt: m.createdAt };
-    if (m.senderRole === 'client') {
+    if (m.senderRole === Role.Client) {
       if (!row.waitingSince && row.conv.status === 'active') row.waitingSince = m.createdAt;
       if (!this.isBeingRead(conversationId)) row.unread++;
       return { row, alert: 'message' };
@@ -297,17 +298,17 @@ export class Queue {
     const classes = ['row'];
     if (waiting) classes.push('row-waiting');
     if (c.assignee === this.meId) classes.push('row-mine');
-    const button = el('button', {
+    const button = h('button', {
       type: 'button', className: classes.join(' '), dataset: { id: c.id },
       'aria-current': c.id === this.selectedId ? 'true' : null,
       onclick: () => this.onOpen(row.conv),
     },
-    el('span', { className: 'row-line' },
-      el('span', { className: 'row-who', text: 'Client ' + shortId(c.userId) }),
-      row.unread ? el('span', { className: 'row-unread', text: String(row.unread), 'aria-label': row.unread + ' unread' }) : null),
-    waiting ? el('span', { className: 'row-wait', text: waiting }) : null,
-    el('span', { className: 'row-preview', text: row.summarized || row.last ? previewText(row.last) : '…' }),
-    el('span', { className: 'row-meta', text: meta.join(' · ') }));
-    return el('li', { className: 'row-item' }, button);
+    h('span', { className: 'row-line' },
+      h('span', { className: 'row-who', text: 'Client ' + shortId(c.userId) }),
+      row.unread ? h('span', { className: 'row-unread', text: String(row.unread), 'aria-label': row.unread + ' unread' }) : null),
+    waiting ? h('span', { className: 'row-wait', text: waiting }) : null,
+    h('span', { className: 'row-preview', text: row.summarized || row.last ? previewText(row.last) : '…' }),
+    h('span', { className: 'row-meta', text: meta.join(' · ') }));
+    return h('li', { className: 'row-item' }, button);
   }
 }

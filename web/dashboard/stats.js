@@ -1,7 +1,7 @@
 // The stats strip at the top of the dashboard (GET /stats), refreshed on
 // the feed's news (throttled) and every 30 seconds.
 
-import { setText } from './dom.js';
+import { setText } from '../shared/dom.js';
 import { formatDuration } from './time.js';
 
 /** refreshEvery is the periodic refresh (ms). */

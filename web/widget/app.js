@@ -1,11 +1,18 @@
 // The Confide widget, loaded by widget.js: a floating chat in a shadow root (Widget) and the
-// functions a host page calls. Its full view is full.js, its one connection per browser
-// link.js, its DOM helpers dom.js; protocol.js is its only way to the server. Browsers get
-// all of them as this one file (esbuild bundles it: internal/webbuild).
-import { Api, Timeline, Outbox, Typing, backfill, reread } from '../shared/protocol.js';
+// functions a host page calls. It is a view: the conversation it shows is a shared
+// Conversation (shared/conversation.js), its messages are drawn by messages.js, its full
+// view is full.js, its one connection per browser link.js; shared/protocol.js is its only
+// way to the server. Browsers get all of them as this one file (esbuild bundles it:
+// internal/webbuild).
+import { Api } from '../shared/protocol.js';
+import { Conversation } from '../shared/conversation.js';
+import { Typing } from '../shared/typing.js';
+import { limitsOf } from '../shared/config.js';
+import { Action, Code, ConnState, Frame, Role, SocketEvent } from '../shared/frames.js';
+import { h, button } from '../shared/dom.js';
 import { Full, RETENTION } from './full.js';
 import { Link } from './link.js';
-import { h, button, composer, renderMessages, visible } from './dom.js';
+import { composer, renderMessages } from './messages.js';
 
 const KEY = 'confide.'; // prefix of every key the widget stores
 const DEFAULT_EXIT = 'https://www.bbc.co.uk/weather';
@@ -55,9 +62,10 @@ class Widget {
   constructor(o) {
     this.o = { exitUrl: DEFAULT_EXIT, ...o };
     this.api = new Api({ apiUrl: o.apiUrl, getToken: async (x) => o.getToken(x) });
+    this.limits = limitsOf(o);
     this.cleanups = [];
     this.shifts = [];
-    this.typer = new Typing((typing) => !!(this.conv && this.link) && this.link.send({ action: 'typing', conversationId: this.conv.id, typing }));
+    this.typer = new Typing((typing) => !!(this.model && this.link) && this.link.send({ action: Action.Typing, conversationId: this.model.id, typing }));
     this.host = h('confide-widget', { 'data-view': 'loading' });
     this.host.style.visibility = 'hidden';
     this.root = this.host.attachShadow({ mode: 'open' });
@@ -153,10 +161,10 @@ class Widget {
       mark('confide:signed-in');
       const me = await this.api.me();
       if (run !== this.run) return;
-      if (me.role === 'staff') return this.show('hidden');
+      if (me.role === Role.Staff) return this.show('hidden');
       this.me = me;
       this.link = new Link({ api: this.api, wsUrl: this.o.wsUrl, userId: me.userId });
-      for (const t of ['frame', 'state', 'open', 'refused', 'peer', 'role']) this.link.addEventListener(t, (e) => this['on' + t](e.detail));
+      for (const t of [...Object.values(SocketEvent), 'peer', 'role']) this.link.addEventListener(t, (e) => this['on' + t](e.detail));
       await (me.activeConversationId ? this.loadActive() : this.loadStart());
     } catch (err) {
       if (run === this.run) this.failed(err);
@@ -166,11 +174,10 @@ class Widget {
   reset() {
     if (this.link) this.link.stop();
     this.link = null;
+    this.drop();
     this.conv = null;
     this.me = null;
     this.unread = 0;
-    clearTimeout(this.typingTimer);
-    clearTimeout(this.retryTimer);
     this.full.close(false);
     this.banner.hidden = true;
     this.seen();
@@ -242,32 +249,57 @@ class Widget {
       if (err.status === 404) return this.loadStart();
       throw err;
     }
-    this.use(v.conversation);
-    for (const m of v.messages) this.tl.upsert(m);
+    const model = this.use(v.conversation);
+    for (const m of v.messages) model.timeline.upsert(m);
     // The newest `unread` counsellor messages are the unread ones.
-    const staff = v.messages.filter((m) => m.senderRole === 'staff');
+    const staff = v.messages.filter((m) => m.senderRole === Role.Staff);
     const seen = staff[staff.length - 1 - (v.unread || 0)];
-    this.seenId = seen ? seen.id : '';
+    model.seen(seen ? seen.id : '');
     this.chat();
-    this.flush();
+    model.flush();
   }
 
+  /** use makes c the conversation the widget holds (a Conversation, its outbox kept in sessionStorage). */
   use(c) {
-    if (!this.conv || this.conv.id !== c.id) {
-      this.tl = new Timeline();
-      this.outbox = new Outbox({ api: this.api, socket: this.link, conversationId: c.id,
-        storageKey: KEY + 'outbox.' + c.id, storage: store(() => sessionStorage) });
-      this.readUpTo = '';
+    if (!this.model || this.model.id !== c.id) {
+      this.drop();
+      this.model = new Conversation({ api: this.api, socket: this.link, conversation: c, side: Role.Client, limits: this.limits,
+        storageKey: KEY + 'outbox.' + c.id, storage: store(() => sessionStorage), onChange: (ch) => this.changed(ch) });
       this.cursor = undefined;
       this.typer.reset();
       this.synced = false; // set by the first open: later opens are reconnects
+    } else {
+      this.model.update(c);
     }
-    this.conv = c;
+    this.conv = this.model.conversation;
     this.link.setConversation(c.id);
+    return this.model;
+  }
+
+  /** drop lets go of the conversation held (its timers stop; what waits stays stored). */
+  drop(clear = false) {
+    if (this.model) this.model.stop({ clear });
+    this.model = null;
+  }
+
+  /** changed takes what the conversation changed by itself: a retry's result, a refusal, typing forgotten. */
+  changed(change) {
+    if (change.kind === 'refused') this.unsent(change.refused);
+    this.render();
+  }
+
+  /** updated takes a newer state of a conversation (the full view changed it); it returns the one to show. */
+  updated(c) {
+    if (this.model && this.model.id === c.id) {
+      this.model.update(c);
+      c = this.model.conversation;
+    }
+    if (this.conv && this.conv.id === c.id) this.conv = c;
+    return c;
   }
 
   chat() {
-    const { form, input } = composer('msg', (body) => this.send(body), (e) => this.typing(e));
+    const { form, input } = composer('msg', (body) => this.refuse(this.send(body)), (e) => this.typing(e));
     this.list = h('ol', { class: 'msgs' });
     this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.list);
     this.typingEl = h('p', { class: 'typing' });
@@ -283,48 +315,44 @@ class Widget {
     if (this.isOpen && this.root.activeElement === null) input.focus();
   }
 
-  /** render redraws the messages of the active conversation (and the full view showing it). */
+  /** render redraws the active conversation (and the full view showing it). */
   render() {
-    if (this.view === 'chat') {
+    const model = this.model;
+    if (this.view === 'chat' && model) {
       this.conf.textContent = 'Confidential. ' + (RETENTION[this.conv.retention] || '');
       const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 40;
-      renderMessages(this.list, visible(this.tl, this.outbox).slice(-50), { readUpTo: this.readUpTo });
+      renderMessages(this.list, model.items().slice(-50), { readId: model.readMark() });
       if (stick) this.log.scrollTop = this.log.scrollHeight;
+      this.typingEl.textContent = model.typing ? 'Counsellor is typing…' : '';
     }
     this.full.changed();
     this.seen();
   }
 
+  /**
+   * send sends a message of the client (the panel's or the full view's form);
+   * it returns why it could not (the text stays in the form), or null.
+   */
   send(body) {
+    if (!this.model) return 'The conversation has ended.';
+    const why = this.model.send(body);
+    if (why) return why;
     this.typer.sent();
     if (this.notice) this.notice.hidden = true;
-    this.outbox.add(body);
     this.render();
-    this.track(this.outbox.sending);
+    return null;
   }
 
-  flush() {
-    if (this.outbox) this.track(this.outbox.flush());
-  }
-
-  /** track shows what a flush of the outbox stored, or why it refused, and retries what is left. */
-  track(sending) {
-    clearTimeout(this.retryTimer);
-    const ob = this.outbox;
-    sending.then((stored) => {
-      for (const m of stored) this.tl.upsert(m);
-    }, (err) => this.unsent(err.message)).finally(() => {
-      if (ob !== this.outbox) return;
-      this.render();
-      clearTimeout(this.retryTimer);
-      if (ob.list().length) this.retryTimer = setTimeout(() => this.flush(), 4000);
-    });
+  /** refuse shows why a message was not taken, under the panel's form. */
+  refuse(why) {
+    if (!this.notice || !why) return why;
+    this.notice.textContent = why;
+    this.notice.hidden = false;
+    return why;
   }
 
   unsent(why) {
-    if (!this.notice) return;
-    this.notice.textContent = 'Your message was not sent: ' + why;
-    this.notice.hidden = false;
+    this.refuse('Your message was not sent: ' + why);
   }
 
   /** typing tells the counsellor that the client is typing, and when they stop (Typing). */
@@ -332,61 +360,28 @@ class Widget {
     this.typer.input(!e.target.value.trim());
   }
 
-  ontyping(on) {
-    clearTimeout(this.typingTimer);
-    if (this.typingEl) this.typingEl.textContent = on ? 'Counsellor is typing…' : '';
-    if (on) this.typingTimer = setTimeout(() => this.ontyping(false), 8000);
-  }
-
   onframe(f) {
-    const c = f.conversation;
-    // Error frames name no conversation: they answer this browser's own frames.
-    const mine = this.conv && (f.type === 'error' || (f.conversationId || (c && c.id)) === this.conv.id);
-    if (!mine) return;
-    switch (f.type) {
-      case 'message.created':
-      case 'message.updated': {
-        const added = this.tl.upsert(f.message) === 'added';
-        if (f.message.clientMessageId) this.outbox.acknowledge(f.message.clientMessageId);
-        if (added && f.message.senderRole === 'staff') {
-          this.ontyping(false);
-          this.live.textContent = 'New message from the counsellor: ' + f.message.body;
-          this.pulse = true;
-        }
-        break;
-      }
-      case 'message.deleted':
-        this.tl.markDeleted(f.messageId);
-        break;
-      case 'typing':
-        if (f.role === 'staff') this.ontyping(f.typing);
-        return;
-      case 'read':
-        if (f.role === 'staff' && f.messageId > this.readUpTo) this.readUpTo = f.messageId;
-        break;
-      case 'conversation.updated':
-        this.conv = c;
-        break;
-      case 'conversation.closed':
-        return this.ended(c);
-      case 'error':
-        if (f.code === 'unauthorized') this.link.restart();
-        else if (f.clientMessageId && f.code !== 'rate_limited') {
-          this.outbox.acknowledge(f.clientMessageId);
-          this.unsent(f.message);
-        }
-        break;
-      default:
-        return;
+    if (!this.model) return;
+    if (f.type === Frame.Error && f.code === Code.Unauthorized) this.link.restart();
+    const change = this.model.apply(f);
+    if (!change) return;
+    if (change.kind === 'refused') this.unsent(change.refused);
+    if (change.news) {
+      this.live.textContent = 'New message from the counsellor: ' + change.news.body;
+      this.pulse = true;
+    }
+    if (change.kind === 'conversation') {
+      this.conv = this.model.conversation;
+      if (!this.model.active) return this.ended(this.conv);
     }
     this.render();
   }
 
   onstate(s) {
     this.host.dataset.conn = s;
-    const down = s === 'reconnecting' || s === 'offline';
+    const down = s === ConnState.Reconnecting || s === ConnState.Offline;
     this.banner.hidden = !down;
-    this.banner.textContent = s === 'offline'
+    this.banner.textContent = s === ConnState.Offline
       ? 'You are offline. Messages you write will be sent when you are back.'
       : 'Reconnecting… Messages you write will be sent when the connection is back.';
     this.full.banner(this.banner);
@@ -394,24 +389,21 @@ class Widget {
 
   async onopen() {
     mark('confide:ws-open');
-    const conv = this.conv;
-    if (!conv || conv.status !== 'active') return;
+    const model = this.model;
+    if (!model || !model.active) return;
     try {
       // The first open fetches what came since the page was read; a
       // reconnect reads what it holds again (edits and deletions too).
-      await (this.synced ? reread : backfill)(this.api, conv.id, this.tl);
-      if (!this.conv || conv.id !== this.conv.id) return;
-      this.synced = true;
-      this.outbox.settle(this.tl);
-      this.flush();
+      await model.catchUp({ first: !this.synced });
+      if (model === this.model) this.synced = true;
     } catch (err) {
-      // The next open tries again.
+      // The next open tries again; what waits is sent meanwhile.
     }
     this.render();
   }
 
   onrefused({ code }) {
-    if (code === 'unauthorized') return this.boot();
+    if (code === Code.Unauthorized) return this.boot();
     if (!this.conv) return;
     this.api.getConversation(this.conv.id).then(({ conversation: c }) => (c.status === 'closed' ? this.ended(c) : this.boot()), () => this.boot());
   }
@@ -422,8 +414,8 @@ class Widget {
 
   onpeer(m) {
     if (m.t === 'exit') this.exit(false);
-    else if (m.t === 'seen' && this.conv && m.id > this.seenId) {
-      this.seenId = m.id;
+    else if (m.t === 'seen' && this.model) {
+      this.model.seen(m.id);
       this.seen();
     } else if (m.t === 'conv' && this.view !== 'chat') this.loadActive().catch((err) => this.failed(err));
   }
@@ -431,21 +423,14 @@ class Widget {
   /** seen marks what the client can see as read, and shows the unread count (badge, and title while hidden). */
   seen() {
     let unread = 0;
-    let last = '';
-    if (this.conv && this.conv.status === 'active' && this.tl) {
-      for (const m of this.tl.list()) {
-        if (m.senderRole !== 'staff' || m.deleted) continue;
-        last = m.id;
-        if (m.id > this.seenId) unread++;
-      }
-      const looking = (this.isOpen && this.view === 'chat') || this.full.showing(this.conv.id);
+    const model = this.model;
+    if (model && model.active) {
+      unread = model.unread();
+      const looking = (this.isOpen && this.view === 'chat') || this.full.showing(model.id);
       if (unread && looking && !document.hidden) {
-        this.seenId = last;
         unread = 0;
-        if (!this.link.send({ action: 'markRead', conversationId: this.conv.id, messageId: last })) {
-          this.api.markRead(this.conv.id, last).catch(() => {});
-        }
-        this.link.post({ t: 'seen', id: last });
+        const id = model.markRead();
+        if (id) this.link.post({ t: 'seen', id });
       }
     }
     this.unread = unread;
@@ -466,10 +451,9 @@ class Widget {
   /** ended shows the end of a conversation and, once per conversation, asks for feedback. */
   ended(c) {
     this.typer.reset();
+    this.drop(true);
     this.conv = c;
     if (this.link) this.link.setConversation(null);
-    if (this.outbox) this.outbox.clear();
-    this.ontyping(false);
     this.banner.hidden = true;
     this.full.changed();
     const again = button('Start a new conversation', { class: 'primary', onclick: () => this.loadStart().catch((err) => this.failed(err)) });
@@ -535,8 +519,7 @@ class Widget {
     this.run = null;
     if (this.link) this.link.stop();
     this.link = null;
-    clearTimeout(this.typingTimer);
-    clearTimeout(this.retryTimer);
+    this.drop();
     this.typer.reset();
     this.cleanups.forEach((f) => f());
     this.cleanups = [];

@@ -1,6 +1,6 @@
 // The demo host page: signs in with Cognito (the demo accounts) and hands
 // the widget the access token, as a site that embeds Confide would.
-import { loadConfig } from '../shared/protocol.js';
+import { loadConfig } from '../shared/config.js';
 import { Session, friendlySignInError } from '../shared/cognito.js';
 
 // The queue snippet of README.md: Confide.init works before widget.js has loaded.
@@ -19,6 +19,7 @@ const session = new Session({ endpoint: cfg.cognitoEndpoint, clientId: cfg.userP
 Confide.init({
   apiUrl: cfg.httpApi,
   wsUrl: cfg.websocket,
+  limits: cfg.limits,
   getToken: (opts) => session.getToken(opts),
   onSignInRequested: () => $('username').focus(),
   exitUrl: new URL('neutral.html', location.href).href,

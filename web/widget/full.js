@@ -1,8 +1,13 @@
 // The widget's full view: all the client's conversations, paged history, edits, deletes and
 // retention. A full-window layer of the widget on the same page, so the access token never
-// leaves it.
-import { Timeline, olderPage } from '../shared/protocol.js';
-import { h, button, day, composer, renderMessages, visible } from './dom.js';
+// leaves it. The active conversation is the widget's own (a shared Conversation); a closed
+// one is read into a Conversation of its own.
+import { Conversation } from '../shared/conversation.js';
+import { olderPage } from '../shared/timeline.js';
+import { tooLong } from '../shared/config.js';
+import { Role } from '../shared/frames.js';
+import { h, button } from '../shared/dom.js';
+import { composer, day, renderMessages } from './messages.js';
 
 /** RETENTION says in one sentence what happens to a conversation's messages. */
 export const RETENTION = {
@@ -73,7 +78,7 @@ export class Full {
   /** showing says whether the full view shows conversation id right now. */
   showing(id) { return !this.el.hidden && !!this.sel && this.sel.id === id; }
 
-  live() { return !!this.sel && this.w.conv === this.sel && this.sel.status === 'active'; }
+  live() { return !!this.sel && !!this.w.model && this.w.conv === this.sel && this.sel.status === 'active'; }
 
   async select(c) {
     this.sel = c || null;
@@ -83,11 +88,11 @@ export class Full {
     const w = this.w;
     if (w.conv && w.conv.id === c.id) this.sel = w.conv;
     const live = this.live();
-    this.tl = live ? w.tl : new Timeline();
+    this.model = live ? w.model : new Conversation({ api: this.api, conversation: c, side: Role.Client });
     this.cursor = live ? w.cursor : undefined;
     this.draw();
     if (this.cursor === undefined) {
-      this.cursor = await olderPage(this.api, c.id, this.tl, null);
+      this.cursor = await olderPage(this.api, c.id, this.model.timeline, null);
       if (live) w.cursor = this.cursor;
     }
     this.drawMessages();
@@ -97,7 +102,7 @@ export class Full {
   async loadOlder() {
     const before = this.log.scrollHeight;
     try {
-      this.cursor = await olderPage(this.api, this.sel.id, this.tl, this.cursor);
+      this.cursor = await olderPage(this.api, this.sel.id, this.model.timeline, this.cursor);
       if (this.live()) this.w.cursor = this.cursor;
     } catch (err) {
       return this.error(err);
@@ -146,7 +151,7 @@ export class Full {
           button('Delete', { class: 'danger', onclick: () => this.remove() }), button('Cancel', { onclick: () => { this.deleting = null; this.draw(); } }))
         : button('Delete this conversation', { class: 'danger', onclick: () => { this.deleting = true; this.draw(); } })));
     if (this.live()) {
-      const { form } = composer('fmsg', (body) => this.w.send(body), (e) => this.w.typing(e));
+      const { form } = composer('fmsg', (body) => this.refuse(this.w.send(body)), (e) => this.w.typing(e));
       this.foot.replaceChildren(form);
     } else {
       this.foot.replaceChildren(h('p', { class: 'hint' }, 'This conversation is closed.'));
@@ -155,10 +160,8 @@ export class Full {
 
   drawMessages() {
     if (!this.sel) return this.msgs.replaceChildren();
-    const live = this.live();
     const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 40;
-    renderMessages(this.msgs, visible(this.tl, live ? this.w.outbox : null),
-      { tools: true, editing: this.editing, confirming: this.confirming, readUpTo: live ? this.w.readUpTo : '' });
+    renderMessages(this.msgs, this.model.items(), { tools: true, editing: this.editing, confirming: this.confirming, readId: this.model.readMark() });
     this.older.hidden = !this.cursor;
     if (stick) this.log.scrollTop = this.log.scrollHeight;
   }
@@ -175,11 +178,17 @@ export class Full {
       if (act === 'save') {
         const body = this.msgs.querySelector('textarea.edit').value.trim();
         if (!body) return;
+        const why = tooLong(body, this.w.limits);
+        if (why) {
+          // The edit stays open with its text.
+          this.editing = id;
+          return this.refuse(why);
+        }
         const { message } = await this.api.editMessage(this.sel.id, id, body);
-        this.tl.upsert(message);
+        this.model.timeline.upsert(message);
       } else if (act === 'del-yes') {
         await this.api.deleteMessage(this.sel.id, id);
-        this.tl.markDeleted(id);
+        this.model.timeline.markDeleted(id);
       }
     } catch (err) {
       this.error(err);
@@ -195,8 +204,7 @@ export class Full {
   async retention(value) {
     try {
       const { conversation } = await this.api.setRetention(this.sel.id, value);
-      if (this.w.conv && this.w.conv.id === conversation.id) this.w.conv = conversation;
-      this.changedConversation(conversation);
+      this.changedConversation(this.w.updated(conversation));
     } catch (err) {
       this.error(err);
     }
@@ -221,7 +229,14 @@ export class Full {
   }
 
   error(err) {
-    this.err.textContent = (err && err.message) || 'Something went wrong.';
+    this.refuse((err && err.message) || 'Something went wrong.');
+  }
+
+  /** refuse shows why something was not done (a message not taken stays in its form); it returns why. */
+  refuse(why) {
+    if (!why) return why;
+    this.err.textContent = why;
     this.err.hidden = false;
+    return why;
   }
 }

@@ -1,8 +1,9 @@
 // One WebSocket per browser: the tab holding a Web Lock owns the Socket and relays it over a
 // BroadcastChannel; when it closes, the lock (and the connection) passes to another tab.
 import { Socket } from '../shared/protocol.js';
+import { ConnState, SocketEvent } from '../shared/frames.js';
 
-const relayed = ['frame', 'state', 'open', 'refused'];
+const relayed = Object.values(SocketEvent);
 
 /** Link acts as a protocol.js Socket in every tab; 'peer' events carry what other tabs post(). */
 export class Link extends EventTarget {
@@ -12,7 +13,7 @@ export class Link extends EventTarget {
     this.wsUrl = wsUrl;
     this.conversationId = null;
     this.socket = null;
-    this.state = 'closed';
+    this.state = ConnState.Closed;
     this.leader = false;
     this.release = null;
     const name = 'confide:' + userId;
@@ -27,16 +28,16 @@ export class Link extends EventTarget {
       this.release = resolve;
       this.lead();
     })).catch(() => {});
-    this.onHide = () => this.leader && this.post({ t: 'state', detail: 'reconnecting' });
+    this.onHide = () => this.leader && this.post({ t: SocketEvent.State, detail: ConnState.Reconnecting });
     addEventListener('pagehide', this.onHide);
     this.post({ t: 'hello' });
   }
 
-  get isOpen() { return this.leader ? !!this.socket && this.socket.isOpen : this.state === 'open'; }
+  get isOpen() { return this.leader ? !!this.socket && this.socket.isOpen : this.state === ConnState.Open; }
 
   send(frame) {
     if (this.leader) return !!this.socket && this.socket.send(frame);
-    if (this.state !== 'open') return false;
+    if (this.state !== ConnState.Open) return false;
     this.post({ t: 'send', frame });
     return true;
   }
@@ -79,7 +80,7 @@ export class Link extends EventTarget {
   }
 
   emit(type, detail) {
-    if (type === 'state') this.state = detail;
+    if (type === SocketEvent.State) this.state = detail;
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
@@ -89,7 +90,7 @@ export class Link extends EventTarget {
     } else if (m.t === 'send') {
       if (this.leader && this.socket) this.socket.send(m.frame);
     } else if (m.t === 'hello') {
-      if (this.leader) this.post({ t: 'state', detail: this.state });
+      if (this.leader) this.post({ t: SocketEvent.State, detail: this.state });
     } else {
       this.dispatchEvent(new CustomEvent('peer', { detail: m }));
     }

@@ -9,18 +9,41 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/webbuild"
 	"github.com/confidechat/confide/internal/webpolicy"
+	"github.com/confidechat/confide/internal/wsapi"
 )
 
 // ClientConfig is what the browser clients need to know, served at
 // /config.json by the local web server (and written by the stack's static
 // hosting in AWS).
 type ClientConfig struct {
-	HTTPAPI          string `json:"httpApi"`
-	WebSocket        string `json:"websocket"`
-	CognitoEndpoint  string `json:"cognitoEndpoint"`
-	UserPoolClientID string `json:"userPoolClientId"`
+	HTTPAPI          string       `json:"httpApi"`
+	WebSocket        string       `json:"websocket"`
+	CognitoEndpoint  string       `json:"cognitoEndpoint"`
+	UserPoolClientID string       `json:"userPoolClientId"`
+	Limits           ClientLimits `json:"limits"`
+}
+
+// ClientLimits are the server's limits the clients check before sending,
+// so that they refuse what the server would refuse, counting as it counts.
+type ClientLimits struct {
+	// MessageChars is the longest message, in Unicode characters after
+	// trimming (chat.Limits.MaxMessageChars).
+	MessageChars int `json:"messageChars"`
+	// FrameBytes is the largest WebSocket frame (wsapi.MaxFrameBytes).
+	FrameBytes int `json:"frameBytes"`
+}
+
+// clientLimits are the limits the stack's service applies: its configured
+// message limit, or the service's default when none is configured.
+func (s *Stack) clientLimits() ClientLimits {
+	chars := s.App.Config.Limits.MaxMessageChars
+	if chars <= 0 {
+		chars = chat.DefaultLimits().MaxMessageChars
+	}
+	return ClientLimits{MessageChars: chars, FrameBytes: wsapi.MaxFrameBytes}
 }
 
 // webHandler serves web/ as a deployment does (minified, see webbuild) and
@@ -41,6 +64,7 @@ func (s *Stack) webHandler(dir string) http.Handler {
 			WebSocket:        s.Endpoints.WebSocket,
 			CognitoEndpoint:  s.Endpoints.CognitoEndpoint,
 			UserPoolClientID: s.Endpoints.UserPoolClientID,
+			Limits:           s.clientLimits(),
 		})
 	})
 	mux.HandleFunc("POST /_devstack/clock", func(w http.ResponseWriter, r *http.Request) {

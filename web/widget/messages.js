@@ -1,22 +1,8 @@
-// DOM helpers: strings only ever become text nodes or attribute values, never HTML.
-
-/** h builds an element: props are attributes ("on…" adds a listener), kids are nodes or text. */
-export function h(tag, props, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'value') el.value = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  el.append(...kids.flat(9).filter((c) => c != null && c !== false));
-  return el;
-}
-
-/** button is a <button type=button>. */
-export function button(text, props) {
-  return h('button', { type: 'button', ...props }, text);
-}
+// How the widget shows a conversation (shared/conversation.js holds it): the
+// list of messages, kept in step with as few changes as possible, and the
+// message form. Text only ever becomes text nodes (shared/dom.js).
+import { h, button, bindComposer } from '../shared/dom.js';
+import { Role } from '../shared/frames.js';
 
 /** time shows a timestamp as the local hour and minute. */
 function time(iso) {
@@ -33,16 +19,15 @@ export function day(iso) {
 const rendered = new WeakMap();
 
 /**
- * renderMessages brings the list ol in line with items (messages, then
- * pending sends), rebuilding only the items that changed. With tools, the
- * client's own messages get Edit and Delete buttons (data-act, handled by a
- * click listener on the list).
+ * renderMessages brings the list ol in line with items (a Conversation's
+ * items(): messages, then pending sends), rebuilding only the items that
+ * changed. readId is the client's message to mark "Read". With tools, the
+ * client's own messages get Edit and Delete buttons (data-act, handled by
+ * a click listener on the list).
  */
-export function renderMessages(ol, items, { readUpTo = '', tools = false, editing = null, confirming = null } = {}) {
+export function renderMessages(ol, items, { readId = '', tools = false, editing = null, confirming = null } = {}) {
   let cache = rendered.get(ol);
   if (!cache) rendered.set(ol, (cache = new Map()));
-  let readId = '';
-  for (const m of items) if (m.id && m.senderRole === 'client' && m.id <= readUpTo) readId = m.id;
   const keep = new Set();
   let prev = null;
   for (const m of items) {
@@ -69,7 +54,7 @@ export function renderMessages(ol, items, { readUpTo = '', tools = false, editin
 }
 
 function item(m, st) {
-  const mine = m.senderRole !== 'staff';
+  const mine = m.senderRole !== Role.Staff;
   const meta = [time(m.createdAt || new Date().toISOString())];
   if (m.editedAt) meta.push('edited');
   if (!m.id) meta.push('not sent yet');
@@ -78,7 +63,7 @@ function item(m, st) {
     h('span', { class: 'sr' }, mine ? 'You: ' : 'Counsellor: '));
   if (st.editing) {
     li.append(h('label', { class: 'sr', for: 'edit-' + m.id }, 'Edit your message'),
-      h('textarea', { id: 'edit-' + m.id, class: 'edit', rows: 3, maxlength: 4000, value: m.body }),
+      h('textarea', { id: 'edit-' + m.id, class: 'edit', rows: 3, value: m.body }),
       h('div', { class: 'tools' }, button('Save', { 'data-act': 'save', 'data-id': m.id }), button('Cancel', { 'data-act': 'cancel' })));
     return li;
   }
@@ -92,33 +77,16 @@ function item(m, st) {
   return li;
 }
 
-/** visible lists what a client sees of a timeline and an outbox: stored messages, then what is waiting. */
-export function visible(timeline, outbox) {
-  const out = timeline.list().filter((m) => !m.deleted);
-  if (outbox) for (const p of outbox.list()) if (!timeline.hasClientMessageId(p.clientMessageId)) out.push({ ...p, senderRole: 'client' });
-  return out;
-}
-
-/** composer is the message form: a labelled text area (Enter sends, Shift+Enter is a new line) and Send. */
+/**
+ * composer is the message form: a labelled text area and Send (bindComposer:
+ * Enter sends, Shift+Enter is a new line). onSend(body) returns why it did
+ * not take the text, or null; the text area has no maxlength, which would
+ * cut a pasted message short without a word.
+ */
 export function composer(id, onSend, onType) {
-  const input = h('textarea', { id, rows: 2, maxlength: 4000, placeholder: 'Write a message', oninput: onType });
+  const input = h('textarea', { id, rows: 2, placeholder: 'Write a message', oninput: onType });
   const form = h('form', { class: 'composer' }, h('label', { class: 'sr', for: id }, 'Your message'), input,
     h('button', { type: 'submit', class: 'primary' }, 'Send'));
-  const send = () => {
-    const body = input.value.trim();
-    if (!body) return;
-    input.value = '';
-    onSend(body);
-  };
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    send();
-  });
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      send();
-    }
-  });
+  bindComposer(form, input, onSend);
   return { form, input };
 }

@@ -1,0 +1,31 @@
+// Unit tests of queue.js's pure functions, run by Node's own test runner (make test-web).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { orderRows, summarize } from './queue.js';
+
+const msg = (id, role, at) => ({ id, senderRole: role, createdAt: at, body: 'm' + id });
+const row = (id, last, waitingSince) => ({ conv: { id, createdAt: '2026-11-26T08:00:00.000Z', lastMessageAt: last }, waitingSince });
+
+describe('summarize', () => {
+  test('waiting since the first unanswered client message', () => {
+    assert.deepEqual(summarize([msg('1', 'client', 'a'), msg('2', 'staff', 'b'), msg('3', 'client', 'c'), msg('4', 'client', 'd')]),
+      { last: msg('4', 'client', 'd'), waitingSince: 'c' });
+  });
+  test('answered', () => {
+    assert.equal(summarize([msg('1', 'client', 'a'), msg('2', 'staff', 'b')]).waitingSince, null);
+  });
+  test('no messages', () => {
+    assert.deepEqual(summarize([]), { last: null, waitingSince: null });
+  });
+});
+
+describe('orderRows', () => {
+  test('waiting first, longest on top, then the most recently active', () => {
+    const rows = [
+      row('a', '2026-11-26T10:00:00.000Z', null), row('b', '2026-11-26T09:05:00.000Z', '2026-11-26T09:05:00.000Z'),
+      row('c', '2026-11-26T11:00:00.000Z', null), row('d', '2026-11-26T10:30:00.000Z', '2026-11-26T09:00:00.000Z'),
+      row('e', null, null),
+    ];
+    assert.deepEqual(orderRows(rows).map((r) => r.conv.id), ['d', 'b', 'c', 'a', 'e']);
+  });
+});
