@@ -163,6 +163,13 @@ const (
 	// EnvCognitoEndpoint overrides the Cognito endpoint (the local stack
 	// sets it; AWS never needs it, like EnvDynamoDBEndpoint).
 	EnvCognitoEndpoint = "CONFIDE_COGNITO_ENDPOINT"
+	// EnvKeyTableName names the table of wrapped data keys and EnvKMSKeyID
+	// the KMS key (an ARN) that wraps them: message encryption
+	// (internal/seal, crypto-shredding). The stack sets them on the
+	// functions that seal, open or destroy keys; internal/app reads them
+	// once message encryption is wired in.
+	EnvKeyTableName = "CONFIDE_KEY_TABLE_NAME"
+	EnvKMSKeyID     = "CONFIDE_KMS_KEY_ID"
 )
 
 // Confide's own CloudWatch metric: the retention function writes it as an
@@ -198,6 +205,10 @@ var common = []string{EnvTableName, EnvLogLevel}
 var verifying = []string{EnvIssuer, EnvClientID, EnvStaffGroup}
 var chatLimits = []string{EnvMaxMessageChars, EnvRateLimit, EnvRateWindow, EnvStaffCIDRs, EnvManagementEndpoint}
 
+// sealing are the variables of the functions that seal and open message
+// bodies (message, api) or destroy their keys (retention).
+var sealing = []string{EnvKeyTableName, EnvKMSKeyID}
+
 func join(lists ...[]string) []string {
 	var out []string
 	for _, l := range lists {
@@ -216,13 +227,13 @@ var Functions = []FunctionSpec{
 	{Name: Connect, Description: "WebSocket $connect: connection cap, stores the connection",
 		Env: join(common, []string{EnvConnectionCap}), Timeout: 10 * time.Second, MemoryMB: 128},
 	{Name: Message, Description: "WebSocket actions: sendMessage, typing, markRead, ping",
-		Env: join(common, chatLimits), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 256},
+		Env: join(common, chatLimits, sealing), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 256},
 	{Name: Disconnect, Description: "WebSocket $disconnect: forget the connection",
 		Env: join(common, []string{EnvManagementEndpoint}), Pushes: true, Timeout: 10 * time.Second, MemoryMB: 128},
 	{Name: API, Description: "HTTP API of conversations, messages, stats and audit",
-		Env: join(common, verifying, chatLimits), Pushes: true, Timeout: 15 * time.Second, MemoryMB: 128},
+		Env: join(common, verifying, chatLimits, sealing), Pushes: true, Timeout: 15 * time.Second, MemoryMB: 128},
 	{Name: Retention, Description: "Scheduled sweep: expired items, idle sessions, stale and revoked connections",
-		Env: join(common, []string{EnvIdleTimeout, EnvManagementEndpoint, EnvUserPoolID}), Pushes: true,
+		Env: join(common, []string{EnvIdleTimeout, EnvManagementEndpoint, EnvUserPoolID}, sealing), Pushes: true,
 		Timeout: 5 * time.Minute, MemoryMB: 128},
 }
 

@@ -43,8 +43,10 @@ const (
 	// before destroying its key. The grace covers clocks that disagree:
 	// Seal refuses an ended hour by its own clock.
 	MaxGrace = 15 * time.Minute
-	// contextKey names the data key's id in its KMS encryption context.
-	contextKey = "confide-data-key"
+	// EncryptionContextKey names the data key's id in the KMS encryption
+	// context of GenerateDataKey and Decrypt. The stack's key policy lets
+	// the functions use the key only with this context.
+	EncryptionContextKey = "confide-data-key"
 )
 
 // KMS is the part of the AWS KMS API a Sealer calls. *kms.Client satisfies
@@ -325,7 +327,7 @@ func (s *Sealer) generate(ctx context.Context, name keyName) (k *dataKey, create
 }
 
 func encryptionContext(id KeyID) map[string]string {
-	return map[string]string{contextKey: string(id)}
+	return map[string]string{EncryptionContextKey: string(id)}
 }
 
 // newDataKey makes AES-256-GCM with a random 12-byte nonce per Seal from a
