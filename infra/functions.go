@@ -28,6 +28,7 @@ type functionDeps struct {
 	identity   *identity
 	origins    *[]*string
 	management awsapigatewayv2.WebSocketStage
+	keys       *dataKeys
 }
 
 // DynamoDB actions by need. Scan is in neither: every access pattern is a
@@ -77,6 +78,8 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		routes.EnvAllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
 		routes.EnvManagementEndpoint: deps.management.CallbackUrl(),
 		routes.EnvUserPoolID:         deps.identity.pool.UserPoolId(),
+		routes.EnvKeyTableName:       deps.keys.table.TableName(),
+		routes.EnvKMSKeyID:           deps.keys.key.KeyArn(),
 	}
 	for name, v := range cfg.limits {
 		env[name] = jsii.String(v)
@@ -98,13 +101,17 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		if !ok {
 			return nil, fmt.Errorf("function %s has no table access defined in infra/functions.go", spec.Name)
 		}
-		fns[spec.Name] = newFunction(stack, cfg, spec, deps, vars, actions)
+		fn, err := newFunction(stack, cfg, spec, deps, vars, actions)
+		if err != nil {
+			return nil, err
+		}
+		fns[spec.Name] = fn
 	}
 	return fns, nil
 }
 
 func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, deps functionDeps,
-	vars map[string]*string, actions []string) awslambda.Function {
+	vars map[string]*string, actions []string) (awslambda.Function, error) {
 	id := construct(string(spec.Name))
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     cfg.logRetention,
@@ -132,6 +139,9 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 			Resources: jsii.Strings(*deps.identity.pool.UserPoolArn()),
 		}))
 	}
+	if err := deps.keys.grant(spec, role); err != nil {
+		return nil, err
+	}
 
 	return awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
 		Description:           jsii.String(spec.Description),
@@ -147,7 +157,7 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: cfg.logLevel,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
-	})
+	}), nil
 }
 
 // tableResources are the table's ARN and the ARN of each of its indexes,

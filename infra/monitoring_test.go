@@ -46,7 +46,7 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 					// The most of each sweep's count, per sweep, for this deployment's table.
 					body := render(p)
 					for _, want := range []string{`"Namespace":"` + routes.MetricsNamespace + `"`, `"Stat":"Maximum"`,
-						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + routes.MetricsDimension + `","Value":{"Ref":"` + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + `"}`} {
+						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + routes.MetricsDimension + `","Value":{"Ref":"` + tpl.mainTable(t) + `"}`} {
 						if !strings.Contains(body, want) {
 							t.Errorf("open connections alarm lacks %s: %s", want, body)
 						}

@@ -243,7 +243,7 @@ func TestFunctionEnvironmentComesFromTheRouteTable(t *testing.T) {
 		routes.EnvIssuer:             "https://cognito-idp.${AWS::Region}.amazonaws.com/${" + tpl.ofType("AWS::Cognito::UserPool")[0] + "}",
 		routes.EnvClientID:           "${" + tpl.ofType("AWS::Cognito::UserPoolClient")[0] + "}",
 		routes.EnvStaffGroup:         "staff",
-		routes.EnvTableName:          "${" + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + "}",
+		routes.EnvTableName:          "${" + tpl.mainTable(t) + "}",
 		routes.EnvManagementEndpoint: "https://${" + wsAPI(tpl) + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod",
 	}
 	for name, w := range want {
@@ -298,7 +298,8 @@ func TestTableFollowsTheStoreSchema(t *testing.T) {
 		})
 	}
 	must(t, func() {
-		tpl.assert.ResourceCountIs(jsii.String("AWS::DynamoDB::GlobalTable"), jsii.Number(1))
+		// Two tables: this one and the key table (TestKeyTableFollowsTheSealSchemaAndHasNoCopies).
+		tpl.assert.ResourceCountIs(jsii.String("AWS::DynamoDB::GlobalTable"), jsii.Number(2))
 		tpl.assert.HasResourceProperties(jsii.String("AWS::DynamoDB::GlobalTable"), map[string]any{
 			"BillingMode": "PAY_PER_REQUEST",
 			"KeySchema": []any{
@@ -332,7 +333,7 @@ func TestProductionKeepsItsData(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.stage, func(t *testing.T) {
 			tpl := synth(t, c.context, true)
-			for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::Cognito::UserPool", "AWS::S3::Bucket", "AWS::Logs::LogGroup"} {
+			for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::KMS::Key", "AWS::Cognito::UserPool", "AWS::S3::Bucket", "AWS::Logs::LogGroup"} {
 				for _, id := range tpl.ofType(typ) {
 					if r := tpl.Resources[id]; r.DeletionPolicy != c.policy || r.UpdatePolicy != c.policy {
 						t.Errorf("%s %s: deletion %q replace %q, want %q", typ, id, r.DeletionPolicy, r.UpdatePolicy, c.policy)
