@@ -29,6 +29,7 @@ type functionDeps struct {
 	identity   *identity
 	origins    *[]*string
 	management awsapigatewayv2.WebSocketStage
+	keys       *dataKeys
 }
 
 // DynamoDB actions by need. Scan is in neither: every access pattern is a
@@ -92,6 +93,8 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		envvar.AllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
 		envvar.ManagementEndpoint: deps.management.CallbackUrl(),
 		envvar.UserPoolID:         deps.identity.pool.UserPoolId(),
+		envvar.KeyTableName:       deps.keys.table.TableName(),
+		envvar.KMSKeyID:           deps.keys.key.KeyArn(),
 	}
 	for name, v := range cfg.limits {
 		env[name] = jsii.String(v)
@@ -121,13 +124,17 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		if !ok {
 			return nil, fmt.Errorf("function %s has no memory size defined in infra/functions.go", spec.Name)
 		}
-		fns[spec.Name] = newFunction(stack, cfg, spec, deps, vars, actions, memory)
+		fn, err := newFunction(stack, cfg, spec, deps, vars, actions, memory)
+		if err != nil {
+			return nil, err
+		}
+		fns[spec.Name] = fn
 	}
 	return fns, nil
 }
 
 func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, deps functionDeps,
-	vars map[string]*string, actions []string, memoryMB int) awslambda.Function {
+	vars map[string]*string, actions []string, memoryMB int) (awslambda.Function, error) {
 	id := construct(string(spec.Name))
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     cfg.logRetention,
@@ -155,6 +162,9 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 			Resources: jsii.Strings(*deps.identity.pool.UserPoolArn()),
 		}))
 	}
+	if err := deps.keys.grant(spec, role); err != nil {
+		return nil, err
+	}
 
 	return awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
 		Description:           jsii.String(spec.Description),
@@ -170,7 +180,7 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: cfg.logLevel,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
-	})
+	}), nil
 }
 
 // tableResources are the table's ARN and the ARN of each of its indexes,

@@ -48,6 +48,9 @@ func TestNoWildcardPermissions(t *testing.T) {
 						}
 					}
 					for _, r := range list(s["Resource"]) {
+						if tpl.Resources[id].Type == "AWS::KMS::Key" && render(r) == "*" {
+							continue // in a key policy, * is the key itself
+						}
 						if res := render(r); broadResource(res) {
 							t.Errorf("%s allows resource %s", id, res)
 						}

@@ -47,7 +47,7 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 					// The most of each sweep's count, per sweep, for this deployment's table.
 					body := render(p)
 					for _, want := range []string{`"Namespace":"` + metric.Namespace + `"`, `"Stat":"Maximum"`,
-						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + metric.Dimension + `","Value":{"Ref":"` + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + `"}`} {
+						`"Period":` + strconv.Itoa(retentionEvery*60), `"Name":"` + metric.Dimension + `","Value":{"Ref":"` + tpl.mainTable(t) + `"}`} {
 						if !strings.Contains(body, want) {
 							t.Errorf("open connections alarm lacks %s: %s", want, body)
 						}

@@ -23,7 +23,7 @@ type StackProps struct {
 }
 
 // NewStack defines the whole of Confide in one stack: user pool, table,
-// functions, WebSocket and HTTP APIs, schedule, static hosting, alarms and
+// the KMS key and key table of message encryption, functions, WebSocket and HTTP APIs, schedule, static hosting, alarms and
 // a dashboard. Deployment choices come from the CDK context (see
 // settings.go); it returns an error when they are invalid or a function's
 // bootstrap is missing.
@@ -39,6 +39,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 
 	identity := newIdentity(stack, cfg)
 	table := newTable(stack, cfg)
+	keys := newDataKeys(stack, cfg)
 	ws := newWebSocketAPI(stack, cfg)
 
 	// The HTTP API's CORS names the allowed origins and the distribution's
@@ -66,6 +67,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 		identity:   identity,
 		origins:    origins,
 		management: ws.stage,
+		keys:       keys,
 	})
 	if err != nil {
 		return nil, err
@@ -92,6 +94,8 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 		"DashboardUrl":           web.url("dashboard/index.html"),
 		"CloudWatchDashboardUrl": dashboard,
 		"TableName":              table.TableName(),
+		"KeyTableName":           keys.table.TableName(),
+		"KmsKeyArn":              keys.key.KeyArn(),
 	})
 	return stack, nil
 }

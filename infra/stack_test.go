@@ -245,7 +245,7 @@ func TestFunctionEnvironmentIsWhatEachFunctionReads(t *testing.T) {
 		envvar.Issuer:             "https://cognito-idp.${AWS::Region}.amazonaws.com/${" + tpl.ofType("AWS::Cognito::UserPool")[0] + "}",
 		envvar.ClientID:           "${" + tpl.ofType("AWS::Cognito::UserPoolClient")[0] + "}",
 		envvar.StaffGroup:         "staff",
-		envvar.TableName:          "${" + tpl.ofType("AWS::DynamoDB::GlobalTable")[0] + "}",
+		envvar.TableName:          "${" + tpl.mainTable(t) + "}",
 		envvar.ManagementEndpoint: "https://${" + wsAPI(tpl) + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod",
 	}
 	for name, w := range want {
@@ -300,7 +300,8 @@ func TestTableFollowsTheStoreSchema(t *testing.T) {
 		})
 	}
 	must(t, func() {
-		tpl.assert.ResourceCountIs(jsii.String("AWS::DynamoDB::GlobalTable"), jsii.Number(1))
+		// Two tables: this one and the key table (TestKeyTableFollowsTheSealSchemaAndHasNoCopies).
+		tpl.assert.ResourceCountIs(jsii.String("AWS::DynamoDB::GlobalTable"), jsii.Number(2))
 		tpl.assert.HasResourceProperties(jsii.String("AWS::DynamoDB::GlobalTable"), map[string]any{
 			"BillingMode": "PAY_PER_REQUEST",
 			"KeySchema": []any{
@@ -334,7 +335,7 @@ func TestProductionKeepsItsData(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.stage, func(t *testing.T) {
 			tpl := synth(t, c.context, true)
-			for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::Cognito::UserPool", "AWS::S3::Bucket", "AWS::Logs::LogGroup"} {
+			for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::KMS::Key", "AWS::Cognito::UserPool", "AWS::S3::Bucket", "AWS::Logs::LogGroup"} {
 				for _, id := range tpl.ofType(typ) {
 					if r := tpl.Resources[id]; r.DeletionPolicy != c.policy || r.UpdatePolicy != c.policy {
 						t.Errorf("%s %s: deletion %q replace %q, want %q", typ, id, r.DeletionPolicy, r.UpdatePolicy, c.policy)

@@ -49,12 +49,21 @@ const (
 	// CognitoEndpoint overrides the Cognito endpoint (the local stack sets
 	// it; AWS never needs it, like DynamoDBEndpoint).
 	CognitoEndpoint = "CONFIDE_COGNITO_ENDPOINT"
+	// KeyTableName names the table of wrapped data keys and KMSKeyID the
+	// KMS key (an ARN) that wraps them: message encryption (internal/seal,
+	// crypto-shredding). The stack sets them on the functions that seal,
+	// open or destroy keys.
+	KeyTableName = "CONFIDE_KEY_TABLE_NAME"
+	KMSKeyID     = "CONFIDE_KMS_KEY_ID"
 )
 
 var (
 	common     = []string{TableName, LogLevel}
 	verifying  = []string{Issuer, ClientID, StaffGroup, SupervisorGroup}
 	chatLimits = []string{MaxMessageChars, RateLimit, RateWindow, StaffCIDRs, ManagementEndpoint}
+	// sealing are the variables of the functions that seal and open
+	// message bodies (message, api) or destroy their keys (retention).
+	sealing = []string{KeyTableName, KMSKeyID}
 )
 
 // ReadBy lists, for every function of routes.Functions, the variables it
@@ -62,10 +71,10 @@ var (
 var ReadBy = map[routes.Function][]string{
 	routes.Authorizer: join(common, []string{AllowedOrigins, StaffCIDRs}),
 	routes.Connect:    join(common, []string{ConnectionCap}),
-	routes.Message:    join(common, chatLimits),
+	routes.Message:    join(common, chatLimits, sealing),
 	routes.Disconnect: join(common, []string{ManagementEndpoint}),
-	routes.API:        join(common, verifying, chatLimits),
-	routes.Retention:  join(common, []string{IdleTimeout, ManagementEndpoint, UserPoolID}),
+	routes.API:        join(common, verifying, chatLimits, sealing),
+	routes.Retention:  join(common, []string{IdleTimeout, ManagementEndpoint, UserPoolID}, sealing),
 }
 
 func join(lists ...[]string) []string {

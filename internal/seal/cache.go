@@ -1,0 +1,92 @@
+package seal
+
+import (
+	"sync"
+	"time"
+)
+
+// keyCache holds unwrapped data keys, as ready AES-GCM instances, for at
+// most ttl after they were fetched and at most max at once. It is safe for
+// concurrent use.
+type keyCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	max     int
+	entries map[KeyID]cached
+	// epoch counts removals: a fetch that began before a removal must not
+	// put back the key it fetched (it may be the one just destroyed).
+	epoch uint64
+}
+
+type cached struct {
+	key       *dataKey
+	fetchedAt time.Time
+}
+
+func newKeyCache(ttl time.Duration, max int) *keyCache {
+	return &keyCache{ttl: ttl, max: max, entries: make(map[KeyID]cached, max)}
+}
+
+// get returns the key cached under id unless it is missing or older than
+// the cache's lifetime at now; an old one is dropped.
+func (c *keyCache) get(id KeyID, now time.Time) (*dataKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok {
+		return nil, false
+	}
+	if c.expired(e, now) {
+		delete(c.entries, id)
+		return nil, false
+	}
+	return e.key, true
+}
+
+func (c *keyCache) expired(e cached, now time.Time) bool {
+	return !now.Before(e.fetchedAt.Add(c.ttl))
+}
+
+// begin returns the epoch to hand to put after a fetch.
+func (c *keyCache) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
+}
+
+// put caches k under id as fetched at now, unless a key was removed
+// since begin returned epoch. When the cache is full it first drops the
+// keys past their lifetime, then the oldest.
+func (c *keyCache) put(id KeyID, k *dataKey, now time.Time, epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if epoch != c.epoch {
+		return
+	}
+	if _, ok := c.entries[id]; !ok && len(c.entries) >= c.max {
+		var oldest KeyID
+		var oldestAt time.Time
+		for k, e := range c.entries {
+			if c.expired(e, now) {
+				delete(c.entries, k)
+				continue
+			}
+			if oldest == "" || e.fetchedAt.Before(oldestAt) {
+				oldest, oldestAt = k, e.fetchedAt
+			}
+		}
+		if len(c.entries) >= c.max {
+			delete(c.entries, oldest)
+		}
+	}
+	c.entries[id] = cached{key: k, fetchedAt: now}
+}
+
+// remove drops the key cached under id, and stops fetches under way from
+// caching what they fetched.
+func (c *keyCache) remove(id KeyID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, id)
+	c.epoch++
+}
