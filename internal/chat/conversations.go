@@ -291,8 +291,9 @@ func (s *Service) Staff(ctx context.Context, caller Identity) ([]StaffMember, er
 	return s.store.ListStaffMembers(ctx)
 }
 
-// Close ends a session. Only staff who may read it close it; a client gets
-// forbidden for its own conversation and not_found for anyone else's.
+// Close ends a session. Only staff who may read it close it (one nobody had
+// claimed becomes the closer's); a client gets forbidden for its own
+// conversation and not_found for anyone else's.
 func (s *Service) Close(ctx context.Context, caller Identity, id string) (Conversation, error) {
 	if !caller.IsStaff() {
 		if _, err := s.conversationFor(ctx, caller, id); err != nil {
@@ -327,6 +328,12 @@ func (s *Service) close(ctx context.Context, id, by string, k Condition) (Conver
 	closed := StatusClosed
 	u := ConversationUpdate{If: k, Status: &closed, ClosedAt: &now, ClosedBy: &by,
 		ExpiresAt: current.Retention.Expiry(now.Time)}
+	if by != ClosedBySystem && current.Unassigned() {
+		// A member of staff who closes a conversation nobody claimed has
+		// handled it: it becomes theirs, so they can still read it.
+		u.Assignee = &by
+		u.If.ClaimableBy = by
+	}
 	c, err := s.store.UpdateConversation(ctx, id, u)
 	if err != nil {
 		return Conversation{}, err

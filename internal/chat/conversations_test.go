@@ -109,10 +109,10 @@ func TestRefusals(t *testing.T) {
 			_, err := w.svc.Close(t.Context(), kai, s.b.ID)
 			return err
 		}, chat.CodeConflict, "This conversation is closed."},
-		{"CounsellorClosesOneThatClosedUnclaimed", func(t *testing.T, w *world, s scene) error {
+		{"CounsellorClosesOneAColleagueClosed", func(t *testing.T, w *world, s scene) error {
 			_, err := w.svc.Close(t.Context(), kim, s.b.ID)
 			return err
-		}, chat.CodeForbidden, "This conversation closed before anyone claimed it; only a supervisor can read it."},
+		}, chat.CodeForbidden, "This conversation is assigned to a colleague; only they and a supervisor can read it."},
 		{"CloseAnUnknownOne", func(t *testing.T, w *world, s scene) error {
 			_, err := w.svc.Close(t.Context(), sam, unknown)
 			return err

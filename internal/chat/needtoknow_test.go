@@ -113,3 +113,20 @@ func TestSupervisorReadingIsNotedOnceAnHour(t *testing.T) {
 		})
 	}
 }
+
+// TestClosingAnUnclaimedOneMakesItTheClosers: staff who close a
+// conversation nobody claimed have handled it, and can still read it; the
+// retention sweep's closing assigns it to no one.
+func TestClosingAnUnclaimedOneMakesItTheClosers(t *testing.T) {
+	w := newWorld(t, chat.Limits{})
+	c := w.open(t, alice, chat.Retention24h)
+	got, err := w.svc.Close(t.Context(), sam, c.ID)
+	if err != nil || !got.AssignedTo(sam.UserID) {
+		t.Fatalf("Close = %+v, %v; want closed and sam's", got, err)
+	}
+	if _, err := w.svc.ListMessages(t.Context(), sam, c.ID, chat.MessageQuery{}); err != nil {
+		t.Errorf("the closer reads it afterwards: %v", err)
+	}
+	_, err = w.svc.ListMessages(t.Context(), kim, c.ID, chat.MessageQuery{})
+	wantError(t, err, chat.CodeForbidden, "This conversation is assigned to a colleague; only they and a supervisor can read it.")
+}
