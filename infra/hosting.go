@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
@@ -10,6 +13,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/confidechat/confide/internal/app/envvar"
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/webconfig"
 	"github.com/confidechat/confide/internal/webpolicy"
 )
 
@@ -162,16 +168,29 @@ func (s *site) deploy(stack awscdk.Stack, cfg settings, webRoot string, config m
 	})
 }
 
-// webConfig is the config.json the widget and the dashboard read: the same
-// names as the local stack's .devstack/endpoints.json.
-func webConfig(stack awscdk.Stack, id *identity, ws *webSocketAPI, h *httpAPI) map[string]any {
-	return map[string]any{
-		"httpApi":          h.stage.Url(),
-		"websocket":        ws.stage.Url(),
-		"cognitoEndpoint":  jsii.String("https://cognito-idp." + *stack.Region() + ".amazonaws.com/"),
-		"region":           stack.Region(),
-		"userPoolId":       id.pool.UserPoolId(),
-		"userPoolClientId": id.client.UserPoolClientId(),
-		"issuer":           id.issuer,
+// webConfig is the config.json the widget and the dashboard read, the
+// shape the local stack serves (webconfig.Config): the endpoints (tokens,
+// resolved at deploy time) and the limits the functions apply, from the
+// same maxMessageChars context they get.
+func webConfig(stack awscdk.Stack, cfg settings, id *identity, ws *webSocketAPI, h *httpAPI) (map[string]any, error) {
+	return webConfigOf(cfg, webconfig.Config{
+		HTTPAPI:          *h.stage.Url(),
+		WebSocket:        *ws.stage.Url(),
+		CognitoEndpoint:  "https://cognito-idp." + *stack.Region() + ".amazonaws.com/",
+		UserPoolClientID: *id.client.UserPoolClientId(),
+	})
+}
+
+// webConfigOf is c with the limits cfg gives the functions, as JSON.
+func webConfigOf(cfg settings, c webconfig.Config) (map[string]any, error) {
+	var limits chat.Limits
+	if v, ok := cfg.limits[envvar.MaxMessageChars]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("context %s: %q is not a positive whole number", limitContext[envvar.MaxMessageChars], v)
+		}
+		limits.MaxMessageChars = n
 	}
+	c.Limits = webconfig.LimitsOf(limits)
+	return c.Map(), nil
 }

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/confidechat/confide/internal/app/envvar"
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/webconfig"
 )
 
 func TestSecurityHeadersAreStrict(t *testing.T) {
@@ -175,4 +181,42 @@ func cspOf(t *testing.T, tpl *template) string {
 	config := tpl.Resources[policies[0]].Properties["ResponseHeadersPolicyConfig"].(map[string]any)
 	security := config["SecurityHeadersConfig"].(map[string]any)
 	return render(security["ContentSecurityPolicy"].(map[string]any)["ContentSecurityPolicy"])
+}
+
+// TestWebConfigIsTheLocalStacksShape: the config.json the stack writes has
+// exactly the fields of webconfig.Config (what the local stack serves and the
+// clients read), with the message limit the functions get.
+func TestWebConfigIsTheLocalStacksShape(t *testing.T) {
+	tests := []struct {
+		name    string
+		limits  map[string]string
+		want    float64
+		wantErr string
+	}{
+		{"Default", nil, float64(chat.DefaultLimits().MaxMessageChars), ""},
+		{"FromContext", map[string]string{envvar.MaxMessageChars: "2000"}, 2000, ""},
+		{"NotANumber", map[string]string{envvar.MaxMessageChars: "lots"}, 0, "not a positive whole number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := webConfigOf(settings{limits: tt.limits}, webconfig.Config{HTTPAPI: "h", WebSocket: "w", CognitoEndpoint: "c", UserPoolClientID: "p"})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys := slices.Sorted(maps.Keys(got))
+			if want := []string{"cognitoEndpoint", "httpApi", "limits", "userPoolClientId", "websocket"}; !slices.Equal(keys, want) {
+				t.Errorf("config.json keys = %v, want %v", keys, want)
+			}
+			limits := got["limits"].(map[string]any)
+			if limits["messageChars"] != tt.want || limits["frameBytes"] != float64(routes.MaxFrameBytes) {
+				t.Errorf("limits = %v, want messageChars %v and frameBytes %d", limits, tt.want, routes.MaxFrameBytes)
+			}
+		})
+	}
 }

@@ -78,7 +78,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 	dashboard := newMonitoring(stack, cfg, fns, table, ws, httpAPI)
 	if props.WebRoot != "" {
 		if _, err := os.Stat(props.WebRoot); err == nil {
-			web.deploy(stack, cfg, props.WebRoot, webConfig(stack, identity, ws, httpAPI))
+			config, err := webConfig(stack, cfg, identity, ws, httpAPI)
+			if err != nil {
+				return nil, err
+			}
+			web.deploy(stack, cfg, props.WebRoot, config)
 		}
 	}
 

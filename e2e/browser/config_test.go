@@ -6,8 +6,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/confidechat/confide/internal/chat"
-	"github.com/confidechat/confide/internal/dev/devstack"
-	"github.com/confidechat/confide/internal/wsapi"
+	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/webconfig"
 )
 
 // TestPagesGetTheEndpointsUnderTheProductionPolicy checks what every page
@@ -18,13 +18,13 @@ import (
 func TestPagesGetTheEndpointsUnderTheProductionPolicy(t *testing.T) {
 	p := newBrowser(t)
 	p.do("open the index", chromedp.Navigate(web+"/"))
-	got := eval[devstack.ClientConfig](p, `fetch('/config.json').then(r => r.json())`)
-	want := devstack.ClientConfig{
+	got := eval[webconfig.Config](p, `fetch('/config.json').then(r => r.json())`)
+	want := webconfig.Config{
 		HTTPAPI:          stack.Endpoints.HTTPAPI,
 		WebSocket:        stack.Endpoints.WebSocket,
 		CognitoEndpoint:  stack.Endpoints.CognitoEndpoint,
 		UserPoolClientID: stack.Endpoints.UserPoolClientID,
-		Limits:           devstack.ClientLimits{MessageChars: chat.DefaultLimits().MaxMessageChars, FrameBytes: wsapi.MaxFrameBytes},
+		Limits:           webconfig.Limits{MessageChars: chat.DefaultLimits().MaxMessageChars, FrameBytes: routes.MaxFrameBytes},
 	}
 	if got != want {
 		t.Errorf("config.json = %+v, want %+v", got, want)

@@ -130,3 +130,37 @@ func TestClosingAnUnclaimedOneMakesItTheClosers(t *testing.T) {
 	_, err = w.svc.ListMessages(t.Context(), kim, c.ID, chat.MessageQuery{})
 	wantError(t, err, chat.CodeForbidden, "This conversation is assigned to a colleague; only they and a supervisor can read it.")
 }
+
+// TestUnreadCountsOnlyWhatTheCallerMayRead: the queue shows every active
+// conversation to every counsellor, but its unread count only to those who
+// may read it (a colleague's stays 0, so no total or alert follows words
+// they cannot see).
+func TestUnreadCountsOnlyWhatTheCallerMayRead(t *testing.T) {
+	w := newWorld(t, chat.Limits{})
+	c := w.open(t, alice, chat.Retention24h)
+	if _, err := w.svc.Claim(t.Context(), sam, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.send(t, alice, c.ID, "are you there?")
+	tests := []struct {
+		name   string
+		caller chat.Identity
+		want   int
+	}{
+		{"TheAssignee", sam, 1},
+		{"ASupervisor", kai, 1},
+		{"AColleague", kim, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := w.svc.GetConversation(t.Context(), tt.caller, c.ID)
+			if err != nil || got.Unread != tt.want {
+				t.Errorf("GetConversation unread = %d, %v; want %d", got.Unread, err, tt.want)
+			}
+			list, err := w.svc.ListConversations(t.Context(), tt.caller, chat.ListQuery{})
+			if err != nil || len(list.Conversations) != 1 || list.Conversations[0].Unread != tt.want {
+				t.Errorf("ListConversations = %+v, %v; want it with unread %d", list.Conversations, err, tt.want)
+			}
+		})
+	}
+}

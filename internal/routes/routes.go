@@ -89,6 +89,11 @@ const (
 	ActionPing        = "ping"
 )
 
+// MaxFrameBytes is API Gateway's WebSocket frame limit: the gateway (and
+// the local one) closes the connection with 1009 above it, the handler
+// refuses it too, and the clients check it before sending.
+const MaxFrameBytes = 32 * 1024
+
 // WebSocket lists every WebSocket route of the API.
 var WebSocket = []WebSocketRoute{
 	{Key: "$connect", Function: Connect},

@@ -28,8 +28,8 @@ type inbound struct {
 // and nothing after it but white space.
 func parseFrame(body string) (inbound, error) {
 	var f inbound
-	if len(body) > MaxFrameBytes {
-		return f, chat.Errorf(chat.CodePayloadTooLarge, "The frame is larger than %d bytes.", MaxFrameBytes)
+	if len(body) > routes.MaxFrameBytes {
+		return f, chat.Errorf(chat.CodePayloadTooLarge, "The frame is larger than %d bytes.", routes.MaxFrameBytes)
 	}
 	// encoding/json would turn invalid UTF-8 into U+FFFD and store that.
 	if !utf8.ValidString(body) {

@@ -13,7 +13,7 @@ import (
 	"github.com/confidechat/confide/internal/app/apptest"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
-	"github.com/confidechat/confide/internal/wsapi"
+	"github.com/confidechat/confide/internal/routes"
 )
 
 // frameCodes are the error codes a frame may be answered with: docs/protocol.md's
@@ -64,9 +64,9 @@ func FuzzFrame(f *testing.F) {
 		res := s.frame(t, conn, body)
 		code := checkFrameAnswer(t, res)
 		switch {
-		case len(body) > wsapi.MaxFrameBytes && code != chat.CodePayloadTooLarge:
+		case len(body) > routes.MaxFrameBytes && code != chat.CodePayloadTooLarge:
 			t.Fatalf("a frame of %d bytes: answer %q, want payload_too_large", len(body), res.Body)
-		case len(body) <= wsapi.MaxFrameBytes && json.Unmarshal([]byte(body), new(map[string]any)) != nil && code != chat.CodeBadRequest:
+		case len(body) <= routes.MaxFrameBytes && json.Unmarshal([]byte(body), new(map[string]any)) != nil && code != chat.CodeBadRequest:
 			t.Fatalf("a frame that is not one JSON object: answer %q, want bad_request", res.Body)
 		}
 	})

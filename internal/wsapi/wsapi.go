@@ -19,10 +19,6 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 )
 
-// MaxFrameBytes is API Gateway's WebSocket frame limit; the gateway closes
-// the connection with 1009 above it, and the handler refuses it too.
-const MaxFrameBytes = 32 * 1024
-
 // TicketRedeemer consumes a one-time WebSocket ticket.
 type TicketRedeemer interface {
 	Redeem(ctx context.Context, ticket string) (chat.TicketClaims, error)

@@ -18,6 +18,10 @@ type Config struct {
 	// Feeds is how many staff-feed connections are open (a counsellor's
 	// dashboard): feed i belongs to counsellor i mod Counsellors.
 	Feeds int `json:"feeds"`
+	// Supervisors is how many supervisors each hold a feed: they receive
+	// the words of every conversation, where a counsellor's feed gets those
+	// of the conversations assigned to them (need to know).
+	Supervisors int `json:"supervisors"`
 	// StaffConversationConnections is how many conversations also have a
 	// counsellor's connection on them: conversation i < this number has one,
 	// owned by counsellor i mod Counsellors.
@@ -48,13 +52,15 @@ type Config struct {
 
 // Default is the run of `make loadtest`: 500 conversations and 1,000
 // connections at 50 messages a second for a minute. Each of 100 counsellors
-// has a dashboard on the staff feed and four conversations open, which is
-// the per-person cap of 5 connections.
+// has a dashboard on the staff feed and up to four conversations open (the
+// per-person cap is 5 connections; 397 in all, so that 3 supervisors' feeds
+// make 1,000), and claims its five conversations.
 var Default = Config{
 	Conversations:                500,
 	Counsellors:                  100,
 	Feeds:                        100,
-	StaffConversationConnections: 400,
+	Supervisors:                  3,
+	StaffConversationConnections: 397,
 	ConnectionCap:                5,
 	Rate:                         50,
 	Duration:                     60 * time.Second,
@@ -111,7 +117,7 @@ func (c Config) withDefaults() Config {
 
 // Connections is the number of WebSocket connections the run opens.
 func (c Config) Connections() int {
-	return c.Conversations + c.Feeds + c.StaffConversationConnections
+	return c.Conversations + c.Feeds + c.StaffConversationConnections + c.Supervisors
 }
 
 // Validate checks that the run is bounded and that no counsellor needs
@@ -120,7 +126,7 @@ func (c Config) Validate() error {
 	switch {
 	case c.Conversations < 1 || c.Counsellors < 1:
 		return errors.New("loadtest: at least one conversation and one counsellor")
-	case c.Feeds < 0 || c.StaffConversationConnections < 0:
+	case c.Feeds < 0 || c.StaffConversationConnections < 0 || c.Supervisors < 0:
 		return errors.New("loadtest: feeds and staff conversation connections cannot be negative")
 	case c.StaffConversationConnections > c.Conversations:
 		return fmt.Errorf("loadtest: %d staff conversation connections for %d conversations", c.StaffConversationConnections, c.Conversations)

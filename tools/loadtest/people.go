@@ -51,13 +51,18 @@ func newTeam(ep endpoints.Endpoints, runID string) (*team, error) {
 	}, nil
 }
 
-// join creates user number i of a kind ("c" client, "s" staff) and signs
-// it in.
+// join creates user number i of a kind ("c" client, "s" counsellor, "v"
+// supervisor) and signs it in.
 func (t *team) join(ctx context.Context, kind string, i int) (*person, error) {
 	name := fmt.Sprintf("lt%s-%s%04d", t.runID, kind, i)
 	password := "Lt-" + randomHex(8) + "-9Aa!"
-	if _, err := t.admin.AddUser(ctx, name, password, kind == "s"); err != nil {
+	if _, err := t.admin.AddUser(ctx, name, password, kind != "c"); err != nil {
 		return nil, err
+	}
+	if kind == "v" {
+		if err := t.admin.MakeSupervisor(ctx, name); err != nil {
+			return nil, err
+		}
 	}
 	out, err := t.cognito.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow:       ciptypes.AuthFlowTypeUserPasswordAuth,

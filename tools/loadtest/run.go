@@ -54,14 +54,18 @@ type runner struct {
 	closing atomic.Bool
 
 	clients, counsellors []*person
+	supervisors          []*person
 	convs                []string
 	conns                []*conn
 	// clientConn and staffConn map a conversation to its connections
-	// (staffConn -1: none); feeds are the staff-feed connections and
-	// feedOf maps a counsellor to its feed (-1: none).
+	// (staffConn -1: none); feeds are the counsellors' staff-feed
+	// connections, feedOf maps a counsellor to its first feed (-1: none)
+	// and feedsOf to all of them; supervisorFeeds are the supervisors'.
 	clientConn, staffConn []int
 	feeds                 []int
 	feedOf                []int
+	feedsOf               [][]int
+	supervisorFeeds       []int
 }
 
 // Run loads target as cfg says and returns what it measured. Progress goes
@@ -126,15 +130,24 @@ func (r *runner) setUp(ctx context.Context) error {
 	if r.counsellors, err = t.people(ctx, "s", r.cfg.Counsellors, r.cfg.SetupConcurrency); err != nil {
 		return fmt.Errorf("loadtest: create counsellors: %w", err)
 	}
+	if r.supervisors, err = t.people(ctx, "v", r.cfg.Supervisors, r.cfg.SetupConcurrency); err != nil {
+		return fmt.Errorf("loadtest: create supervisors: %w", err)
+	}
 	fmt.Fprintf(r.out, "setup: users ready in %.1fs; opening %d conversations\n", time.Since(began).Seconds(), r.cfg.Conversations)
 	r.convs = make([]string, r.cfg.Conversations)
 	err = parallel(ctx, r.cfg.Conversations, r.cfg.SetupConcurrency, func(ctx context.Context, i int) error {
 		c, err := r.clients[i].api.CreateConversation(ctx, "")
+		if err != nil {
+			return err
+		}
 		r.convs[i] = c.ID
+		// Its counsellor claims it: from then on only they and the
+		// supervisors receive its words.
+		_, err = r.counsellors[i%r.cfg.Counsellors].api.Claim(ctx, c.ID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("loadtest: create conversations: %w", err)
+		return fmt.Errorf("loadtest: create and claim conversations: %w", err)
 	}
 	r.plan()
 	return nil
@@ -160,6 +173,7 @@ func (r *runner) plan() {
 		r.staffConn[i] = add(chat.RoleStaff, r.counsellors[i%c.Counsellors], r.convs[i])
 	}
 	r.feedOf = make([]int, c.Counsellors)
+	r.feedsOf = make([][]int, c.Counsellors)
 	for k := range r.feedOf {
 		r.feedOf[k] = -1
 	}
@@ -167,9 +181,13 @@ func (r *runner) plan() {
 		k := j % c.Counsellors
 		idx := add(chat.RoleStaff, r.counsellors[k], "")
 		r.feeds = append(r.feeds, idx)
+		r.feedsOf[k] = append(r.feedsOf[k], idx)
 		if r.feedOf[k] < 0 {
 			r.feedOf[k] = idx
 		}
+	}
+	for _, s := range r.supervisors {
+		r.supervisorFeeds = append(r.supervisorFeeds, add(chat.RoleStaff, s, ""))
 	}
 }
 
@@ -323,8 +341,11 @@ func (r *runner) message(i int, order []int) (Send, *client.Socket, bool) {
 	if r.conns[sender].sock == nil {
 		return Send{}, nil, false
 	}
+	// Need to know: the conversation's own connections, its counsellor's
+	// feeds and the supervisors' feeds, nobody else.
 	var recipients []Recipient
-	for _, idx := range append([]int{r.clientConn[ci], r.staffConn[ci]}, r.feeds...) {
+	audience := append([]int{r.clientConn[ci], r.staffConn[ci]}, r.feedsOf[ci%r.cfg.Counsellors]...)
+	for _, idx := range append(audience, r.supervisorFeeds...) {
 		if idx >= 0 && idx != sender && r.conns[idx].sock != nil {
 			recipients = append(recipients, Recipient{Conn: idx, Role: r.conns[idx].role})
 		}

@@ -22,7 +22,7 @@ func TestRunAgainstTheLocalStack(t *testing.T) {
 	t.Cleanup(func() { stack.Close() })
 
 	cfg := Config{
-		Conversations: 10, Counsellors: 2, Feeds: 2, StaffConversationConnections: 8,
+		Conversations: 10, Counsellors: 2, Feeds: 2, StaffConversationConnections: 8, Supervisors: 1,
 		Rate: 4, Duration: 5 * time.Second, Drain: 20 * time.Second, Progress: time.Second,
 	}
 	var progress bytes.Buffer
@@ -31,7 +31,7 @@ func TestRunAgainstTheLocalStack(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 
-	if got, want := res.Connect.Opened, 20; got != want {
+	if got, want := res.Connect.Opened, 21; got != want {
 		t.Errorf("connections opened = %d, want %d (errors %v)", got, want, res.Errors)
 	}
 	a := res.Accounting
@@ -41,7 +41,8 @@ func TestRunAgainstTheLocalStack(t *testing.T) {
 	if a.Lost != 0 || a.Duplicated != 0 || a.Unanswered != 0 {
 		t.Errorf("lost %d, duplicated %d, unanswered %d; want none: %+v", a.Lost, a.Duplicated, a.Unanswered, a)
 	}
-	// Every message reaches the two feeds and, from a client, the
+	// Every message reaches its counsellor's feed and the supervisor's (need
+	// to know: not the other counsellor's) and, from a client, the
 	// counsellor's connection on its conversation, or, from a counsellor,
 	// the client and the counsellor's connection when it wrote on its feed.
 	if a.Deliveries < 2*a.Sent || a.Delivered != a.Deliveries {

@@ -13,7 +13,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/routes"
-	"github.com/confidechat/confide/internal/wsapi"
 )
 
 // API Gateway's limits, used when GatewayConfig leaves a field zero.
@@ -21,7 +20,7 @@ const (
 	DefaultStage         = "local"
 	DefaultIdleTimeout   = 10 * time.Minute
 	DefaultMaxLifetime   = 2 * time.Hour
-	DefaultMaxFrameBytes = wsapi.MaxFrameBytes
+	DefaultMaxFrameBytes = routes.MaxFrameBytes
 )
 
 // GatewayConfig configures the local gateway.

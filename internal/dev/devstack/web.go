@@ -9,42 +9,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/webbuild"
+	"github.com/confidechat/confide/internal/webconfig"
 	"github.com/confidechat/confide/internal/webpolicy"
-	"github.com/confidechat/confide/internal/wsapi"
 )
-
-// ClientConfig is what the browser clients need to know, served at
-// /config.json by the local web server (and written by the stack's static
-// hosting in AWS).
-type ClientConfig struct {
-	HTTPAPI          string       `json:"httpApi"`
-	WebSocket        string       `json:"websocket"`
-	CognitoEndpoint  string       `json:"cognitoEndpoint"`
-	UserPoolClientID string       `json:"userPoolClientId"`
-	Limits           ClientLimits `json:"limits"`
-}
-
-// ClientLimits are the server's limits the clients check before sending,
-// so that they refuse what the server would refuse, counting as it counts.
-type ClientLimits struct {
-	// MessageChars is the longest message, in Unicode characters after
-	// trimming (chat.Limits.MaxMessageChars).
-	MessageChars int `json:"messageChars"`
-	// FrameBytes is the largest WebSocket frame (wsapi.MaxFrameBytes).
-	FrameBytes int `json:"frameBytes"`
-}
-
-// clientLimits are the limits the stack's service applies: its configured
-// message limit, or the service's default when none is configured.
-func (s *Stack) clientLimits() ClientLimits {
-	chars := s.App.Config.Limits.MaxMessageChars
-	if chars <= 0 {
-		chars = chat.DefaultLimits().MaxMessageChars
-	}
-	return ClientLimits{MessageChars: chars, FrameBytes: wsapi.MaxFrameBytes}
-}
 
 // webHandler serves web/ as a deployment does (minified, see webbuild) and
 // the local stack's own controls:
@@ -59,12 +27,12 @@ func (s *Stack) webHandler(dir string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /", webbuild.Handler(dir, webbuild.Bundles))
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, ClientConfig{
+		writeJSON(w, http.StatusOK, webconfig.Config{
 			HTTPAPI:          s.Endpoints.HTTPAPI,
 			WebSocket:        s.Endpoints.WebSocket,
 			CognitoEndpoint:  s.Endpoints.CognitoEndpoint,
 			UserPoolClientID: s.Endpoints.UserPoolClientID,
-			Limits:           s.clientLimits(),
+			Limits:           webconfig.LimitsOf(s.App.Config.Limits),
 		})
 	})
 	mux.HandleFunc("POST /_devstack/clock", func(w http.ResponseWriter, r *http.Request) {
