@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -196,16 +197,11 @@ func (a *API) markRead(ctx context.Context, r request) (response, error) {
 }
 
 func (a *API) setRetention(ctx context.Context, r request) (response, error) {
-	var in struct {
-		Retention *chat.Retention `json:"retention"`
-	}
-	if err := decode(r, &in); err != nil {
+	retention, err := oneField[chat.Retention](r, "retention", "retention is required.")
+	if err != nil {
 		return response{}, err
 	}
-	if in.Retention == nil {
-		return response{}, chat.BadRequest("retention is required.")
-	}
-	c, err := a.Service.SetRetention(ctx, r.caller, r.PathParameters["id"], *in.Retention)
+	c, err := a.Service.SetRetention(ctx, r.caller, r.PathParameters["id"], retention)
 	if err != nil {
 		return response{}, err
 	}
@@ -221,16 +217,11 @@ func (a *API) claim(ctx context.Context, r request) (response, error) {
 }
 
 func (a *API) assign(ctx context.Context, r request) (response, error) {
-	var in struct {
-		To *string `json:"to"`
-	}
-	if err := decode(r, &in); err != nil {
+	to, err := oneField[string](r, "to", "to is required: the counsellor's user id.")
+	if err != nil {
 		return response{}, err
 	}
-	if in.To == nil {
-		return response{}, chat.BadRequest("to is required: the counsellor's user id.")
-	}
-	c, err := a.Service.Assign(ctx, r.caller, r.PathParameters["id"], *in.To)
+	c, err := a.Service.Assign(ctx, r.caller, r.PathParameters["id"], to)
 	if err != nil {
 		return response{}, err
 	}
@@ -355,4 +346,25 @@ func timeParam(v string, endOfDay bool) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, chat.BadRequest("from and to must be dates (2026-11-26) or RFC 3339 timestamps.")
+}
+
+// oneField reads a body {"<name>": <T>, ...} whose field is required (a
+// missing or null one is bad_request with missing); other fields are
+// ignored, as the protocol's bodies allow.
+func oneField[T any](r request, name, missing string) (T, error) {
+	var (
+		in map[string]json.RawMessage
+		v  T
+	)
+	if err := decode(r, &in); err != nil {
+		return v, err
+	}
+	raw, ok := in[name]
+	if !ok || string(raw) == "null" {
+		return v, chat.BadRequest("%s", missing)
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, chat.BadRequest("The body is not valid JSON of the expected shape.")
+	}
+	return v, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/confidechat/confide/internal/ddb"
 )
 
 // KeyTableSchema is the key table's definition.
@@ -50,14 +51,7 @@ const (
 
 // KeyTableDB is the part of the DynamoDB API DynamoKeyStore calls.
 // *dynamodb.Client satisfies it.
-type KeyTableDB interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-}
-
-var _ KeyTableDB = (*dynamodb.Client)(nil)
+type KeyTableDB = ddb.Items
 
 // DynamoKeyStore is KeyStore on the key table (KeyTable).
 type DynamoKeyStore struct {
