@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"time"
+
+	"github.com/confidechat/confide/internal/chat"
 )
 
 // Config is one load run. Its zero fields take Default's values.
@@ -80,8 +82,11 @@ const (
 	MaxMessages    = 100_000
 	MaxDrain       = 2 * time.Minute
 	MaxVerify      = 15 * time.Minute
-	MaxBodyBytes   = 4000
 )
+
+// MaxBodyBytes is the longest body a run sends: the service's message limit
+// (bodies are ASCII, so its characters are bytes).
+var MaxBodyBytes = chat.DefaultLimits().MaxMessageChars
 
 // withDefaults fills c's zero fields from Default.
 func (c Config) withDefaults() Config {
