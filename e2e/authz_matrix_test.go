@@ -243,6 +243,12 @@ var matrixRows = []row{
 	httpRow("GET /stats", "", wants(unauth, forbid, forbid, ok200, ok200, ok200, unauth)),
 	httpRow("GET /audit", "", wants(unauth, forbid, forbid, forbid, forbid, ok200, unauth)),
 	httpRow("GET /staff", "", wants(unauth, forbid, forbid, ok200, ok200, ok200, unauth)),
+	httpRow("GET /queue", "", wants(unauth, forbid, forbid, ok200, ok200, ok200, unauth)),
+	inState(waitingScene, withBody(httpRow("PUT /conversations/{id}/risk", "waiting",
+		wants(unauth, forbid, notFound, ok200, ok200, ok200, unauth)), riskByHand)),
+	withBody(httpRow("PUT /conversations/{id}/risk", "assigned", wants(unauth, forbid, notFound, ok200, forbid, ok200, unauth)), riskByHand),
+	inState(closedScene, withBody(httpRow("PUT /conversations/{id}/risk", "closed",
+		wants(unauth, forbid, notFound, conflict, forbid, conflict, unauth)), riskByHand)),
 
 	inState(waitingScene, connectRow("conversationId: A's, waiting", wants(noTicket, open, refusal(403), open, open, open, refusal(401)), dialA)),
 	connectRow("conversationId: A's, assigned", wants(noTicket, open, refusal(403), open, refusal(403), open, refusal(401)), dialA),
@@ -282,6 +288,11 @@ func readFrame(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
 
 func readMarker(m *matrix, t *testing.T, sc *scene) any {
 	return map[string]string{"messageId": m.msgS(t, sc)}
+}
+
+// riskByHand sets the risk by hand with a reason code.
+func riskByHand(m *matrix, t *testing.T, sc *scene) any {
+	return map[string]string{"level": "concern", "reason": "assessed-in-conversation"}
 }
 
 // toOther assigns the conversation to the other counsellor.

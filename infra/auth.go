@@ -15,8 +15,9 @@ type identity struct {
 	// issuer is the pool's token issuer, as the functions and the JWT
 	// authorizer compare it with a token's iss claim.
 	issuer *string
-	// staffGroup is the group whose members are counsellors.
-	staffGroup string
+	// staffGroup is the group whose members are counsellors, and
+	// supervisorGroup the group of supervisors (staff too).
+	staffGroup, supervisorGroup string
 }
 
 // Token lifetimes of the app client.
@@ -33,20 +34,22 @@ type identity struct {
 // enough that a refresh token left on a shared device stops working the same
 // day. Token revocation is on, so signing out revokes it at once.
 const (
-	accessTokenMinutes   = 60
-	refreshTokenHours    = 12
-	minPasswordLength    = 12
-	tempPasswordDays     = 3
-	staffGroupPrecedence = 0
+	accessTokenMinutes = 60
+	refreshTokenHours  = 12
+	minPasswordLength  = 12
+	tempPasswordDays   = 3
+	// Supervisors rank before counsellors in the token's groups claim.
+	supervisorGroupPrecedence = 0
+	counsellorGroupPrecedence = 1
 )
 
 // newIdentity creates the user pool, its staff group and the app client,
 // or uses the existing pool and client named by context.
 func newIdentity(stack awscdk.Stack, cfg settings) *identity {
-	id := &identity{staffGroup: cfg.staffGroup}
+	id := &identity{staffGroup: cfg.staffGroup, supervisorGroup: cfg.supervisorGroup}
 	if cfg.userPoolID != "" {
-		// An existing pool brings its own staff group; the stack only needs
-		// its ids.
+		// An existing pool brings its own staff and supervisors groups; the
+		// stack only needs its ids.
 		id.pool = awscognito.UserPool_FromUserPoolId(stack, jsii.String("UserPool"), &cfg.userPoolID)
 		id.client = awscognito.UserPoolClient_FromUserPoolClientId(stack, jsii.String("AppClient"), &cfg.userPoolClientID)
 	} else {
@@ -72,8 +75,14 @@ func newIdentity(stack awscdk.Stack, cfg settings) *identity {
 		awscognito.NewUserPoolGroup(stack, jsii.String("StaffGroup"), &awscognito.UserPoolGroupProps{
 			UserPool:    pool,
 			GroupName:   &cfg.staffGroup,
-			Description: jsii.String("Counsellors: see and answer every conversation"),
-			Precedence:  jsii.Number(staffGroupPrecedence),
+			Description: jsii.String("Counsellors: answer the conversations waiting for one and those assigned to them"),
+			Precedence:  jsii.Number(counsellorGroupPrecedence),
+		})
+		awscognito.NewUserPoolGroup(stack, jsii.String("SupervisorGroup"), &awscognito.UserPoolGroupProps{
+			UserPool:    pool,
+			GroupName:   &cfg.supervisorGroup,
+			Description: jsii.String("Supervisors: read every conversation (audited), assign them, read the audit trail"),
+			Precedence:  jsii.Number(supervisorGroupPrecedence),
 		})
 		id.pool = pool
 		id.client = pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{

@@ -30,6 +30,9 @@ func TestUserPoolSignsInByEmailWithStrongPasswords(t *testing.T) {
 		tpl.assert.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{
 			"GroupName": "staff",
 		})
+		tpl.assert.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{
+			"GroupName": "supervisors",
+		})
 		tpl.assert.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
 			"GenerateSecret":       false,
 			"ExplicitAuthFlows":    []any{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
@@ -47,6 +50,7 @@ func TestUserPoolSignsInByEmailWithStrongPasswords(t *testing.T) {
 func TestExistingUserPoolIsUsedAsIs(t *testing.T) {
 	tpl := synth(t, map[string]any{
 		"userPoolId": "eu-west-1_Abc123", "userPoolClientId": "client123", "staffGroup": "counsellors",
+		"supervisorGroup": "leads",
 	}, false)
 	for _, typ := range []string{"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"} {
 		if got := tpl.ofType(typ); len(got) != 0 {
@@ -55,9 +59,10 @@ func TestExistingUserPoolIsUsedAsIs(t *testing.T) {
 	}
 	api := environment(tpl.Resources[tpl.functionIDs(t)[routes.API]])
 	want := map[string]string{
-		envvar.Issuer:     "https://cognito-idp.${AWS::Region}.amazonaws.com/eu-west-1_Abc123",
-		envvar.ClientID:   "client123",
-		envvar.StaffGroup: "counsellors",
+		envvar.Issuer:          "https://cognito-idp.${AWS::Region}.amazonaws.com/eu-west-1_Abc123",
+		envvar.ClientID:        "client123",
+		envvar.StaffGroup:      "counsellors",
+		envvar.SupervisorGroup: "leads",
 	}
 	for name, w := range want {
 		if got := render(api[name]); got != w {

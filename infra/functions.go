@@ -90,6 +90,7 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		envvar.Issuer:             deps.identity.issuer,
 		envvar.ClientID:           deps.identity.client.UserPoolClientId(),
 		envvar.StaffGroup:         jsii.String(deps.identity.staffGroup),
+		envvar.SupervisorGroup:    jsii.String(deps.identity.supervisorGroup),
 		envvar.AllowedOrigins:     awscdk.Fn_Join(jsii.String(","), deps.origins),
 		envvar.ManagementEndpoint: deps.management.CallbackUrl(),
 		envvar.UserPoolID:         deps.identity.pool.UserPoolId(),

@@ -19,6 +19,7 @@ import (
 //	stackName          the CloudFormation stack name (default "Confide")
 //	userPoolId         an existing user pool to use, with userPoolClientId
 //	staffGroup         the counsellors' group (default "staff")
+//	supervisorGroup    the supervisors' group (default "supervisors")
 //	selfSignUp         clients may create their own account (default true)
 //	allowedOrigins     comma list of https origins allowed to call the APIs:
 //	                   the sites embedding the widget and, for the hosted
@@ -38,7 +39,8 @@ import (
 //	                   the alarm (default 5000; the retention sweep counts
 //	                   them every 15 minutes)
 //	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
-//	staffCidrs, logLevel: function settings, set only when given (limitContext)
+//	staffCidrs, logLevel, triage ("off" stops screening client messages):
+//	                   function settings, set only when given (limitContext)
 //	assetRoot, webRoot folders of the bootstraps and web files as make build
 //	                   writes them (../build, ../build/web)
 const (
@@ -46,6 +48,7 @@ const (
 	ctxUserPoolID            = "userPoolId"
 	ctxUserPoolClientID      = "userPoolClientId"
 	ctxStaffGroup            = "staffGroup"
+	ctxSupervisorGroup       = "supervisorGroup"
 	ctxSelfSignUp            = "selfSignUp"
 	ctxAllowedOrigins        = "allowedOrigins"
 	ctxLogRetentionDays      = "logRetentionDays"
@@ -70,6 +73,9 @@ var limitContext = map[string]string{
 	envvar.ConnectionCap:   "connectionCap",
 	envvar.StaffCIDRs:      "staffCidrs",
 	envvar.LogLevel:        "logLevel",
+	// triage "off" turns the safeguarding screening of client messages off
+	// (docs/triage.md), for a service whose policy forbids scanning.
+	envvar.Triage: "triage",
 }
 
 // retentionDays are the log retention periods CloudWatch Logs accepts.
@@ -96,6 +102,7 @@ type settings struct {
 	// to use instead of creating them; both or neither.
 	userPoolID, userPoolClientID string
 	staffGroup                   string
+	supervisorGroup              string
 	selfSignUp                   bool
 	// allowedOrigins are the browser origins allowed to call the APIs; empty
 	// means the stack's own CloudFront origin.
@@ -126,6 +133,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		userPoolID:        c.str(ctxUserPoolID, ""),
 		userPoolClientID:  c.str(ctxUserPoolClientID, ""),
 		staffGroup:        c.str(ctxStaffGroup, "staff"),
+		supervisorGroup:   c.str(ctxSupervisorGroup, "supervisors"),
 		selfSignUp:        c.boolean(ctxSelfSignUp, true),
 		allowedOrigins:    splitList(c.str(ctxAllowedOrigins, "")),
 		wsStage:           c.str(ctxWSStage, "prod"),

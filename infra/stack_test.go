@@ -195,7 +195,7 @@ func TestFunctionsRunGoOnArm(t *testing.T) {
 
 func TestFunctionEnvironmentIsWhatEachFunctionReads(t *testing.T) {
 	limits := map[string]any{"maxMessageChars": "2000", "rateLimit": 20, "rateWindow": "1m",
-		"idleTimeout": "6h", "connectionCap": "5000", "staffCidrs": "10.0.0.0/8", "logLevel": "debug"}
+		"idleTimeout": "6h", "connectionCap": "5000", "staffCidrs": "10.0.0.0/8", "logLevel": "debug", "triage": "off"}
 	cases := []struct {
 		name    string
 		context map[string]any
@@ -235,6 +235,9 @@ func TestFunctionEnvironmentIsWhatEachFunctionReads(t *testing.T) {
 				if got := environment(tpl.Resources[fns[routes.Message]])[envvar.MaxMessageChars]; got != "2000" {
 					t.Errorf("message %s: got %v, want 2000", envvar.MaxMessageChars, got)
 				}
+				if got := environment(tpl.Resources[fns[routes.Message]])[envvar.Triage]; got != "off" {
+					t.Errorf("message %s: got %v, want off", envvar.Triage, got)
+				}
 			}
 		})
 	}
@@ -245,6 +248,7 @@ func TestFunctionEnvironmentIsWhatEachFunctionReads(t *testing.T) {
 		envvar.Issuer:             "https://cognito-idp.${AWS::Region}.amazonaws.com/${" + tpl.ofType("AWS::Cognito::UserPool")[0] + "}",
 		envvar.ClientID:           "${" + tpl.ofType("AWS::Cognito::UserPoolClient")[0] + "}",
 		envvar.StaffGroup:         "staff",
+		envvar.SupervisorGroup:    "supervisors",
 		envvar.TableName:          "${" + tpl.mainTable(t) + "}",
 		envvar.ManagementEndpoint: "https://${" + wsAPI(tpl) + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod",
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/confidechat/confide/internal/httpapi"
 	"github.com/confidechat/confide/internal/push"
 	"github.com/confidechat/confide/internal/store"
+	"github.com/confidechat/confide/internal/triage"
 	"github.com/confidechat/confide/internal/wsapi"
 )
 
@@ -128,7 +129,12 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 			}
 		})}
 	}
+	var screener chat.Screener
+	if !cfg.TriageOff {
+		screener = triage.ForChat(triage.Default())
+	}
 	svc := chat.NewService(chat.Options{
+		Screener: screener,
 		Store:    st,
 		Pusher:   push.New(mgmt, 0, o.log),
 		Typing:   st,

@@ -39,6 +39,8 @@ type Config struct {
 	StaffCIDRs []netip.Prefix
 	Limits     chat.Limits
 	LogLevel   string
+	// TriageOff turns the safeguarding screening of client messages off.
+	TriageOff bool
 }
 
 // ConfigFromEnv reads a Config through getenv (os.Getenv in the mains).
@@ -55,6 +57,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		UserPoolID:         getenv(envvar.UserPoolID),
 		CognitoEndpoint:    getenv(envvar.CognitoEndpoint),
 		LogLevel:           getenv(envvar.LogLevel),
+		TriageOff:          getenv(envvar.Triage) == "off",
 	}
 	if c.StaffGroup == "" {
 		c.StaffGroup = auth.DefaultStaffGroup
@@ -119,6 +122,9 @@ func (c Config) Env() map[string]string {
 		envvar.UserPoolID:         c.UserPoolID,
 		envvar.CognitoEndpoint:    c.CognitoEndpoint,
 		envvar.LogLevel:           c.LogLevel,
+	}
+	if c.TriageOff {
+		env[envvar.Triage] = "off"
 	}
 	return env
 }

@@ -97,6 +97,14 @@ type Conversation struct {
 	Unread int `json:"unread"`
 	// UserDeleted is set in staff views only: the client hid the conversation.
 	UserDeleted *bool `json:"userDeleted,omitempty"`
+	// Risk is the highest safeguarding level so far (staff views only; ""
+	// is none), RiskAt when it was reached and RiskCategory the screening
+	// rule's category that raised it ("" when set by hand): never words.
+	Risk         RiskLevel `json:"risk,omitempty"`
+	RiskAt       *Time     `json:"riskAt,omitempty"`
+	RiskCategory string    `json:"riskCategory,omitempty"`
+	// ClaimedAt is when a counsellor first claimed it (staff views only).
+	ClaimedAt *Time `json:"claimedAt,omitempty"`
 
 	// Deleted is the stored user-deleted flag; UserDeleted exposes it to staff.
 	Deleted bool `json:"-"`
@@ -212,6 +220,9 @@ type AuditEntry struct {
 	Actor  string `json:"actor"`
 	Action string `json:"action"`
 	Target string `json:"target"`
+	// Detail is a code-like qualifier of some actions (a risk level and its
+	// rule category or reason code); never free text.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Audit actions.

@@ -68,14 +68,16 @@ func (s *Service) CreateConversation(ctx context.Context, caller Identity, reten
 // view returns c as caller may see it.
 func (s *Service) view(caller Identity, c Conversation) Conversation { return viewAs(caller.Role, c) }
 
-// viewAs returns c as someone of role may see it: userDeleted is shown to
-// staff only.
+// viewAs returns c as someone of role may see it: userDeleted and the
+// safeguarding risk are shown to staff only.
 func viewAs(r Role, c Conversation) Conversation {
 	c.UserDeleted = nil
 	if r == RoleStaff {
 		d := c.Deleted
 		c.UserDeleted = &d
+		return c
 	}
+	c.Risk, c.RiskAt, c.RiskCategory, c.ClaimedAt = "", nil, "", nil
 	return c
 }
 
@@ -243,7 +245,7 @@ func (s *Service) Claim(ctx context.Context, caller Identity, id string) (Conver
 		return Conversation{}, NotFound()
 	}
 	assignee := caller.UserID
-	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: claimCondition(caller), Assignee: &assignee})
+	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: claimCondition(caller), Assignee: &assignee, ClaimedAt: At(s.now()).Ptr()})
 	if err != nil {
 		return Conversation{}, err
 	}

@@ -107,6 +107,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		}
 	}
 	s.deliver(ctx, audConns, eventFrames(Event{Type: EventMessageCreated, ConversationID: conv.ID, Message: &stored}))
+	s.raiseRisk(ctx, conv, s.screen(caller, body))
 	return stored, true, nil
 }
 
@@ -159,6 +160,7 @@ func (s *Service) EditMessage(ctx context.Context, caller Identity, conversation
 	}
 	s.audit(ctx, caller.UserID, AuditMessageEdited, conv.ID+"/"+m.ID)
 	s.publish(ctx, wordsOf(conv), eventFrames(Event{Type: EventMessageUpdated, ConversationID: conv.ID, Message: &m}))
+	s.raiseRisk(ctx, conv, s.screen(caller, body))
 	return m, nil
 }
 

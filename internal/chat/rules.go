@@ -140,6 +140,9 @@ type Condition struct {
 	// ClaimableBy, when set, requires that no counsellor but this one has
 	// claimed it (else conflict).
 	ClaimableBy string
+	// RiskBelow, when set, requires that its risk is lower than this level
+	// (else conflict: screening only ever raises it).
+	RiskBelow RiskLevel
 }
 
 // Check tells whether c, as stored, meets k: nil, or the answer the caller
@@ -163,6 +166,8 @@ func (k Condition) Check(c Conversation) error {
 		return ErrStale
 	case k.Unrated && c.Rating != 0:
 		return Errorf(CodeConflict, "Feedback was already given for this conversation.")
+	case k.RiskBelow != "" && c.Risk.Rank() >= k.RiskBelow.Rank():
+		return Errorf(CodeConflict, "This conversation's risk is already %s or higher.", k.RiskBelow)
 	case k.ClaimableBy != "" && c.Assignee != nil && *c.Assignee != "" && *c.Assignee != k.ClaimableBy:
 		return Errorf(CodeConflict, "A colleague has already claimed this conversation; a supervisor can reassign it.")
 	}

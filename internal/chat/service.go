@@ -97,6 +97,10 @@ type Service struct {
 	typing TypingGate
 	// accounts, when set, lets the sweep find disabled accounts.
 	accounts Accounts
+	// screener, when set, screens client messages (safeguarding triage);
+	// alerter, when set, hears of waiting conversations becoming urgent.
+	screener Screener
+	alerter  Alerter
 	limits   Limits
 	now      func() time.Time
 	// tokenNow is the clock access tokens are checked against: real time
@@ -115,7 +119,13 @@ type Options struct {
 	// accounts that were disabled or deleted; nil: the sweep only cuts off
 	// revoked credentials.
 	Accounts Accounts
-	Limits   Limits
+	// Screener screens client messages for risk (safeguarding triage); nil:
+	// no screening, for services whose policy forbids it.
+	Screener Screener
+	// Alerter is told when a waiting conversation becomes urgent; nil: only
+	// the dashboards are.
+	Alerter Alerter
+	Limits  Limits
 	// Now is the clock (default time.Now); tests and the local stack inject
 	// their own to move time.
 	Now func() time.Time
@@ -141,6 +151,8 @@ func NewService(o Options) *Service {
 		pusher:   o.Pusher,
 		typing:   o.Typing,
 		accounts: o.Accounts,
+		screener: o.Screener,
+		alerter:  o.Alerter,
 		limits:   o.Limits.withDefaults(),
 		now:      o.Now,
 		tokenNow: o.TokenNow,
@@ -167,8 +179,13 @@ func NewID(t time.Time) string {
 // audit records a sensitive action. A failure is logged, not returned: the
 // action itself has happened and must not be reported as failed.
 func (s *Service) audit(ctx context.Context, actor, action, target string) {
+	s.auditDetail(ctx, actor, action, target, "")
+}
+
+// auditDetail is audit with a code-like detail (never free text).
+func (s *Service) auditDetail(ctx context.Context, actor, action, target, detail string) {
 	at := s.now()
-	e := AuditEntry{ID: s.newID(at), At: At(at), Actor: actor, Action: action, Target: target}
+	e := AuditEntry{ID: s.newID(at), At: At(at), Actor: actor, Action: action, Target: target, Detail: detail}
 	if err := s.store.PutAudit(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "audit write failed", "action", action, "target", target, "err", err)
 	}

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -17,6 +18,20 @@ type Stats struct {
 	MedianFirstResponseSeconds *float64     `json:"medianFirstResponseSeconds"`
 	MedianSessionSeconds       *float64     `json:"medianSessionSeconds"`
 	Satisfaction               Satisfaction `json:"satisfaction"`
+	// UrgentToClaim is how long conversations waited for a counsellor once
+	// screening (or staff) made them urgent: median and 90th percentile, in
+	// seconds (null while none has been urgent); one still waiting counts
+	// with its wait so far.
+	UrgentToClaim Percentiles `json:"urgentToClaim"`
+	// UrgentWaiting counts the urgent conversations nobody has claimed yet.
+	UrgentWaiting int `json:"urgentWaiting"`
+}
+
+// Percentiles summarises durations.
+type Percentiles struct {
+	MedianSeconds *float64 `json:"medianSeconds"`
+	P90Seconds    *float64 `json:"p90Seconds"`
+	Count         int      `json:"count"`
 }
 
 // Satisfaction summarises the clients' ratings.
@@ -60,11 +75,19 @@ func (s *Service) Stats(ctx context.Context, caller Identity) (Stats, error) {
 			st.WaitingConversations++
 		}
 	}
+	var urgent []float64
 	for _, c := range append(append([]Conversation{}, active...), closed...) {
 		if c.FirstResponseAt != nil {
 			firsts = append(firsts, c.FirstResponseAt.Sub(c.CreatedAt.Time).Seconds())
 		}
+		if waited, ok := waitedSinceUrgent(c, now); ok && (c.ClaimedAt != nil || c.Unassigned()) {
+			urgent = append(urgent, waited.Seconds())
+			if c.Unassigned() {
+				st.UrgentWaiting++
+			}
+		}
 	}
+	st.UrgentToClaim = Percentiles{MedianSeconds: median(slices.Clone(urgent)), P90Seconds: percentile(urgent, 90), Count: len(urgent)}
 	for _, c := range closed {
 		if c.ClosedAt != nil {
 			sessions = append(sessions, c.ClosedAt.Sub(c.CreatedAt.Time).Seconds())
@@ -81,6 +104,18 @@ func (s *Service) Stats(ctx context.Context, caller Identity) (Stats, error) {
 		st.Satisfaction.Average = &avg
 	}
 	return st, nil
+}
+
+// percentile returns the p-th percentile of xs (nearest rank), nil for
+// none.
+func percentile(xs []float64, p int) *float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	sort.Float64s(xs)
+	i := (p*len(xs)+99)/100 - 1
+	v := xs[min(max(i, 0), len(xs)-1)]
+	return &v
 }
 
 func median(xs []float64) *float64 {

@@ -88,6 +88,10 @@ type ConversationUpdate struct {
 	ExpiresAt   *Time
 	// Feedback is the client's rating, given once.
 	Feedback *Feedback
+	// Risk sets the safeguarding risk (level, when, category).
+	Risk *RiskChange
+	// ClaimedAt records the first claim: it is kept when already set.
+	ClaimedAt *Time
 }
 
 // Feedback is a client's rating of a closed conversation.

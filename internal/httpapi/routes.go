@@ -28,6 +28,7 @@ func (a *API) table() map[string]route {
 		"PUT /conversations/{id}/retention":         a.setRetention,
 		"POST /conversations/{id}/claim":            a.claim,
 		"POST /conversations/{id}/assign":           a.assign,
+		"PUT /conversations/{id}/risk":              a.setRisk,
 		"POST /conversations/{id}/close":            a.close,
 		"POST /conversations/{id}/feedback":         a.feedback,
 		"GET /availability":                         a.availability,
@@ -35,6 +36,7 @@ func (a *API) table() map[string]route {
 		"GET /stats":                                a.stats,
 		"GET /audit":                                a.audit,
 		"GET /staff":                                a.staff,
+		"GET /queue":                                a.queue,
 	}
 }
 
@@ -226,6 +228,34 @@ func (a *API) assign(ctx context.Context, r request) (response, error) {
 		return response{}, err
 	}
 	return ok(conversationBody{c})
+}
+
+func (a *API) setRisk(ctx context.Context, r request) (response, error) {
+	var in struct {
+		Level  *chat.RiskLevel `json:"level"`
+		Reason *string         `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return response{}, err
+	}
+	if in.Level == nil || in.Reason == nil {
+		return response{}, chat.BadRequest("level and reason are required.")
+	}
+	c, err := a.Service.SetRisk(ctx, r.caller, r.PathParameters["id"], *in.Level, *in.Reason)
+	if err != nil {
+		return response{}, err
+	}
+	return ok(conversationBody{c})
+}
+
+func (a *API) queue(ctx context.Context, r request) (response, error) {
+	cs, err := a.Service.Queue(ctx, r.caller)
+	if err != nil {
+		return response{}, err
+	}
+	return ok(struct {
+		Conversations []chat.Conversation `json:"conversations"`
+	}{cs})
 }
 
 func (a *API) staff(ctx context.Context, r request) (response, error) {

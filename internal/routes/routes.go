@@ -149,6 +149,7 @@ var HTTP = []HTTPRoute{
 	{Method: "PUT", Path: "/conversations/{id}/retention", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/claim", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/assign", Function: API},
+	{Method: "PUT", Path: "/conversations/{id}/risk", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/close", Function: API},
 	{Method: "POST", Path: "/conversations/{id}/feedback", Function: API},
 	{Method: "GET", Path: "/availability", Function: API},
@@ -156,6 +157,7 @@ var HTTP = []HTTPRoute{
 	{Method: "GET", Path: "/stats", Function: API},
 	{Method: "GET", Path: "/audit", Function: API},
 	{Method: "GET", Path: "/staff", Function: API},
+	{Method: "GET", Path: "/queue", Function: API},
 }
 
 // FunctionSpec describes one function: what it does and what it needs.

@@ -25,6 +25,7 @@ type auditItem struct {
 	Actor  string `dynamodbav:"actor"`
 	Action string `dynamodbav:"action"`
 	Target string `dynamodbav:"target"`
+	Detail string `dynamodbav:"detail,omitempty"`
 }
 
 func auditPK(day time.Time) string { return prefixAudit + day.UTC().Format(time.DateOnly) }
@@ -36,7 +37,7 @@ func (s *Store) PutAudit(ctx context.Context, e chat.AuditEntry) error {
 	}
 	it, err := attributevalue.MarshalMap(auditItem{
 		PK: auditPK(e.At.Time), SK: e.At.String() + "#" + e.ID,
-		ID: e.ID, At: e.At.String(), Actor: e.Actor, Action: e.Action, Target: e.Target,
+		ID: e.ID, At: e.At.String(), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail,
 	})
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
@@ -102,7 +103,7 @@ func (s *Store) ListAudit(ctx context.Context, from, to time.Time, after string,
 	}
 	for _, it := range entries {
 		page.Items = append(page.Items, chat.AuditEntry{
-			ID: it.ID, At: parseStamp(it.At), Actor: it.Actor, Action: it.Action, Target: it.Target,
+			ID: it.ID, At: parseStamp(it.At), Actor: it.Actor, Action: it.Action, Target: it.Target, Detail: it.Detail,
 		})
 	}
 	return page, nil

@@ -82,6 +82,18 @@ func conversationChanges(id string, u chat.ConversationUpdate) (upd expression.U
 	if u.ExpiresAt != nil {
 		upd, changes = expiryOf(convPK(id), u.ExpiresAt).set(upd), true
 	}
+	if r := u.Risk; r != nil {
+		set("risk", r.Level)
+		set("riskRank", r.Level.Rank())
+		set("riskAt", r.At.String())
+		set("riskCategory", r.Category)
+		set("riskBy", r.By)
+		set("riskReason", r.Reason)
+	}
+	if u.ClaimedAt != nil {
+		upd, changes = upd.Set(expression.Name("claimedAt"),
+			expression.IfNotExists(expression.Name("claimedAt"), expression.Value(u.ClaimedAt.String()))), true
+	}
 	if f := u.Feedback; f != nil {
 		set("rating", f.Rating)
 		set("ratedAt", f.At.String())
@@ -108,6 +120,10 @@ func conversationCondition(k chat.Condition, now time.Time) expression.Condition
 	}
 	if k.Unrated {
 		cond = cond.And(expression.Name("rating").AttributeNotExists())
+	}
+	if k.RiskBelow != "" {
+		cond = cond.And(expression.Or(expression.Name("riskRank").AttributeNotExists(),
+			expression.Name("riskRank").LessThan(expression.Value(k.RiskBelow.Rank()))))
 	}
 	if k.ClaimableBy != "" {
 		cond = cond.And(expression.Or(unassigned(), expression.Name("assignee").Equal(expression.Value(k.ClaimableBy))))

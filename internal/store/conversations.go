@@ -39,6 +39,15 @@ type conversationItem struct {
 	Rating          int            `dynamodbav:"rating,omitempty"`
 	Comment         string         `dynamodbav:"comment,omitempty"`
 	RatedAt         string         `dynamodbav:"ratedAt,omitempty"`
+	// Risk is the safeguarding level, RiskRank its order (what a condition
+	// compares), RiskBy who set it and RiskReason staff's reason code.
+	Risk         chat.RiskLevel `dynamodbav:"risk,omitempty"`
+	RiskRank     int            `dynamodbav:"riskRank,omitempty"`
+	RiskAt       *string        `dynamodbav:"riskAt,omitempty"`
+	RiskCategory string         `dynamodbav:"riskCategory,omitempty"`
+	RiskBy       string         `dynamodbav:"riskBy,omitempty"`
+	RiskReason   string         `dynamodbav:"riskReason,omitempty"`
+	ClaimedAt    *string        `dynamodbav:"claimedAt,omitempty"`
 }
 
 // lockItem is a client's active-session lock, USER#<sub> / ACTIVE.
@@ -72,6 +81,11 @@ func newConversationItem(c chat.Conversation) conversationItem {
 		FirstResponseAt: stampPtr(c.FirstResponseAt),
 		Rating:          c.Rating,
 		Comment:         c.Comment,
+		Risk:            c.Risk,
+		RiskRank:        c.Risk.Rank(),
+		RiskAt:          stampPtr(c.RiskAt),
+		RiskCategory:    c.RiskCategory,
+		ClaimedAt:       stampPtr(c.ClaimedAt),
 	}
 }
 
@@ -91,6 +105,10 @@ func (it conversationItem) conversation() chat.Conversation {
 		FirstResponseAt: parseStampPtr(it.FirstResponseAt),
 		Rating:          it.Rating,
 		Comment:         it.Comment,
+		Risk:            it.Risk,
+		RiskAt:          parseStampPtr(it.RiskAt),
+		RiskCategory:    it.RiskCategory,
+		ClaimedAt:       parseStampPtr(it.ClaimedAt),
 		ExpiresAt:       it.expiry.time(),
 	}
 }

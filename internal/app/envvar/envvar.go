@@ -54,13 +54,16 @@ const (
 	// crypto-shredding). The stack sets them on the functions that seal,
 	// open or destroy keys.
 	KeyTableName = "CONFIDE_KEY_TABLE_NAME"
-	KMSKeyID     = "CONFIDE_KMS_KEY_ID"
+	// Triage "off" turns the safeguarding screening of client messages off,
+	// for services whose policy forbids scanning; it is on otherwise.
+	Triage   = "CONFIDE_TRIAGE"
+	KMSKeyID = "CONFIDE_KMS_KEY_ID"
 )
 
 var (
 	common     = []string{TableName, LogLevel}
 	verifying  = []string{Issuer, ClientID, StaffGroup, SupervisorGroup}
-	chatLimits = []string{MaxMessageChars, RateLimit, RateWindow, StaffCIDRs, ManagementEndpoint}
+	chatLimits = []string{MaxMessageChars, RateLimit, RateWindow, StaffCIDRs, ManagementEndpoint, Triage}
 	// sealing are the variables of the functions that seal and open
 	// message bodies (message, api) or destroy their keys (retention).
 	sealing = []string{KeyTableName, KMSKeyID}

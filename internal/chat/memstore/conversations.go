@@ -178,6 +178,12 @@ func (s *Store) UpdateConversation(_ context.Context, id string, u chat.Conversa
 			c.Comment = f.Comment
 		}
 	}
+	if r := u.Risk; r != nil {
+		c.Risk, c.RiskCategory, c.RiskAt = r.Level, r.Category, timeCopy(&r.At)
+	}
+	if u.ClaimedAt != nil && c.ClaimedAt == nil {
+		c.ClaimedAt = timeCopy(u.ClaimedAt)
+	}
 	return storedConversation(*c), nil
 }
 

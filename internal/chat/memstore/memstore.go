@@ -182,6 +182,10 @@ func storedConversation(c chat.Conversation) chat.Conversation {
 		FirstResponseAt: timeCopy(c.FirstResponseAt),
 		Rating:          c.Rating,
 		Comment:         c.Comment,
+		Risk:            c.Risk,
+		RiskAt:          timeCopy(c.RiskAt),
+		RiskCategory:    c.RiskCategory,
+		ClaimedAt:       timeCopy(c.ClaimedAt),
 		ExpiresAt:       timeCopy(c.ExpiresAt),
 	}
 }
