@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/confidechat/confide/internal/app/envvar"
@@ -30,6 +31,7 @@ type functionDeps struct {
 	origins    *[]*string
 	management awsapigatewayv2.WebSocketStage
 	keys       *dataKeys
+	urgent     awssns.ITopic
 }
 
 // DynamoDB actions by need. Scan is in neither: every access pattern is a
@@ -96,6 +98,7 @@ func newFunctions(stack awscdk.Stack, cfg settings, deps functionDeps) (function
 		envvar.UserPoolID:         deps.identity.pool.UserPoolId(),
 		envvar.KeyTableName:       deps.keys.table.TableName(),
 		envvar.KMSKeyID:           deps.keys.key.KeyArn(),
+		envvar.UrgentTopicARN:     deps.urgent.TopicArn(),
 	}
 	for name, v := range cfg.limits {
 		env[name] = jsii.String(v)
@@ -163,6 +166,7 @@ func newFunction(stack awscdk.Stack, cfg settings, spec routes.FunctionSpec, dep
 			Resources: jsii.Strings(*deps.identity.pool.UserPoolArn()),
 		}))
 	}
+	grantUrgentAlerts(spec, deps.urgent, role)
 	if err := deps.keys.grant(spec, role); err != nil {
 		return nil, err
 	}

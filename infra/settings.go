@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,8 @@ import (
 //	httpThrottleRate   HTTP requests per second (default 500), and
 //	httpThrottleBurst  their burst (default 1000)
 //	alarmEmails        comma list of addresses subscribed to the alarm topic
+//	urgentAlertEmails  comma list of addresses told when a waiting
+//	                   conversation becomes urgent (id and level only)
 //	                   (each must confirm AWS's e-mail; default none)
 //	connectionCeiling  new WebSocket connections per 5 minutes that raise
 //	                   the alarm (default 9000)
@@ -60,6 +63,7 @@ const (
 	ctxConnectionCeiling     = "connectionCeiling"
 	ctxOpenConnectionCeiling = "openConnectionCeiling"
 	ctxAlarmEmails           = "alarmEmails"
+	ctxUrgentAlertEmails     = "urgentAlertEmails"
 )
 
 // limitContext names the context key that sets each optional function
@@ -120,6 +124,9 @@ type settings struct {
 	openCeiling float64
 	// alarmEmails are subscribed to the topic every alarm notifies.
 	alarmEmails []string
+	// urgentAlertEmails are subscribed to the topic told of urgent
+	// conversations waiting for a counsellor.
+	urgentAlertEmails []string
 	// limits holds the optional function settings given by context, by
 	// environment variable name.
 	limits map[string]string
@@ -144,6 +151,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		connectionCeiling: c.number(ctxConnectionCeiling, 9000),
 		openCeiling:       c.number(ctxOpenConnectionCeiling, 5000),
 		alarmEmails:       splitList(c.str(ctxAlarmEmails, "")),
+		urgentAlertEmails: splitList(c.str(ctxUrgentAlertEmails, "")),
 		limits:            map[string]string{},
 	}
 	days := int(c.number(ctxLogRetentionDays, 30))
@@ -169,7 +177,7 @@ func readSettings(node constructs.Node) (settings, error) {
 	if (s.userPoolID == "") != (s.userPoolClientID == "") {
 		return s, fmt.Errorf("context %s and %s go together: give both or neither", ctxUserPoolID, ctxUserPoolClientID)
 	}
-	for _, e := range s.alarmEmails {
+	for _, e := range append(slices.Clone(s.alarmEmails), s.urgentAlertEmails...) {
 		if !strings.Contains(e, "@") {
 			return s, fmt.Errorf("context %s: %q is not an e-mail address", ctxAlarmEmails, e)
 		}

@@ -40,6 +40,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 	identity := newIdentity(stack, cfg)
 	table := newTable(stack, cfg)
 	keys := newDataKeys(stack, cfg)
+	urgent := newUrgentTopic(stack, cfg)
 	ws := newWebSocketAPI(stack, cfg)
 
 	// The HTTP API's CORS names the allowed origins and the distribution's
@@ -68,6 +69,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (awscdk.
 		origins:    origins,
 		management: ws.stage,
 		keys:       keys,
+		urgent:     urgent,
 	})
 	if err != nil {
 		return nil, err

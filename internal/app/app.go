@@ -15,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/confidechat/confide/internal/alert"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/httpapi"
@@ -133,8 +135,13 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	if !cfg.TriageOff {
 		screener = triage.ForChat(triage.Default())
 	}
+	var alerter chat.Alerter
+	if cfg.UrgentTopicARN != "" {
+		alerter = alert.Topic{Client: sns.NewFromConfig(*o.aws), ARN: cfg.UrgentTopicARN, Now: o.now}
+	}
 	svc := chat.NewService(chat.Options{
 		Screener: screener,
+		Alerter:  alerter,
 		Store:    st,
 		Pusher:   push.New(mgmt, 0, o.log),
 		Typing:   st,

@@ -41,6 +41,9 @@ type Config struct {
 	LogLevel   string
 	// TriageOff turns the safeguarding screening of client messages off.
 	TriageOff bool
+	// UrgentTopicARN, when set, is the SNS topic told of conversations
+	// becoming urgent while they wait.
+	UrgentTopicARN string
 }
 
 // ConfigFromEnv reads a Config through getenv (os.Getenv in the mains).
@@ -58,6 +61,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		CognitoEndpoint:    getenv(envvar.CognitoEndpoint),
 		LogLevel:           getenv(envvar.LogLevel),
 		TriageOff:          getenv(envvar.Triage) == "off",
+		UrgentTopicARN:     getenv(envvar.UrgentTopicARN),
 	}
 	if c.StaffGroup == "" {
 		c.StaffGroup = auth.DefaultStaffGroup
@@ -125,6 +129,9 @@ func (c Config) Env() map[string]string {
 	}
 	if c.TriageOff {
 		env[envvar.Triage] = "off"
+	}
+	if c.UrgentTopicARN != "" {
+		env[envvar.UrgentTopicARN] = c.UrgentTopicARN
 	}
 	return env
 }

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -217,5 +218,39 @@ func TestStatsMeasureUrgentToClaim(t *testing.T) {
 	// Waits: 1, 3, 10 (claimed) and 20 minutes so far.
 	if *u.MedianSeconds != 6.5*60 || *u.P90Seconds != 20*60 {
 		t.Errorf("median %v s, p90 %v s; want 390 and 1200", *u.MedianSeconds, *u.P90Seconds)
+	}
+}
+
+// alerts records the conversations an Alerter is told of.
+type alerts struct{ ids []string }
+
+func (a *alerts) Urgent(_ context.Context, id string) error {
+	a.ids = append(a.ids, id)
+	return nil
+}
+
+// TestUrgentWhileWaitingAlertsOutside: a conversation that becomes urgent
+// while it waits for a counsellor is told to the alerter once (its id
+// only); one already with a counsellor is not (its counsellor is reading).
+func TestUrgentWhileWaitingAlertsOutside(t *testing.T) {
+	w := newWorld(t, chat.Limits{})
+	told := &alerts{}
+	w.svc = chat.NewService(chat.Options{
+		Store: w.store, Pusher: w.pusher, Now: w.clock.Now, TokenNow: w.tokens.Now,
+		Logger: slog.New(slog.DiscardHandler), Screener: triage.ForChat(triage.Default()), Alerter: told,
+	})
+	waiting := w.open(t, alice, chat.Retention24h)
+	claimed := w.open(t, bob, chat.Retention24h)
+	if _, err := w.svc.Claim(t.Context(), sam, claimed.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who chat.Identity
+		id  string
+	}{{alice, waiting.ID}, {alice, waiting.ID}, {bob, claimed.ID}} {
+		w.send(t, c.who, c.id, "I'm going to end it tonight")
+	}
+	if len(told.ids) != 1 || told.ids[0] != waiting.ID {
+		t.Errorf("alerted %v, want the waiting conversation %s once", told.ids, waiting.ID)
 	}
 }

@@ -56,14 +56,18 @@ const (
 	KeyTableName = "CONFIDE_KEY_TABLE_NAME"
 	// Triage "off" turns the safeguarding screening of client messages off,
 	// for services whose policy forbids scanning; it is on otherwise.
-	Triage   = "CONFIDE_TRIAGE"
-	KMSKeyID = "CONFIDE_KMS_KEY_ID"
+	Triage = "CONFIDE_TRIAGE"
+	// UrgentTopicARN is the SNS topic told when a waiting conversation
+	// becomes urgent (its id and level only); unset: only the dashboards
+	// are told.
+	UrgentTopicARN = "CONFIDE_URGENT_TOPIC_ARN"
+	KMSKeyID       = "CONFIDE_KMS_KEY_ID"
 )
 
 var (
 	common     = []string{TableName, LogLevel}
 	verifying  = []string{Issuer, ClientID, StaffGroup, SupervisorGroup}
-	chatLimits = []string{MaxMessageChars, RateLimit, RateWindow, StaffCIDRs, ManagementEndpoint, Triage}
+	chatLimits = []string{MaxMessageChars, RateLimit, RateWindow, StaffCIDRs, ManagementEndpoint, Triage, UrgentTopicARN}
 	// sealing are the variables of the functions that seal and open
 	// message bodies (message, api) or destroy their keys (retention).
 	sealing = []string{KeyTableName, KMSKeyID}

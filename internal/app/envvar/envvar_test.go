@@ -11,7 +11,7 @@ var known = map[string]bool{
 	TableName: true, Issuer: true, ClientID: true, StaffGroup: true, SupervisorGroup: true, AllowedOrigins: true,
 	ManagementEndpoint: true, MaxMessageChars: true, RateLimit: true, RateWindow: true,
 	IdleTimeout: true, ConnectionCap: true, StaffCIDRs: true, DynamoDBEndpoint: true,
-	LogLevel: true, UserPoolID: true, CognitoEndpoint: true, KeyTableName: true, KMSKeyID: true, Triage: true,
+	LogLevel: true, UserPoolID: true, CognitoEndpoint: true, KeyTableName: true, KMSKeyID: true, Triage: true, UrgentTopicARN: true,
 }
 
 // TestReadByCoversEveryFunction keeps the list whole: every function of the
