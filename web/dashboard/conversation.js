@@ -14,7 +14,7 @@ import { Typing } from '../shared/typing.js';
 import { Action, Frame, Role, conversationOf } from '../shared/frames.js';
 import { h, setText, show, bindComposer } from '../shared/dom.js';
 import { clockTime } from './time.js';
-import { assigneeText, closedText, colleagueName, reassignedText, restrictedText, retentionText, senderText, shortId } from './labels.js';
+import { assigneeText, closedText, colleagueName, forgetLastMatch, reassignedText, restrictedText, retentionText, senderText, shortId } from './labels.js';
 import { answers, canAssign, canClaim, canClose, canRead, oversees } from './access.js';
 import { AssignControl } from './assign.js';
 
@@ -193,6 +193,7 @@ export class ConversationView {
     this.reassigned = true;
     this.renderHeader();
     this.renderMessages();
+    forgetLastMatch();
     if (unsent) this.error('Not sent: this conversation is now assigned to ' + colleagueName(conv.assignee, this.nameOf) + '.');
   }
 
@@ -223,6 +224,7 @@ export class ConversationView {
     this.els.messages.replaceChildren();
     show(this.els.body, false);
     show(this.els.placeholder, true);
+    forgetLastMatch();
   }
 
   /**

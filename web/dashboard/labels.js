@@ -78,6 +78,16 @@ export function previewText(m) {
   return m.senderRole === Role.Staff ? 'Counsellor: ' + text : text;
 }
 
+/**
+ * forgetLastMatch lets go of the last string a regular expression matched,
+ * which the page keeps for any script to read (RegExp.input): previewText
+ * matches message text, so words the page forgot would outlive the rest. A
+ * match against nothing replaces it.
+ */
+export function forgetLastMatch() {
+  /^/.test('');
+}
+
 /** closedText says how and when a session ended. */
 export function closedText(c, meId, nameOf = noNames) {
   let by = '';

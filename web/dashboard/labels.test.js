@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assigneeText, auditActionText, auditActorText, auditStaff, auditSubjectText, closedText, previewText, reassignedText, restrictedText,
+  assigneeText, auditActionText, auditActorText, auditStaff, auditSubjectText, closedText, forgetLastMatch, previewText, reassignedText, restrictedText,
   retentionText, senderText,
 } from './labels.js';
 
@@ -72,6 +72,13 @@ describe('audit entries in words', () => {
     assert.deepEqual(auditStaff({ action: 'conversation.created', actor: 'client-sub', target: 'c' }), []);
     assert.deepEqual(auditStaff({ action: 'conversation.closed', actor: 'system', target: 'c' }), []);
   });
+});
+
+test('forgetLastMatch: the words a preview matched are not left in RegExp.input', () => {
+  previewText({ senderRole: 'client', body: 'words  to forget' });
+  assert.equal(RegExp.input, 'words  to forget');
+  forgetLastMatch();
+  assert.equal(RegExp.input, '');
 });
 
 test('retentionText', () => {

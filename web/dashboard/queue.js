@@ -10,7 +10,7 @@
 import { h, setText, show } from '../shared/dom.js';
 import { Frame, Role } from '../shared/frames.js';
 import { waitingText } from './time.js';
-import { assigneeText, previewText, shortId } from './labels.js';
+import { assigneeText, forgetLastMatch, previewText, shortId } from './labels.js';
 import { answers, canRead, queueReads } from './access.js';
 
 /** summaryPage is how many recent messages are read to summarise a row. */
@@ -189,6 +189,7 @@ export class Queue {
     if (row.conv.status !== 'active') row.waitingSince = null;
     const reads = queueReads(this.me, row.conv);
     if (!reads) {
+      if (row.last) forgetLastMatch();
       row.last = null;
       row.waitingSince = null;
       row.summarized = true;
