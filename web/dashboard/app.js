@@ -31,6 +31,13 @@ const connectionWords = {
   [ConnState.Closed]: 'Not connected',
 };
 
+/** alertWords are the notifications' title and text (without previews) for each kind of news the queue reports. */
+const alertWords = {
+  conversation: { title: 'New conversation', fallback: 'A client started a conversation.' },
+  message: { title: 'New message from a client', fallback: 'A client sent a message.' },
+  assigned: { title: 'Conversation assigned to you', fallback: 'A conversation is now assigned to you.' },
+};
+
 /** Dashboard is one page's dashboard; a sign-in starts a shift, sign-out ends it. */
 class Dashboard {
   constructor(config) {
@@ -232,11 +239,10 @@ class Dashboard {
       this.alerts.beep();
       const m = frame.type === Frame.MessageCreated ? frame.message : null;
       this.alerts.notify({
-        title: m ? 'New message from a client' : 'New conversation',
+        ...alertWords[alert],
         // Words only where the queue shows them (a supervisor's notification
         // of a waiting conversation reads nothing the audit trail would not see).
         preview: m && !m.deleted && row.reads ? m.body : null,
-        fallback: m ? 'A client sent a message.' : 'A client started a conversation.',
         tag: convId,
         onClick: () => this.open(row.conv),
       });

@@ -11,7 +11,7 @@ import { h, setText, show } from '../shared/dom.js';
 import { Frame, Role } from '../shared/frames.js';
 import { waitingText } from './time.js';
 import { assigneeText, forgetLastMatch, previewText, shortId } from './labels.js';
-import { answers, canRead, queueReads } from './access.js';
+import { answers, canRead, isMine, queueReads } from './access.js';
 
 /** summaryPage is how many recent messages are read to summarise a row. */
 const summaryPage = 10;
@@ -207,7 +207,9 @@ export class Queue {
 
   /**
    * apply takes a staff feed frame; it returns the row it changed (or null)
-   * and whether it was news from a client that deserves an alert.
+   * and the news that deserves an alert: 'conversation' (a client started
+   * one), 'message' (a client wrote in one the reader answers), 'assigned'
+   * (one became the reader's), or null.
    */
   async apply(frame) {
     const out = await this.applyFrame(frame);
@@ -222,7 +224,14 @@ export class Queue {
         row.summarized = true; // a new conversation has no messages yet
         return { row, alert: 'conversation' };
       }
-      case Frame.ConversationUpdated:
+      case Frame.ConversationUpdated: {
+        // Assigned to the reader by someone else (a supervisor): news for them,
+        // though no words came with it.
+        const before = this.rows.get(frame.conversation.id);
+        const wasMine = !!before && isMine(this.me, before.conv);
+        const row = this.upsertConversation(frame.conversation);
+        return { row, alert: !wasMine && isMine(this.me, row.conv) && row.conv.status === 'active' ? 'assigned' : null };
+      }
       case Frame.ConversationClosed:
         return { row: this.upsertConversation(frame.conversation), alert: null };
       case Frame.MessageCreated:
