@@ -291,7 +291,8 @@ func TestDashboardSupervisorReadsUnderTheAuditNote(t *testing.T) {
 // assigns a counsellor's conversation to a colleague with the keyboard;
 // the first counsellor, who had it open, sees whose it is now and its
 // words leave their page and its memory; the colleague, who had it open
-// as someone else's, now reads it and answers; the queues follow.
+// as someone else's in a hidden tab, is notified, now reads it and
+// answers; the queues follow.
 func TestDashboardSupervisorAssignsAndEveryoneSeesItLive(t *testing.T) {
 	first, second := newAccount(t, true), newAccount(t, true)
 	alice := newPerson(t, false)
@@ -318,6 +319,8 @@ func TestDashboardSupervisorAssignsAndEveryoneSeesItLive(t *testing.T) {
 		t.Errorf("the current assignee's choice = %q", got)
 	}
 	k.screenshot("dashboard-supervisor-assign")
+	// The colleague is looking elsewhere: the assignment is news for them.
+	two.do("hide the colleague's tab", chromedp.Evaluate[chromedp.Void](`Object.defineProperty(document, 'visibilityState', { get: () => 'hidden', configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`))
 	// The keyboard: the choice is made in the focused select, then the
 	// button is reached with Tab and pressed with Enter.
 	k.do("choose the colleague", chromedp.Focus(chromedp.ID("assign-to")), chromedp.SetValue(chromedp.ID("assign-to"), second.UserID), chromedp.KeyEvent(kb.Tab))
@@ -343,7 +346,9 @@ func TestDashboardSupervisorAssignsAndEveryoneSeesItLive(t *testing.T) {
 	}
 	one.screenshot("dashboard-reassigned-away")
 
-	// The colleague's page: the words, live, and the composer.
+	// The colleague's page: told, then the words, live, and the composer.
+	two.waitFor("the notification of the assignment", fmt.Sprintf(`window.__notifications.some((n) => n.tag === %s && n.title === 'Conversation assigned to you' && n.body === 'A conversation is now assigned to you.')`, js(conv.ID)), 10*time.Second)
+	two.do("show the colleague's tab", chromedp.Evaluate[chromedp.Void](`Object.defineProperty(document, 'visibilityState', { get: () => 'visible', configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`))
 	two.waitFor("the conversation now theirs", `document.getElementById('conv-claim-state').textContent === 'Assigned to you' && document.querySelectorAll('#messages .msg').length === 1 && !document.getElementById('composer').hidden`, 10*time.Second)
 	if got := two.messageTexts(); !slices.Equal(got, []string{words}) {
 		t.Errorf("the new assignee reads %q, want %q", got, []string{words})
@@ -352,6 +357,8 @@ func TestDashboardSupervisorAssignsAndEveryoneSeesItLive(t *testing.T) {
 	two.waitFor("the client's next message, live", `document.querySelectorAll('#messages .msg').length === 2`, 10*time.Second)
 	two.reply("Yes, I am here now.")
 	two.waitFor("the reply, stored", `document.querySelectorAll('#messages .msg-staff:not(.msg-pending)').length === 1`, 10*time.Second)
+	two.waitFor("the row, theirs", fmt.Sprintf(`%s.querySelector('.row-meta').textContent.startsWith('Assigned to you')`, row(conv.ID)), 5*time.Second)
+	two.screenshot("dashboard-queue-assignees")
 	k.waitFor("the supervisor's view, live", `document.querySelectorAll('#messages .msg').length === 3`, 10*time.Second)
 	if got := eval[string](k.page, `document.querySelector('#messages .msg-staff .msg-who').textContent`); got != second.Username {
 		t.Errorf("the reply is signed %q for the supervisor, want %q", got, second.Username)
