@@ -321,9 +321,11 @@ func TestDashboardSupervisorAssignsAndEveryoneSeesItLive(t *testing.T) {
 	k.screenshot("dashboard-supervisor-assign")
 	// The colleague is looking elsewhere: the assignment is news for them.
 	two.do("hide the colleague's tab", chromedp.Evaluate[chromedp.Void](`Object.defineProperty(document, 'visibilityState', { get: () => 'hidden', configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`))
-	// The keyboard: the choice is made in the focused select, then the
-	// button is reached with Tab and pressed with Enter.
-	k.do("choose the colleague", chromedp.Focus(chromedp.ID("assign-to")), chromedp.SetValue(chromedp.ID("assign-to"), second.UserID), chromedp.KeyEvent(kb.Tab))
+	// The keyboard: the colleague is chosen by typing their name into the
+	// focused select, then the button is reached with Tab and pressed with Enter.
+	k.do("choose the colleague", chromedp.Focus(chromedp.ID("assign-to")), chromedp.SendKeys(chromedp.ID("assign-to"), second.Username))
+	k.waitFor("the colleague chosen", fmt.Sprintf(`document.getElementById('assign-to').value === %s`, js(second.UserID)), 5*time.Second)
+	k.do("to the Assign button", chromedp.KeyEvent(kb.Tab))
 	k.waitFor("the Assign button focused", `document.activeElement.id === 'assign-submit'`, 5*time.Second)
 	k.do("assign", chromedp.KeyEvent(kb.Enter))
 	to := "Assigned to " + second.Username
