@@ -153,7 +153,7 @@ func TestDashboardRefreshesTheTokenDuringAShift(t *testing.T) {
 	}
 	d.do("move the page's clock on", chromedp.Evaluate[chromedp.Void](`(() => { const now = Date.now; Date.now = () => now() + 3570e3; })()`))
 	d.do("claim", chromedp.Click(chromedp.ID("claim")))
-	d.waitFor("the claim", `document.getElementById('conv-claim-state').textContent === 'Claimed by you'`, 10*time.Second)
+	d.waitFor("the claim", `document.getElementById('conv-claim-state').textContent === 'Assigned to you'`, 10*time.Second)
 	if n := eval[int](d.page, cognitoCalls); n != 2 {
 		t.Errorf("Cognito calls after the token neared its expiry = %d, want 2 (one refresh)", n)
 	}

@@ -1,6 +1,8 @@
-// The Confide staff dashboard: sign-in, the role check, and the wiring of
-// the queue, the conversation view, the stats strip and the audit tab to
-// the staff feed (one WebSocket without a conversation: every event).
+// The Confide staff dashboard: sign-in, the role check (staff; supervisor
+// or not), the staff directory, and the wiring of the queue, the
+// conversation view, the stats strip and the audit tab (supervisors only)
+// to the staff feed (one WebSocket without a conversation: every
+// conversation's record, and the words of those the person may read).
 
 import { Api, Socket } from '../shared/protocol.js';
 import { limitsOf, loadConfig } from '../shared/config.js';
@@ -13,6 +15,8 @@ import { ConversationView } from './conversation.js';
 import { StatsStrip } from './stats.js';
 import { AuditView } from './audit.js';
 import { Alerts, baseTitle } from './alerts.js';
+import { StaffDirectory } from './staff.js';
+import { canAudit } from './access.js';
 
 /** queueTick is how often the waiting times are redrawn (ms). */
 const queueTick = 15000;
@@ -27,6 +31,13 @@ const connectionWords = {
   [ConnState.Closed]: 'Not connected',
 };
 
+/** alertWords are the notifications' title and text (without previews) for each kind of news the queue reports. */
+const alertWords = {
+  conversation: { title: 'New conversation', fallback: 'A client started a conversation.' },
+  message: { title: 'New message from a client', fallback: 'A client sent a message.' },
+  assigned: { title: 'Conversation assigned to you', fallback: 'A conversation is now assigned to you.' },
+};
+
 /** Dashboard is one page's dashboard; a sign-in starts a shift, sign-out ends it. */
 class Dashboard {
   constructor(config) {
@@ -35,6 +46,7 @@ class Dashboard {
     this.api = new Api({ apiUrl: config.httpApi, getToken: (o) => this.session.getToken(o) });
     this.alerts = new Alerts();
     this.clock = new ServerClock();
+    this.staff = new StaffDirectory({ api: this.api });
     this.me = null;
     this.socket = null;
     this.ticker = null;
@@ -43,7 +55,8 @@ class Dashboard {
     this.queue = new Queue({
       api: this.api,
       clock: this.clock,
-      meId: null,
+      me: null,
+      nameOf: (id) => this.staff.name(id),
       els: { list: byId('queue-list'), more: byId('queue-more'), empty: byId('queue-empty'), status: byId('queue-status') },
       onOpen: (c) => this.open(c),
       isBeingRead: (id) => this.view.isBeingRead(id),
@@ -51,12 +64,15 @@ class Dashboard {
     this.view = new ConversationView({
       api: this.api,
       socket: null,
-      meId: null,
+      me: null,
+      staff: this.staff,
       limits: limitsOf(config),
       els: {
         placeholder: byId('conv-placeholder'), body: byId('conv-body'), heading: byId('conv-heading'),
         retention: byId('conv-retention'), claimState: byId('conv-claim-state'), claim: byId('claim'),
-        close: byId('close-session'), older: byId('older'), messages: byId('messages'), empty: byId('messages-empty'),
+        close: byId('close-session'), assignForm: byId('assign-form'), assignTo: byId('assign-to'),
+        oversight: byId('conv-oversight'), oversightWhy: byId('conv-oversight-why'), restricted: byId('conv-restricted'),
+        older: byId('older'), messages: byId('messages'), empty: byId('messages-empty'),
         typing: byId('typing'), closedNote: byId('conv-closed-note'), composer: byId('composer'),
         input: byId('composer-input'), sendButton: byId('composer-send'), error: byId('conv-error'),
         announcer: byId('announcer'),
@@ -76,6 +92,7 @@ class Dashboard {
     this.audit = new AuditView({
       api: this.api,
       meId: null,
+      staff: this.staff,
       els: {
         form: byId('audit-form'), from: byId('audit-from'), to: byId('audit-to'), rows: byId('audit-rows'),
         more: byId('audit-more'), status: byId('audit-status'),
@@ -94,16 +111,18 @@ class Dashboard {
     for (const filter of ['active', 'closed']) {
       byId('filter-' + filter).addEventListener('click', () => this.filter(filter));
     }
-    const tabs = [byId('tab-conversations'), byId('tab-audit')];
-    tabs.forEach((tab, i) => {
+    for (const tab of [byId('tab-conversations'), byId('tab-audit')]) {
       tab.addEventListener('click', () => this.tab(tab.id));
       tab.addEventListener('keydown', (ev) => {
         if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+        // The arrows move between the tabs shown (a counsellor has no audit tab).
+        const tabs = [...document.querySelectorAll('.tabs [role="tab"]')].filter((t) => !t.hidden);
+        const i = tabs.indexOf(tab);
         const next = tabs[(i + (ev.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
         next.focus();
         this.tab(next.id);
       });
-    });
+    }
     const sound = byId('sound-toggle');
     sound.checked = this.alerts.sound;
     sound.addEventListener('change', () => this.alerts.setSound(sound.checked));
@@ -159,11 +178,15 @@ class Dashboard {
 
   start(me) {
     this.me = me;
-    this.queue.meId = this.view.meId = this.audit.meId = me.userId;
-    setText(byId('me-label'), 'Signed in as ' + me.username);
+    this.queue.me = this.view.me = me;
+    this.audit.meId = me.userId;
+    setText(byId('me-label'), 'Signed in as ' + me.username + (me.supervisor ? ' (supervisor)' : ''));
     show(byId('notify-enable'), this.alerts.permission() === 'default');
+    // The audit trail is for supervisors: a counsellor has no tab for it.
+    show(byId('tab-audit'), canAudit(me));
     this.views('app');
     this.tab('tab-conversations');
+    this.staff.load().then(() => this.renamed(), () => { /* colleagues stay "a colleague" until the next try */ });
 
     const socket = new Socket({ api: this.api, wsUrl: this.config.websocket, conversationId: null });
     this.socket = socket;
@@ -207,15 +230,19 @@ class Dashboard {
     this.view.apply(frame);
     const { row, alert } = await this.queue.apply(frame);
     if (!this.me) return;
+    // A colleague the directory does not know yet (signed in since) is named once it is read again.
+    const assignee = frame.conversation && frame.conversation.assignee;
+    if (assignee && !this.staff.knows(assignee)) this.staff.learn([assignee]).then((learnt) => learnt && this.renamed());
     if (row) this.queue.render();
     const convId = row && row.conv.id;
     if (alert && !this.view.isBeingRead(convId)) {
       this.alerts.beep();
       const m = frame.type === Frame.MessageCreated ? frame.message : null;
       this.alerts.notify({
-        title: m ? 'New message from a client' : 'New conversation',
-        preview: m && !m.deleted ? m.body : null,
-        fallback: m ? 'A client sent a message.' : 'A client started a conversation.',
+        ...alertWords[alert],
+        // Words only where the queue shows them (a supervisor's notification
+        // of a waiting conversation reads nothing the audit trail would not see).
+        preview: m && !m.deleted && row.reads ? m.body : null,
         tag: convId,
         onClick: () => this.open(row.conv),
       });
@@ -229,12 +256,20 @@ class Dashboard {
     this.view.open(conv);
   }
 
+  /** renamed shows colleagues' names after the staff directory was read. */
+  renamed() {
+    if (!this.me) return;
+    this.queue.render();
+    this.view.renamed();
+  }
+
   filter(name) {
     for (const f of ['active', 'closed']) byId('filter-' + f).setAttribute('aria-pressed', String(f === name));
     this.queue.setFilter(name);
   }
 
   tab(id) {
+    if (id === 'tab-audit' && !canAudit(this.me)) id = 'tab-conversations';
     for (const [tabId, panelId] of [['tab-conversations', 'panel-conversations'], ['tab-audit', 'panel-audit']]) {
       const on = tabId === id;
       const tab = byId(tabId);
@@ -242,7 +277,7 @@ class Dashboard {
       tab.tabIndex = on ? 0 : -1;
       show(byId(panelId), on);
     }
-    if (id === 'tab-audit' && this.me && !byId('audit-rows').children.length) {
+    if (id === 'tab-audit' && !byId('audit-rows').children.length) {
       this.audit.defaults();
       this.audit.load();
     }
@@ -280,9 +315,12 @@ class Dashboard {
     this.queue.clear();
     this.view.closeView();
     this.audit.clear();
+    this.staff.clear();
     this.session.signOut();
     this.me = null;
-    this.queue.meId = this.view.meId = this.audit.meId = null;
+    this.queue.me = this.view.me = null;
+    this.audit.meId = null;
+    show(byId('tab-audit'), false);
     setText(byId('me-label'), '');
     document.title = baseTitle;
     this.connection(ConnState.Closed);

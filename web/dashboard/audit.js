@@ -1,9 +1,11 @@
-// The audit tab: who did what to which conversation, and when (GET /audit),
-// over a date range with paging. Entries carry no message text.
+// The audit tab, for supervisors: who did what to which conversation, and
+// when (GET /audit), over a date range with paging, in words ("viewed by a
+// supervisor", "assigned to sam"), colleagues by name. Entries carry no
+// message text.
 
 import { h, setText, show } from '../shared/dom.js';
 import { dateTime, isoDate } from './time.js';
-import { shortId } from './labels.js';
+import { auditActionText, auditActorText, auditStaff, auditSubjectText } from './labels.js';
 
 /** auditPage is how many entries one request asks for. */
 export const auditPage = 25;
@@ -31,11 +33,17 @@ export function auditRange(from, to) {
 
 /** AuditView lists the audit trail. */
 export class AuditView {
-  /** els: {form, from, to, rows, more, status}. */
-  constructor({ api, meId, els }) {
+  /**
+   * meId: who is signed in; staff: the StaffDirectory (names; one it does
+   * not know yet is asked about); els: {form, from, to, rows, more, status}.
+   */
+  constructor({ api, meId, staff, els }) {
     this.api = api;
     this.meId = meId;
+    this.staff = staff;
+    this.nameOf = (id) => staff.name(id);
     this.els = els;
+    this.entries = [];
     this.cursor = null;
     this.range = null;
     this.generation = 0;
@@ -54,6 +62,7 @@ export class AuditView {
   async load() {
     this.range = auditRange(this.els.from.value, this.els.to.value);
     this.cursor = null;
+    this.entries = [];
     this.els.rows.replaceChildren();
     await this.page(++this.generation);
   }
@@ -70,26 +79,32 @@ export class AuditView {
       return;
     }
     if (generation !== this.generation) return;
+    this.entries.push(...out.entries);
     this.els.rows.append(...out.entries.map((e) => this.row(e)));
     this.cursor = out.nextCursor || null;
     show(this.els.more, !!this.cursor);
     setText(this.els.status, this.els.rows.children.length ? '' : 'No entries in this range.');
+    // Colleagues who joined since the directory was read are named once it is read again.
+    if (await this.staff.learn(out.entries.flatMap(auditStaff)) && generation === this.generation) this.rerender();
+  }
+
+  /** rerender writes the rows again (names learnt since). */
+  rerender() {
+    this.els.rows.replaceChildren(...this.entries.map((e) => this.row(e)));
   }
 
   row(e) {
-    let actor = shortId(e.actor);
-    if (e.actor === this.meId) actor = 'you';
-    else if (e.actor === 'system') actor = 'system';
-    return h('tr', {},
+    return h('tr', { dataset: { action: e.action } },
       h('td', {}, h('time', { datetime: e.at, text: dateTime(e.at) })),
-      h('td', { text: actor }),
-      h('td', { text: e.action }),
-      h('td', { text: shortId(e.target) }));
+      h('td', { text: auditActorText(e, this.meId, this.nameOf) }),
+      h('td', { text: auditActionText(e, this.meId, this.nameOf) }),
+      h('td', { text: auditSubjectText(e) }));
   }
 
   /** clear forgets the listing (sign-out). */
   clear() {
     this.generation++;
+    this.entries = [];
     this.cursor = null;
     this.els.rows.replaceChildren();
     show(this.els.more, false);

@@ -1,7 +1,12 @@
 // The conversation in the centre of the dashboard: a view of a shared
 // Conversation (shared/conversation.js, which holds the messages, the
 // outbox, typing and read markers): history with paging, the composer, the
-// confidentiality indicator, claim and close.
+// confidentiality indicator, claim, assign and close. What is shown follows
+// who may read what (access.js): a counsellor opening a colleague's
+// conversation sees its record and whose it is, never its words (they are
+// not even asked for); a supervisor reading one not theirs reads it under a
+// note that the audit trail records it, and answers in it only after
+// assigning it to themselves.
 
 import { Conversation } from '../shared/conversation.js';
 import { olderPage } from '../shared/timeline.js';
@@ -9,22 +14,28 @@ import { Typing } from '../shared/typing.js';
 import { Action, Frame, Role, conversationOf } from '../shared/frames.js';
 import { h, setText, show, bindComposer } from '../shared/dom.js';
 import { clockTime } from './time.js';
-import { claimText, closedText, retentionText, shortId } from './labels.js';
+import { assigneeText, closedText, colleagueName, forgetLastMatch, reassignedText, restrictedText, retentionText, senderText, shortId } from './labels.js';
+import { answers, canAssign, canClaim, canClose, canRead, oversees } from './access.js';
+import { AssignControl } from './assign.js';
 
 /** ConversationView shows one conversation at a time. */
 export class ConversationView {
   /**
    * api: the protocol Api; socket: the staff feed Socket (staff may act on
-   * any conversation through it); meId: the counsellor; limits: the
-   * server's (limitsOf); els: the view's elements; onRead(id) after the
-   * counsellor read a conversation; onConversation(conversation) after a
-   * change this view made (claim, close); confirmClose() resolves to true
-   * when the counsellor confirms.
+   * the conversations they may read through it); me: who is signed in
+   * ({userId, supervisor}, GET /me); staff: the StaffDirectory (names, and
+   * whom to assign to); limits: the server's (limitsOf); els: the view's
+   * elements; onRead(id) after the counsellor read a conversation;
+   * onConversation(conversation) after a change this view made (claim,
+   * assign, close); confirmClose() resolves to true when the counsellor
+   * confirms.
    */
-  constructor({ api, socket, meId, limits, els, onRead, onConversation, confirmClose }) {
+  constructor({ api, socket, me, staff, limits, els, onRead, onConversation, confirmClose }) {
     this.api = api;
     this.socket = socket;
-    this.meId = meId;
+    this.me = me;
+    this.staff = staff;
+    this.nameOf = (id) => staff.name(id);
     this.limits = limits;
     this.els = els;
     this.onRead = onRead;
@@ -36,6 +47,8 @@ export class ConversationView {
     this.models = new Map();
     this.model = null;
     this.cursor = null;
+    // reassigned: the open conversation was the reader's to read and is a colleague's now.
+    this.reassigned = false;
     this.typer = new Typing((typing) => !!this.model && !!this.socket && this.socket.send({ action: Action.Typing, conversationId: this.model.id, typing }));
     this.generation = 0;
 
@@ -44,6 +57,7 @@ export class ConversationView {
     els.older.addEventListener('click', () => this.loadOlder());
     els.claim.addEventListener('click', () => this.claim());
     els.close.addEventListener('click', () => this.closeSession());
+    this.assignControl = new AssignControl({ els: { form: els.assignForm, select: els.assignTo }, onAssign: (to) => this.assign(to) });
     // Leaving the page would lose a reply not yet stored: the browser asks.
     addEventListener('beforeunload', (ev) => {
       if (this.waiting()) ev.preventDefault();
@@ -73,6 +87,15 @@ export class ConversationView {
   /** id is the open conversation's id (null when none is open). */
   get id() { return this.model ? this.model.id : null; }
 
+  /** meId is the signed-in person's id (null when signed out). */
+  get meId() { return this.me ? this.me.userId : null; }
+
+  /** readable: the open conversation's words are the reader's to see (CanRead). */
+  get readable() { return !!this.model && canRead(this.me, this.conv); }
+
+  /** answering: the open conversation is the reader's to answer (waiting, or theirs). */
+  get answering() { return !!this.model && answers(this.me, this.conv); }
+
   /** isBeingRead: the conversation is open and the page is on screen. */
   isBeingRead(id) {
     return !!this.model && this.model.id === id && document.visibilityState === 'visible';
@@ -82,6 +105,7 @@ export class ConversationView {
   async open(conv) {
     const generation = ++this.generation;
     this.reset();
+    this.reassigned = false;
     // The conversation shown before keeps only what waits in its outbox.
     if (this.model && this.model.id !== conv.id) this.model.reset();
     this.model = this.modelFor(conv);
@@ -90,18 +114,87 @@ export class ConversationView {
     show(this.els.body, true);
     this.renderHeader();
     this.renderMessages();
+    // A colleague's words are not asked for: the server would refuse them.
+    if (!this.readable) return;
     const timeline = this.model.timeline;
     try {
       this.cursor = await olderPage(this.api, conv.id, timeline, null);
     } catch (err) {
-      if (generation === this.generation) this.error('Could not load the messages: ' + err.message);
+      if (generation !== this.generation) return;
+      // Assigned to a colleague since the queue last heard: say whose it is.
+      if (err.status === 403) return this.refresh();
+      this.error('Could not load the messages: ' + err.message);
       return;
     }
     if (generation !== this.generation) return;
     this.renderMessages();
     this.scrollToEnd();
     this.readIfVisible();
-    if (conv.status === 'active') this.els.input.focus();
+    if (this.answering && this.model.active) this.els.input.focus();
+  }
+
+  /** refresh reads the open conversation's record again and shows what changed, here and in the queue. */
+  async refresh() {
+    const model = this.model;
+    if (!model) return;
+    try {
+      const { conversation } = await this.api.getConversation(model.id);
+      if (model === this.model) this.changeConversation(conversation);
+      this.onConversation(conversation);
+    } catch (err) {
+      if (model === this.model) this.error('Could not read the conversation: ' + err.message);
+    }
+  }
+
+  /** changeConversation takes a newer record of the open conversation (an HTTP answer). */
+  changeConversation(conversation) {
+    const wasReadable = this.readable;
+    this.model.update(conversation);
+    this.accessChanged(wasReadable);
+  }
+
+  /**
+   * accessChanged shows the open conversation after its record changed
+   * (claimed, assigned, closed): assigned away from the reader, its words
+   * are forgotten; assigned to them, they are read; otherwise the header
+   * follows.
+   */
+  accessChanged(wasReadable) {
+    const readable = this.readable;
+    if (wasReadable && !readable) {
+      this.forget();
+      return;
+    }
+    if (!wasReadable && readable) {
+      this.open(this.conv);
+      return;
+    }
+    this.renderHeader();
+    this.renderMessages();
+    if (!this.answering) this.typer.reset();
+    this.readIfVisible();
+  }
+
+  /**
+   * forget drops the open conversation's words from the page and from
+   * memory (its timeline, the reply being written, what waited to be sent),
+   * when it was assigned to a colleague: it shows as a colleague's from now on.
+   */
+  forget() {
+    const old = this.model;
+    const conv = old.conversation;
+    const unsent = old.waiting;
+    this.generation++; // a page still on its way is not shown
+    this.reset();
+    old.stop({ clear: true });
+    old.timeline.clear();
+    this.models.delete(old.id);
+    this.model = this.modelFor(conv);
+    this.reassigned = true;
+    this.renderHeader();
+    this.renderMessages();
+    forgetLastMatch();
+    if (unsent) this.error('Not sent: this conversation is now assigned to ' + colleagueName(conv.assignee, this.nameOf) + '.');
   }
 
   reset() {
@@ -113,16 +206,25 @@ export class ConversationView {
     this.els.input.value = '';
   }
 
+  /** renamed shows the open conversation again after the staff directory learnt a name. */
+  renamed() {
+    if (!this.model) return;
+    this.renderHeader();
+    this.renderMessages();
+  }
+
   /** closeView empties the view (sign-out: nothing can be sent any more). */
   closeView() {
     this.generation++;
     this.reset();
+    this.assignControl.reset();
     for (const m of this.models.values()) m.stop({ clear: true });
     this.models.clear();
     this.model = null;
     this.els.messages.replaceChildren();
     show(this.els.body, false);
     show(this.els.placeholder, true);
+    forgetLastMatch();
   }
 
   /**
@@ -137,6 +239,7 @@ export class ConversationView {
       if (frame.type === Frame.MessageCreated && frame.message.clientMessageId) model.acknowledge(frame.message.clientMessageId);
       return;
     }
+    const wasReadable = this.readable;
     const change = model.apply(frame);
     if (!change) return;
     switch (change.kind) {
@@ -154,7 +257,7 @@ export class ConversationView {
         this.renderMessages();
         break;
       case 'conversation':
-        this.renderHeader();
+        this.accessChanged(wasReadable);
         break;
       default:
     }
@@ -198,35 +301,50 @@ export class ConversationView {
     if (!this.model) return;
     const generation = this.generation;
     const model = this.model;
+    // The record first: assigned elsewhere meanwhile, there is nothing to catch up.
     try {
-      await model.catchUp();
       const { conversation } = await this.api.getConversation(model.id);
       if (generation !== this.generation) return;
-      model.update(conversation);
+      this.changeConversation(conversation);
     } catch (err) {
       if (generation === this.generation) this.error('Could not catch up: ' + err.message);
       return;
     }
+    if (generation !== this.generation || !this.readable) return;
+    try {
+      await model.catchUp();
+    } catch (err) {
+      if (generation !== this.generation) return;
+      if (err.status === 403) return this.refresh();
+      this.error('Could not catch up: ' + err.message);
+      return;
+    }
+    if (generation !== this.generation) return;
     this.renderHeader();
     this.renderMessages(true);
     this.readIfVisible();
   }
 
-  /** readIfVisible moves the read marker to the newest client message. */
+  /**
+   * readIfVisible moves the read marker to the newest client message of a
+   * conversation the reader answers (a supervisor looking at a colleague's
+   * tells the client nothing).
+   */
   readIfVisible() {
-    if (!this.model || document.visibilityState !== 'visible') return;
+    if (!this.model || !this.answering || document.visibilityState !== 'visible') return;
     if (this.model.markRead()) this.onRead(this.model.id);
   }
 
   /** typed tells the client that the counsellor is typing, and when they stop (Typing). */
   typed() {
-    if (!this.model || !this.model.active) return;
+    if (!this.model || !this.model.active || !this.answering) return;
     this.typer.input(!this.els.input.value.trim());
   }
 
   /** send sends a reply (from the composer); it returns why it did not (the text stays), or null. */
   send(body) {
     if (!this.model || !this.model.active) return 'This conversation is closed.';
+    if (!this.answering) return 'Assign this conversation to yourself to answer in it.';
     const why = this.model.send(body);
     if (why) {
       this.error(why);
@@ -260,11 +378,34 @@ export class ConversationView {
     const model = this.model;
     try {
       const { conversation } = await this.api.claim(model.id);
-      model.update(conversation);
-      if (model === this.model) this.renderHeader();
+      if (model === this.model) this.changeConversation(conversation);
+      else model.update(conversation);
       this.onConversation(conversation);
     } catch (err) {
-      this.error('Could not claim: ' + err.message);
+      // A colleague was quicker (409): show whose it is, then why. (The
+      // view holds a fresh model once the words are forgotten.)
+      if (err.status === 409 && model === this.model) await this.refresh();
+      if (this.id === model.id) this.error('Could not claim: ' + err.message);
+    }
+  }
+
+  /** assign makes a member of staff the open conversation's assignee (supervisors). */
+  async assign(to) {
+    if (!this.model) return;
+    if (!to) {
+      this.error('Choose a colleague to assign this conversation to.');
+      this.els.assignTo.focus();
+      return;
+    }
+    const model = this.model;
+    setText(this.els.error, '');
+    try {
+      const { conversation } = await this.api.assign(model.id, to);
+      if (model === this.model) this.changeConversation(conversation);
+      else model.update(conversation);
+      this.onConversation(conversation);
+    } catch (err) {
+      if (model === this.model) this.error('Could not assign: ' + err.message);
     }
   }
 
@@ -304,19 +445,30 @@ export class ConversationView {
   renderHeader() {
     const c = this.conv;
     const e = this.els;
+    const me = this.me;
     const active = c.status === 'active';
+    const readable = this.readable;
+    const answering = active && this.answering;
     setText(e.heading, 'Client ' + shortId(c.userId));
     setText(e.retention, retentionText(c.retention));
     e.retention.dataset.retention = c.retention;
-    setText(e.claimState, claimText(c.assignee, this.meId));
-    show(e.claim, active && c.assignee !== this.meId);
-    setText(e.claim, c.assignee ? 'Take over' : 'Claim');
-    show(e.close, active);
+    setText(e.claimState, assigneeText(c.assignee, this.meId, this.nameOf));
+    show(e.claim, canClaim(me, c));
+    show(e.close, canClose(me, c));
+    this.assignControl.render(canAssign(me, c), c, this.meId, this.staff.members());
     show(e.closedNote, !active);
-    setText(e.closedNote, active ? '' : closedText(c, this.meId));
-    e.input.disabled = !active;
-    e.sendButton.disabled = !active;
-    show(e.composer, active);
+    setText(e.closedNote, active ? '' : closedText(c, this.meId, this.nameOf));
+    show(e.restricted, !readable);
+    setText(e.restricted, readable ? '' : (this.reassigned ? reassignedText : restrictedText)(c, this.nameOf));
+    const overseen = readable && oversees(me, c);
+    show(e.oversight, overseen);
+    setText(e.oversightWhy, overseen && active && !answering
+      ? `It is assigned to ${colleagueName(c.assignee, this.nameOf)}; to answer the client, assign it to yourself.`
+      : '');
+    show(e.messages, readable);
+    e.input.disabled = !answering;
+    e.sendButton.disabled = !answering;
+    show(e.composer, answering);
   }
 
   /** renderMessages redraws the history; follow keeps the view at the end. */
@@ -325,10 +477,11 @@ export class ConversationView {
     const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const model = this.model;
     const readMark = model ? model.readMark() : '';
-    const items = model ? model.items({ deleted: true }).map((m) => (m.pending ? this.renderPending(m) : this.renderMessage(m, m.id === readMark))) : [];
+    const readable = this.readable;
+    const items = model && readable ? model.items({ deleted: true }).map((m) => (m.pending ? this.renderPending(m) : this.renderMessage(m, m.id === readMark))) : [];
     list.replaceChildren(...items);
-    show(this.els.older, !!this.cursor);
-    show(this.els.empty, items.length === 0);
+    show(this.els.older, readable && !!this.cursor);
+    show(this.els.empty, readable && items.length === 0);
     if (follow || atEnd) this.scrollToEnd();
   }
 
@@ -339,9 +492,7 @@ export class ConversationView {
   }
 
   renderMessage(m, read) {
-    const mine = m.senderId === this.meId;
-    let who = 'Client';
-    if (m.senderRole === Role.Staff) who = mine ? 'You' : 'Colleague ' + shortId(m.senderId);
+    const who = senderText(m, this.meId, this.nameOf);
     const classes = ['msg', m.senderRole === Role.Staff ? 'msg-staff' : 'msg-client'];
     if (m.deleted) classes.push('msg-deleted');
     const meta = h('p', { className: 'msg-meta' },

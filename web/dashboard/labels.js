@@ -1,23 +1,64 @@
-// Words the dashboard shows for protocol values. There is no endpoint for
-// staff names, so colleagues and clients are shown by a short form of their
+// Words the dashboard shows for protocol values. Colleagues are named from
+// the staff directory (staff.js): nameOf(id) is their name, or null when
+// the directory does not know them, who are then "a colleague", never an
+// id. Clients have no names: they are shown by a short form of their
 // opaque id.
 
 import { Role } from '../shared/frames.js';
 
 /**
  * shortId is the last 8 characters of an id: the random part of a ULID or
- * a UUID, enough to tell people and conversations apart (the start of a
+ * a UUID, enough to tell clients and conversations apart (the start of a
  * ULID is its time, the same for everything made in the same second).
  */
 export function shortId(id) {
   return String(id || '').slice(-8);
 }
 
-/** claimText says who has claimed a conversation, from the reader's side. */
-export function claimText(assignee, meId) {
+/** noNames is a nameOf that knows nobody. */
+const noNames = () => null;
+
+/** colleagueName names a member of staff who is not the reader. */
+export function colleagueName(id, nameOf = noNames) {
+  return nameOf(id) || 'a colleague';
+}
+
+/** assigneeText says whom a conversation is assigned to, from the reader's side. */
+export function assigneeText(assignee, meId, nameOf = noNames) {
   if (!assignee) return 'Unclaimed';
-  if (assignee === meId) return 'Claimed by you';
-  return 'Claimed by colleague ' + shortId(assignee);
+  if (assignee === meId) return 'Assigned to you';
+  return 'Assigned to ' + colleagueName(assignee, nameOf);
+}
+
+/**
+ * restrictedText explains to a counsellor why a conversation's words are
+ * not shown: it is a colleague's, or it closed before anyone claimed it.
+ */
+export function restrictedText(c, nameOf = noNames) {
+  if (!c.assignee) return 'This conversation closed before anyone claimed it; only a supervisor can read it.';
+  const name = nameOf(c.assignee);
+  return name
+    ? `Only ${name} and a supervisor can read this conversation.`
+    : 'Only the colleague it is assigned to and a supervisor can read this conversation.';
+}
+
+/**
+ * reassignedText tells a counsellor who had a conversation open that it is
+ * a colleague's now, so its words left the page.
+ */
+export function reassignedText(c, nameOf = noNames) {
+  if (!c.assignee) return restrictedText(c, nameOf);
+  const name = nameOf(c.assignee);
+  return name
+    ? `This conversation is now assigned to ${name}; only ${name} and a supervisor can read it.`
+    : 'This conversation is now assigned to a colleague; only they and a supervisor can read it.';
+}
+
+/** senderText names the sender of a message shown to the reader. */
+export function senderText(m, meId, nameOf = noNames) {
+  if (m.senderRole !== Role.Staff) return 'Client';
+  if (m.senderId === meId) return 'You';
+  return nameOf(m.senderId) || 'A colleague';
 }
 
 /** retentionText is the confidentiality promise of a retention mode. */
@@ -37,11 +78,84 @@ export function previewText(m) {
   return m.senderRole === Role.Staff ? 'Counsellor: ' + text : text;
 }
 
+/**
+ * forgetLastMatch lets go of the last string a regular expression matched,
+ * which the page keeps for any script to read (RegExp.input): previewText
+ * matches message text, so words the page forgot would outlive the rest. A
+ * match against nothing replaces it.
+ */
+export function forgetLastMatch() {
+  /^/.test('');
+}
+
 /** closedText says how and when a session ended. */
-export function closedText(c, meId) {
+export function closedText(c, meId, nameOf = noNames) {
   let by = '';
   if (c.closedBy === 'system') by = ' automatically after a quiet period';
   else if (c.closedBy === meId) by = ' by you';
-  else if (c.closedBy) by = ' by colleague ' + shortId(c.closedBy);
+  else if (c.closedBy) by = ' by ' + colleagueName(c.closedBy, nameOf);
   return 'This session was closed' + by + '.';
+}
+
+/** auditWords are the audit trail's actions in words. */
+const auditWords = {
+  'conversation.created': 'started by the client',
+  'conversation.claimed': 'claimed',
+  'conversation.closed': 'closed',
+  'conversation.user_deleted': 'deleted by the client from their view',
+  'conversation.retention_changed': 'retention changed by the client',
+  'conversation.viewed': 'viewed by a supervisor',
+  'message.edited': 'message edited',
+  'message.deleted': 'message deleted',
+  'user.erased': "client's data erased",
+};
+
+/** staffActions are the actions only staff take (others are a client's, or confidectl's). */
+const staffActions = new Set(['conversation.claimed', 'conversation.closed', 'conversation.assigned', 'conversation.viewed']);
+
+/** auditStaff lists the members of staff an entry names: its actor (when only staff do that) and, for an assignment, the assignee. */
+export function auditStaff(e) {
+  const out = [];
+  if (staffActions.has(e.action) && e.actor !== 'system') out.push(e.actor);
+  if (e.action === 'conversation.assigned' && auditTarget(e).rest) out.push(auditTarget(e).rest);
+  return out;
+}
+
+/**
+ * auditTarget splits an entry's target into its conversation and what
+ * follows ("<conversation>/<counsellor>" for an assignment,
+ * "<conversation>/<message>" for an edit); user.erased targets a client.
+ */
+export function auditTarget(e) {
+  const [conversation, rest = ''] = String(e.target || '').split('/');
+  return { conversation, rest };
+}
+
+/** auditActionText is an entry's action in words ("assigned to sam"). */
+export function auditActionText(e, meId, nameOf = noNames) {
+  if (e.action === 'conversation.assigned') {
+    const to = auditTarget(e).rest;
+    return 'assigned to ' + (to === meId ? 'you' : colleagueName(to, nameOf));
+  }
+  return auditWords[e.action] || e.action;
+}
+
+/**
+ * auditActorText names who did it: you, the system, an administrator
+ * (confidectl), a colleague by name, or a client by the short form of
+ * their id. A member of staff the directory does not know is "a colleague".
+ */
+export function auditActorText(e, meId, nameOf = noNames) {
+  if (e.actor === meId) return 'you';
+  if (e.actor === 'system') return 'system';
+  if (e.actor === 'confidectl') return 'an administrator (confidectl)';
+  const name = nameOf(e.actor);
+  if (name) return name;
+  return staffActions.has(e.action) ? 'a colleague' : 'client ' + shortId(e.actor);
+}
+
+/** auditSubjectText is the entry's conversation (or, for an erasure, client) in short. */
+export function auditSubjectText(e) {
+  const id = shortId(auditTarget(e).conversation);
+  return e.action === 'user.erased' ? 'client ' + id : id;
 }

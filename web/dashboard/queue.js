@@ -1,11 +1,17 @@
 // The queue: every active conversation (closed ones under a filter), the
 // ones waiting for a counsellor first and the longest-waiting on top, kept
-// live from the staff feed.
+// live from the staff feed. Unread counts and alerts are for the
+// conversations the signed-in person looks after (waiting ones and their
+// own: access.js's answers), colleagues' conversations are listed after
+// them by their record alone, with whom they are assigned to; words
+// (previews) and waiting times are read only where reading is not recorded
+// (access.js's queueReads: a supervisor's queue reads their own only).
 
 import { h, setText, show } from '../shared/dom.js';
 import { Frame, Role } from '../shared/frames.js';
 import { waitingText } from './time.js';
-import { claimText, previewText, shortId } from './labels.js';
+import { assigneeText, forgetLastMatch, previewText, shortId } from './labels.js';
+import { answers, canRead, isMine, queueReads } from './access.js';
 
 /** summaryPage is how many recent messages are read to summarise a row. */
 const summaryPage = 10;
@@ -30,10 +36,12 @@ function activity(row) {
 
 /**
  * orderRows puts waiting conversations first, longest-waiting on top, then
- * the others, most recently active first.
+ * the others, most recently active first, and colleagues' conversations
+ * (rows with theirs set) last.
  */
 export function orderRows(rows) {
   return rows.slice().sort((a, b) => {
+    if (!!a.theirs !== !!b.theirs) return a.theirs ? 1 : -1;
     const wa = !!a.waitingSince;
     const wb = !!b.waitingSince;
     if (wa !== wb) return wa ? -1 : 1;
@@ -45,14 +53,17 @@ export function orderRows(rows) {
 /** Queue is the list of conversations on the left of the dashboard. */
 export class Queue {
   /**
-   * api: the protocol Api; clock: a ServerClock; meId: the counsellor's id;
-   * els: {list, more, empty, status}; onOpen(conversation) when a row is chosen;
-   * isBeingRead(id): whether the counsellor is looking at that conversation now.
+   * api: the protocol Api; clock: a ServerClock; me: who is signed in
+   * ({userId, supervisor}, GET /me); nameOf(id): a colleague's name or null
+   * (the staff directory); els: {list, more, empty, status};
+   * onOpen(conversation) when a row is chosen; isBeingRead(id): whether the
+   * counsellor is looking at that conversation now.
    */
-  constructor({ api, clock, meId, els, onOpen, isBeingRead }) {
+  constructor({ api, clock, me, nameOf, els, onOpen, isBeingRead }) {
     this.api = api;
     this.clock = clock;
-    this.meId = meId;
+    this.me = me;
+    this.nameOf = nameOf;
     this.els = els;
     this.onOpen = onOpen;
     this.isBeingRead = isBeingRead;
@@ -103,7 +114,12 @@ export class Queue {
     this.pages[filter] = read;
     setText(this.els.status, '');
     this.render();
-    await this.summarizeRows(listed.map((c) => c.id));
+    await this.summarizeRows(this.readable(listed));
+  }
+
+  /** readable lists the ids of the conversations whose words the queue reads (queueReads). */
+  readable(conversations) {
+    return conversations.filter((c) => queueReads(this.me, c)).map((c) => c.id);
   }
 
   /** more reads the next page of the current filter. */
@@ -122,7 +138,7 @@ export class Queue {
     this.cursor[filter] = page.nextCursor || null;
     this.pages[filter]++;
     this.render();
-    await this.summarizeRows(page.conversations.map((c) => c.id));
+    await this.summarizeRows(this.readable(page.conversations));
   }
 
   /** reload re-reads as many pages as were shown (after a reconnect). */
@@ -147,7 +163,7 @@ export class Queue {
 
   applySummary(id, s) {
     const row = this.rows.get(id);
-    if (!row) return;
+    if (!row || !row.reads) return;
     // A live frame may have told us about a newer message meanwhile.
     if (row.last && s.last && row.last.id > s.last.id) return;
     row.last = s.last;
@@ -158,24 +174,42 @@ export class Queue {
 
   /**
    * upsertConversation adds or updates a row. Only HTTP answers carry the
-   * reader's unread count (frames always say 0).
+   * reader's unread count (frames always say 0). A row the queue no longer
+   * reads (assigned to a colleague) forgets its words; one it reads from
+   * now on (assigned to the reader) is summarised.
    */
   upsertConversation(c, fromHttp = false) {
     let row = this.rows.get(c.id);
     if (!row) {
-      row = { conv: c, last: null, waitingSince: null, unread: 0, summarized: false, news: 0 };
+      row = { conv: c, last: null, waitingSince: null, unread: 0, summarized: false, news: 0, theirs: false, reads: true };
       this.rows.set(c.id, row);
     }
     row.conv = { ...row.conv, ...c };
     if (fromHttp) row.unread = c.unread || 0;
     if (row.conv.status !== 'active') row.waitingSince = null;
+    const reads = queueReads(this.me, row.conv);
+    if (!reads) {
+      if (row.last) forgetLastMatch();
+      row.last = null;
+      row.waitingSince = null;
+      row.summarized = true;
+    } else if (!row.reads && !fromHttp) {
+      // Assigned to the reader now: its words are theirs to see.
+      row.summarized = false;
+      this.summarizeRows([c.id]);
+    }
+    row.reads = reads;
+    row.theirs = !answers(this.me, row.conv);
+    if (row.theirs) row.unread = 0;
     this.clock.observe(c.lastMessageAt || c.createdAt);
     return row;
   }
 
   /**
    * apply takes a staff feed frame; it returns the row it changed (or null)
-   * and whether it was news from a client that deserves an alert.
+   * and the news that deserves an alert: 'conversation' (a client started
+   * one), 'message' (a client wrote in one the reader answers), 'assigned'
+   * (one became the reader's), or null.
    */
   async apply(frame) {
     const out = await this.applyFrame(frame);
@@ -190,7 +224,14 @@ export class Queue {
         row.summarized = true; // a new conversation has no messages yet
         return { row, alert: 'conversation' };
       }
-      case Frame.ConversationUpdated:
+      case Frame.ConversationUpdated: {
+        // Assigned to the reader by someone else (a supervisor): news for them,
+        // though no words came with it.
+        const before = this.rows.get(frame.conversation.id);
+        const wasMine = !!before && isMine(this.me, before.conv);
+        const row = this.upsertConversation(frame.conversation);
+        return { row, alert: !wasMine && isMine(this.me, row.conv) && row.conv.status === 'active' ? 'assigned' : null };
+      }
       case Frame.ConversationClosed:
         return { row: this.upsertConversation(frame.conversation), alert: null };
       case Frame.MessageCreated:
@@ -217,6 +258,7 @@ export class Queue {
       try {
         const { conversation } = await this.api.getConversation(conversationId);
         row = this.upsertConversation(conversation, true);
+        if (!row.reads) return { row, alert: !row.theirs && m.senderRole === Role.Client ? 'message' : null };
         row.last = m;
         row.summarized = true;
         row.waitingSince = m.senderRole === Role.Client && conversation.status === 'active' ? m.createdAt : null;
@@ -226,6 +268,15 @@ export class Queue {
       }
     }
     this.clock.observe(m.createdAt);
+    if (!row.reads) {
+      // A supervisor's feed carries every conversation's messages: the row's
+      // activity moves, its words stay out of the queue; one waiting for a
+      // counsellor still counts and alerts.
+      if (!row.conv.lastMessageAt || row.conv.lastMessageAt < m.createdAt) row.conv = { ...row.conv, lastMessageAt: m.createdAt };
+      if (row.theirs || m.senderRole !== Role.Client) return { row, alert: null };
+      if (!this.isBeingRead(conversationId)) row.unread++;
+      return { row, alert: 'message' };
+    }
     if (row.last && row.last.id >= m.id) return { row, alert: null };
     row.last = m;
     row.conv = { ...row.conv, lastMessageAt: m.createdAt };
@@ -247,10 +298,10 @@ export class Queue {
     }
   }
 
-  /** unreadTotal is the number of unread client messages in active rows. */
+  /** unreadTotal is the number of unread client messages in the active rows the reader answers. */
   unreadTotal() {
     let n = 0;
-    for (const row of this.rows.values()) if (row.conv.status === 'active') n += row.unread;
+    for (const row of this.rows.values()) if (row.conv.status === 'active' && !row.theirs) n += row.unread;
     return n;
   }
 
@@ -280,7 +331,10 @@ export class Queue {
     const { list, more, empty } = this.els;
     const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest('#' + list.id + ' [data-id]') : null;
     const focusedId = focused ? focused.dataset.id : null;
-    const rows = orderRows([...this.rows.values()].filter((r) => r.conv.status === this.filter));
+    // A closed conversation is listed only to those who may read it (as GET
+    // /conversations lists them), though the feed tells everyone it closed.
+    const rows = orderRows([...this.rows.values()].filter((r) => r.conv.status === this.filter
+      && (r.conv.status === 'active' || canRead(this.me, r.conv))));
     list.replaceChildren(...rows.map((r) => this.renderRow(r)));
     show(empty, rows.length === 0);
     show(more, !!this.cursor[this.filter]);
@@ -293,11 +347,13 @@ export class Queue {
   renderRow(row) {
     const c = row.conv;
     const waiting = row.waitingSince ? waitingText(this.clock.since(row.waitingSince)) : null;
-    const meta = [claimText(c.assignee, this.meId), c.retention === 'permanent' ? 'Kept permanently' : '24-hour'];
+    const meId = this.me ? this.me.userId : null;
+    const meta = [assigneeText(c.assignee, meId, this.nameOf), c.retention === 'permanent' ? 'Kept permanently' : '24-hour'];
     if (c.userDeleted) meta.push('Deleted by the client from their view');
     const classes = ['row'];
     if (waiting) classes.push('row-waiting');
-    if (c.assignee === this.meId) classes.push('row-mine');
+    if (meId && c.assignee === meId) classes.push('row-mine');
+    if (row.theirs) classes.push('row-theirs');
     const button = h('button', {
       type: 'button', className: classes.join(' '), dataset: { id: c.id },
       'aria-current': c.id === this.selectedId ? 'true' : null,
@@ -307,7 +363,7 @@ export class Queue {
       h('span', { className: 'row-who', text: 'Client ' + shortId(c.userId) }),
       row.unread ? h('span', { className: 'row-unread', text: String(row.unread), 'aria-label': row.unread + ' unread' }) : null),
     waiting ? h('span', { className: 'row-wait', text: waiting }) : null,
-    h('span', { className: 'row-preview', text: row.summarized || row.last ? previewText(row.last) : '…' }),
+    row.reads ? h('span', { className: 'row-preview', text: row.summarized || row.last ? previewText(row.last) : '…' }) : null,
     h('span', { className: 'row-meta', text: meta.join(' · ') }));
     return h('li', { className: 'row-item' }, button);
   }

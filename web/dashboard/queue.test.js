@@ -28,4 +28,12 @@ describe('orderRows', () => {
     ];
     assert.deepEqual(orderRows(rows).map((r) => r.conv.id), ['d', 'b', 'c', 'a', 'e']);
   });
+  test("colleagues' conversations last, most recently active first", () => {
+    const theirs = (r) => ({ ...r, theirs: true });
+    const rows = [
+      theirs(row('x', '2026-11-26T12:00:00.000Z', null)), row('a', '2026-11-26T10:00:00.000Z', null),
+      theirs(row('y', '2026-11-26T12:30:00.000Z', null)), row('d', '2026-11-26T10:30:00.000Z', '2026-11-26T09:00:00.000Z'),
+    ];
+    assert.deepEqual(orderRows(rows).map((r) => r.conv.id), ['d', 'a', 'y', 'x']);
+  });
 });

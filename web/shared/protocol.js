@@ -100,6 +100,10 @@ export class Api {
     return this.request('PUT', '/conversations/' + enc(id) + '/retention', { retention });
   }
   claim(id) { return this.request('POST', '/conversations/' + enc(id) + '/claim'); }
+  /** assign makes the member of staff to (their userId) the assignee (supervisors only). */
+  assign(id, to) { return this.request('POST', '/conversations/' + enc(id) + '/assign', { to }); }
+  /** staff lists the staff directory (staff only): who may be assigned, and how colleagues are named. */
+  staff() { return this.request('GET', '/staff'); }
   close(id) { return this.request('POST', '/conversations/' + enc(id) + '/close'); }
   deleteConversation(id) { return this.request('DELETE', '/conversations/' + enc(id)); }
   feedback(id, rating, comment) {
