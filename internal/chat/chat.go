@@ -105,6 +105,10 @@ type Conversation struct {
 	RiskCategory string    `json:"riskCategory,omitempty"`
 	// ClaimedAt is when a counsellor first claimed it (staff views only).
 	ClaimedAt *Time `json:"claimedAt,omitempty"`
+	// WaitingSince, in staff views, is when the client's unanswered last
+	// message was sent (absent when nobody waits for an answer): the queue
+	// shows how long someone has waited without reading their words.
+	WaitingSince *Time `json:"waitingSince,omitempty"`
 
 	// Deleted is the stored user-deleted flag; UserDeleted exposes it to staff.
 	Deleted bool `json:"-"`

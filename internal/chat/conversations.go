@@ -75,6 +75,9 @@ func viewAs(r Role, c Conversation) Conversation {
 	if r == RoleStaff {
 		d := c.Deleted
 		c.UserDeleted = &d
+		if c.Waiting() {
+			c.WaitingSince = c.LastMessageAt
+		}
 		return c
 	}
 	c.Risk, c.RiskAt, c.RiskCategory, c.ClaimedAt = "", nil, "", nil

@@ -164,3 +164,39 @@ func TestUnreadCountsOnlyWhatTheCallerMayRead(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitingSinceShowsStaffHowLongSomeoneWaits: staff see since when the
+// client's unanswered message waits, without reading it; an answer ends the
+// wait; clients never see the field.
+func TestWaitingSinceShowsStaffHowLongSomeoneWaits(t *testing.T) {
+	w := newWorld(t, chat.Limits{})
+	c := w.open(t, alice, chat.Retention24h)
+	if _, err := w.svc.Claim(t.Context(), sam, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	sent := w.send(t, alice, c.ID, "hello?")
+	steps := []struct {
+		name   string
+		caller chat.Identity
+		answer bool
+		want   *chat.Time
+	}{
+		{"AColleagueSeesTheWait", kim, false, &sent.CreatedAt},
+		{"TheClientDoesNot", alice, false, nil},
+		{"AnAnswerEndsIt", kim, true, nil},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if st.answer {
+				w.send(t, sam, c.ID, "I'm here")
+			}
+			got, err := w.svc.GetConversation(t.Context(), st.caller, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.WaitingSince == nil) != (st.want == nil) || (st.want != nil && !got.WaitingSince.Equal(st.want.Time)) {
+				t.Errorf("waitingSince = %v, want %v", got.WaitingSince, st.want)
+			}
+		})
+	}
+}
