@@ -24,6 +24,7 @@ import (
 
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"
+	"github.com/confidechat/confide/internal/testkit"
 	"github.com/confidechat/confide/internal/testlog"
 )
 
@@ -201,26 +202,15 @@ func awaitPromise(p *runtime.EvaluateParams) {
 	p.AwaitPromise = &await
 }
 
-// poll calls cond until it returns true or timeout has passed, and reports
-// whether it did. It is the package's one polling loop: every wait of a test
-// is on a condition, with a deadline for failing, never on time itself.
-func poll(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond) // between two looks, not waiting for time to pass
-	}
-	return true
-}
+// poll asks cond until it holds or timeout passes (testkit.Within, the
+// one polling helper of every suite).
+func poll(timeout time.Duration, cond func() bool) bool { return testkit.Within(timeout, cond) }
 
-// waitUntil polls a Go condition with a deadline, failing the test on timeout.
+// waitUntil polls a Go condition with a deadline, failing the test on
+// timeout (testkit.WaitUntil).
 func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	if !poll(timeout, cond) {
-		t.Fatalf("timed out after %s waiting for %s", timeout, what)
-	}
+	testkit.WaitUntil(t, what, timeout, cond)
 }
 
 // waitFor polls a JavaScript condition until it is truthy or the timeout

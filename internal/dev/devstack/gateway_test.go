@@ -23,6 +23,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/testkit"
 )
 
 // invocation is one call of a function's handler, as the handler saw it.
@@ -248,18 +249,11 @@ func (s *stack) disconnected(t *testing.T, id string) events.APIGatewayWebsocket
 	return s.rec.socketEvents(t, routes.Disconnect, id)[0]
 }
 
-// waitFor polls cond until it holds, failing the test after a deadline.
+// waitFor polls cond until it holds, failing the test after a deadline
+// (testkit.WaitUntil, the one polling helper).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
+	testkit.WaitUntil(t, what, 30*time.Second, cond)
 }
 
 // closeStatus is the close code a client saw when reading from conn.
