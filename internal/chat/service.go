@@ -97,6 +97,7 @@ type Service struct {
 	typing TypingGate
 	// accounts, when set, lets the sweep find disabled accounts.
 	accounts Accounts
+	keys     Keys
 	limits   Limits
 	now      func() time.Time
 	// tokenNow is the clock access tokens are checked against: real time
@@ -115,7 +116,11 @@ type Options struct {
 	// accounts that were disabled or deleted; nil: the sweep only cuts off
 	// revoked credentials.
 	Accounts Accounts
-	Limits   Limits
+	// Keys are the data keys that seal message bodies: the sweep destroys
+	// them on time, an erasure destroys the client's, a send prepares
+	// them beside its reads. nil: nothing is sealed (memstore tests).
+	Keys   Keys
+	Limits Limits
 	// Now is the clock (default time.Now); tests and the local stack inject
 	// their own to move time.
 	Now func() time.Time
@@ -136,11 +141,15 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Keys == nil {
+		o.Keys = noKeys{}
+	}
 	return &Service{
 		store:    o.Store,
 		pusher:   o.Pusher,
 		typing:   o.Typing,
 		accounts: o.Accounts,
+		keys:     o.Keys,
 		limits:   o.Limits.withDefaults(),
 		now:      o.Now,
 		tokenNow: o.TokenNow,

@@ -131,6 +131,22 @@ func (s *Sealer) Seal(ctx context.Context, id KeyID, plaintext, aad []byte) ([]b
 	return k.aead.Seal(out, nil, plaintext, additionalData(out, aad)), nil
 }
 
+// Prepare makes key id ready for Seal without sealing anything: from the
+// cache, else fetched from the key store and unwrapped, else made. Callers
+// run it beside other reads so that the Seal that follows finds the key in
+// the cache. Its errors are Seal's.
+func (s *Sealer) Prepare(ctx context.Context, id KeyID) error {
+	name, err := parseKeyID(id)
+	if err != nil {
+		return err
+	}
+	if name.endedBy(s.now()) {
+		return fmt.Errorf("%w: %s", ErrHourEnded, id)
+	}
+	_, _, err = s.key(ctx, name, true)
+	return err
+}
+
 // Open decrypts a ciphertext of Seal with the additional data it was
 // sealed with. It returns ErrKeyGone when the key has been destroyed or its
 // hour has ended, ErrTampered when the ciphertext is not authentic for aad,

@@ -38,7 +38,10 @@ type conversationItem struct {
 	FirstResponseAt *string        `dynamodbav:"firstResponseAt,omitempty"`
 	Rating          int            `dynamodbav:"rating,omitempty"`
 	Comment         string         `dynamodbav:"comment,omitempty"`
-	RatedAt         string         `dynamodbav:"ratedAt,omitempty"`
+	// SealedComment is Comment sealed (internal/seal) when the store has
+	// a sealer; Comment is then empty.
+	SealedComment []byte `dynamodbav:"sealedComment,omitempty"`
+	RatedAt       string `dynamodbav:"ratedAt,omitempty"`
 }
 
 // lockItem is a client's active-session lock, USER#<sub> / ACTIVE.
@@ -207,7 +210,8 @@ func (s *Store) activeFrom(ctx context.Context, userID string, old item) (string
 }
 
 // GetConversation returns a conversation, or not found when it does not
-// exist or its record has expired at now.
+// exist or its record has expired at now. It is the one read that opens
+// the feedback comment (listings leave it empty).
 func (s *Store) GetConversation(ctx context.Context, id string, now time.Time) (chat.Conversation, error) {
 	var it conversationItem
 	found, err := s.getItem(ctx, convPK(id), skMeta, &it)
@@ -217,7 +221,14 @@ func (s *Store) GetConversation(ctx context.Context, id string, now time.Time) (
 	if !found || it.expiredAt(now) {
 		return chat.Conversation{}, chat.NotFound()
 	}
-	return it.conversation(), nil
+	c := it.conversation()
+	if len(it.SealedComment) > 0 {
+		// A comment whose key is gone reads as none.
+		if c.Comment, _, err = s.openText(ctx, it.SealedComment, it.PK, it.SK); err != nil {
+			return chat.Conversation{}, fmt.Errorf("get conversation %s: comment: %w", id, err)
+		}
+	}
+	return c, nil
 }
 
 // ActiveConversationID returns the client's active conversation id, or "".
