@@ -43,8 +43,10 @@ func (s *Service) RevokeAccess(ctx context.Context, userID string) (int, error) 
 //
 // The order is: revoke (their writes stop), destroy their key (what they
 // wrote is unreadable in every copy, backups included, even if the
-// erasure then fails half-way), erase the items, and destroy the key once
-// more: a staff message racing the erasure may have made a new one.
+// erasure then fails half-way), erase the items, then revoke again (the
+// erasure removes the revocation with the rest of their items) and destroy
+// the key once more (a staff message racing the erasure may have made a
+// new one).
 func (s *Service) EraseClient(ctx context.Context, actor, userID string) (int, error) {
 	if userID == "" {
 		return 0, BadRequest("A client's sub is required.")
@@ -58,6 +60,9 @@ func (s *Service) EraseClient(ctx context.Context, actor, userID string) (int, e
 	n, err := s.store.EraseUser(ctx, userID)
 	if err != nil {
 		return n, fmt.Errorf("erase %s: %w", userID, err)
+	}
+	if err := s.store.Revoke(ctx, userID, s.tokenNow()); err != nil {
+		return n, fmt.Errorf("erase %s: revoke credentials: %w", userID, err)
 	}
 	if err := s.keys.DestroyClient(ctx, userID); err != nil {
 		return n, fmt.Errorf("erase %s: destroy their key: %w", userID, err)

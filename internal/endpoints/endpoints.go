@@ -21,8 +21,11 @@ type Endpoints struct {
 	Issuer           string `json:"issuer"`
 	DynamoDBEndpoint string `json:"dynamodbEndpoint"`
 	TableName        string `json:"tableName"`
-	WidgetDemo       string `json:"widgetDemo"`
-	Dashboard        string `json:"dashboard"`
+	// KMSEndpoint is where the key that wraps the data keys of message
+	// encryption answers.
+	KMSEndpoint string `json:"kmsEndpoint"`
+	WidgetDemo  string `json:"widgetDemo"`
+	Dashboard   string `json:"dashboard"`
 }
 
 // FileName is the name of the file in the local stack's state folder.

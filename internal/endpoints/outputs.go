@@ -26,7 +26,7 @@ var outputNames = map[string]func(*Endpoints, string){
 
 // FromStackOutputs turns the outputs file of `cdk deploy --outputs-file`
 // ({"<stack>": {"HttpApiUrl": ..., ...}}) into the endpoints of that
-// deployment. Cognito and DynamoDB are AWS's own regional endpoints. The
+// deployment. Cognito, DynamoDB and KMS are AWS's own regional endpoints. The
 // file must hold exactly one stack, or name it in stack.
 func FromStackOutputs(raw []byte, stack string) (Endpoints, error) {
 	var stacks map[string]map[string]string
@@ -59,6 +59,7 @@ func FromStackOutputs(raw []byte, stack string) (Endpoints, error) {
 	}
 	e.CognitoEndpoint = "https://cognito-idp." + region + ".amazonaws.com/"
 	e.DynamoDBEndpoint = "https://dynamodb." + region + ".amazonaws.com"
+	e.KMSEndpoint = "https://kms." + region + ".amazonaws.com"
 	return e, nil
 }
 

@@ -30,6 +30,7 @@ func TestLoad(t *testing.T) {
 		UserPoolClientID: "client123",
 		Issuer:           "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_Pool",
 		DynamoDBEndpoint: "https://dynamodb.eu-west-2.amazonaws.com",
+		KMSEndpoint:      "https://kms.eu-west-2.amazonaws.com",
 		TableName:        "Confide-Table",
 		WidgetDemo:       "https://d1.cloudfront.net/widget/demo.html",
 		Dashboard:        "https://d1.cloudfront.net/dashboard/index.html",

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/confidechat/confide/internal/dev/localkms"
 	"github.com/confidechat/confide/internal/dev/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localkms"
 	"github.com/confidechat/confide/internal/seal"
 )
 

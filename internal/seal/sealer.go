@@ -147,6 +147,22 @@ func (s *Sealer) Prepare(ctx context.Context, id KeyID) error {
 	return err
 }
 
+// Load fetches key id into the cache when it exists, without making it:
+// ErrKeyGone when there is none (or its hour has ended). Callers run it
+// beside other reads so that an Open or Seal that follows finds the key in
+// the cache.
+func (s *Sealer) Load(ctx context.Context, id KeyID) error {
+	name, err := parseKeyID(id)
+	if err != nil {
+		return err
+	}
+	if name.endedBy(s.now()) {
+		return fmt.Errorf("%w: the hour of %s has ended", ErrKeyGone, id)
+	}
+	_, _, err = s.key(ctx, name, false)
+	return err
+}
+
 // Open decrypts a ciphertext of Seal with the additional data it was
 // sealed with. It returns ErrKeyGone when the key has been destroyed or its
 // hour has ended, ErrTampered when the ciphertext is not authentic for aad,

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/seal"
 )
 
 // conversationItem is a conversation's record, CONV#<id> / META.
@@ -130,6 +131,12 @@ func parseStampPtr(s *string) *chat.Time {
 // active-session lock in one transaction. If the client already holds the
 // lock it returns a conflict naming the active conversation.
 func (s *Store) CreateConversation(ctx context.Context, c chat.Conversation) error {
+	if s.sealer != nil && c.Retention == chat.RetentionPermanent {
+		// Its client's key is made now, off the path of their messages.
+		if err := s.sealer.Prepare(ctx, seal.ClientKey(c.UserID)); err != nil {
+			return fmt.Errorf("create conversation %s: %w", c.ID, err)
+		}
+	}
 	conv, err := attributevalue.MarshalMap(newConversationItem(c))
 	if err != nil {
 		return fmt.Errorf("encode conversation %s: %w", c.ID, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/confidechat/confide/internal/chat"
@@ -16,6 +17,7 @@ import (
 // internal/seal). *seal.Sealer satisfies it.
 type Sealer interface {
 	Prepare(ctx context.Context, id seal.KeyID) error
+	Load(ctx context.Context, id seal.KeyID) error
 	Seal(ctx context.Context, id seal.KeyID, plaintext, aad []byte) ([]byte, error)
 	Open(ctx context.Context, ciphertext, aad []byte) ([]byte, error)
 	Reseal(ctx context.Context, ciphertext, aad []byte, to seal.KeyID) ([]byte, error)
@@ -82,27 +84,24 @@ func (s *Store) openText(ctx context.Context, ct []byte, pk, sk string) (text st
 
 // PrepareMessage makes ready, beside send's reads, the keys a message
 // sender sends at may be sealed under: the hour key of its expiry were the
-// conversation 24h, and, when a client sends, their own key. A staff
-// message in a permanent conversation whose client's key is not in memory
-// fetches it in the write. Failures are left for the write.
+// conversation 24h (made if need be: the sweep makes them an hour ahead),
+// and, when a client sends, their own key if it exists (it is made when a
+// permanent conversation is). A staff message in a permanent conversation
+// whose client's key is not in memory fetches it in the write. Failures
+// are left for the write.
 func (s *Store) PrepareMessage(ctx context.Context, sender chat.Identity, at time.Time) {
 	if s.sealer == nil {
 		return
 	}
-	ids := []seal.KeyID{seal.HourKey(chat.Retention24h.Expiry(at).Time)}
+	loads := []func(){func() { _ = s.sealer.Prepare(ctx, seal.HourKey(chat.Retention24h.Expiry(at).Time)) }}
 	if sender.Role == chat.RoleClient {
-		ids = append(ids, seal.ClientKey(sender.UserID))
+		loads = append(loads, func() { _ = s.sealer.Load(ctx, seal.ClientKey(sender.UserID)) })
 	}
-	done := make(chan struct{}, len(ids))
-	for _, id := range ids {
-		go func() {
-			_ = s.sealer.Prepare(ctx, id)
-			done <- struct{}{}
-		}()
+	var wg sync.WaitGroup
+	for _, load := range loads {
+		wg.Go(load)
 	}
-	for range ids {
-		<-done
-	}
+	wg.Wait()
 }
 
 // PrepareHours makes the hour keys of the messages sent from now until

@@ -55,6 +55,9 @@ const (
 	// open or destroy keys.
 	KeyTableName = "CONFIDE_KEY_TABLE_NAME"
 	KMSKeyID     = "CONFIDE_KMS_KEY_ID"
+	// KMSEndpoint overrides the KMS endpoint (the local stack sets it; AWS
+	// never needs it, like DynamoDBEndpoint).
+	KMSEndpoint = "CONFIDE_KMS_ENDPOINT"
 )
 
 var (
