@@ -71,6 +71,12 @@ func (s *Store) readMessage(ctx context.Context, it messageItem) (m chat.Message
 	if len(it.SealedBody) == 0 {
 		return m, true, nil
 	}
+	if !sealedForExpiry(it.SealedBody, m.ExpiresAt) {
+		// Its expiry was rewritten, or a ciphertext of another key moved
+		// in: it would outlive its key's destruction.
+		s.log.WarnContext(ctx, "sealed words are not under the key of their expiry: left out", "pk", it.PK, "sk", it.SK)
+		return chat.Message{}, false, nil
+	}
 	if m.Body, readable, err = s.openText(ctx, it.SealedBody, it.PK, it.SK); !readable {
 		return chat.Message{}, false, err
 	}

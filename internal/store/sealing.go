@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,20 @@ func messageKey(expiresAt *chat.Time, client string) (seal.KeyID, error) {
 		return "", errors.New("the client of a permanent conversation is needed to seal its words")
 	}
 	return seal.ClientKey(client), nil
+}
+
+// sealedForExpiry reports whether ciphertext ct names the kind of key a
+// message expiring at expiresAt is sealed under: the hour key of that
+// expiry, or a client's key when it never expires.
+func sealedForExpiry(ct []byte, expiresAt *chat.Time) bool {
+	id, err := seal.KeyOf(ct)
+	if err != nil {
+		return false
+	}
+	if expiresAt != nil {
+		return id == seal.HourKey(expiresAt.Time)
+	}
+	return strings.HasPrefix(string(id), string(seal.ClientKey("")))
 }
 
 // sealText seals text for the item pk/sk under key id.
