@@ -283,8 +283,11 @@ func (s *Store) updateMessage(ctx context.Context, conversationID, messageID str
 		}
 	case u.Body != nil && s.sealer != nil:
 		ct, was, found, err := s.resealedEdit(ctx, pk, sk, *u.Body, u.At)
-		if err != nil || !found {
+		if err != nil {
 			return chat.Message{}, false, err
+		}
+		if !found {
+			return chat.Message{}, false, chat.NotFound()
 		}
 		sealedAs = was
 		upd = expression.Set(expression.Name("sealedBody"), expression.Value(ct)).
