@@ -17,9 +17,6 @@ type Keys interface {
 	// them in memory: send runs it beside its reads. A failure is left for
 	// the write to meet again.
 	PrepareMessage(ctx context.Context, sender Identity, at time.Time)
-	// PrepareHours makes the keys of the hours in which messages sent from
-	// now until ahead expire, so that a send does not have to make one.
-	PrepareHours(ctx context.Context, now time.Time, ahead time.Duration) error
 	// DestroyExpiredHours destroys the key of every hour of expiry that
 	// ended more than grace before now and returns how many it destroyed.
 	DestroyExpiredHours(ctx context.Context, now time.Time, grace time.Duration) (int, error)
@@ -33,16 +30,10 @@ type Keys interface {
 // most internal/seal's MaxGrace.
 const keyGrace = 10 * time.Minute
 
-// keysAhead is how far ahead of a message's expiry the sweep makes hour
-// keys: a message sent before the next sweep (every few minutes) finds its
-// key made.
-const keysAhead = time.Hour
-
 // noKeys is Keys when nothing is sealed (tests on memstore).
 type noKeys struct{}
 
-func (noKeys) PrepareMessage(context.Context, Identity, time.Time)          {}
-func (noKeys) PrepareHours(context.Context, time.Time, time.Duration) error { return nil }
+func (noKeys) PrepareMessage(context.Context, Identity, time.Time) {}
 func (noKeys) DestroyExpiredHours(context.Context, time.Time, time.Duration) (int, error) {
 	return 0, nil
 }

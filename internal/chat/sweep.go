@@ -28,8 +28,7 @@ type SweepReport struct {
 const sweepBatch = 100
 
 // Sweep is the retention function's work: it destroys the keys of the
-// hours of expiry that ended (more than keyGrace ago) and makes those of
-// the hour ahead, deletes the items that expired and TTL has not yet
+// hours of expiry that ended (more than keyGrace ago), deletes the items that expired and TTL has not yet
 // removed (messages of 24h conversations, stale connections), cuts off the connections of people whose credentials were
 // revoked or whose account is no longer active (see CutOffRevoked), and
 // closes active conversations idle for longer than the idle timeout, with
@@ -44,9 +43,6 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	destroyed, err := s.keys.DestroyExpiredHours(ctx, s.now(), keyGrace)
 	rep.KeysDestroyed = destroyed
 	if err != nil {
-		return rep, err
-	}
-	if err := s.keys.PrepareHours(ctx, s.now(), keysAhead); err != nil {
 		return rep, err
 	}
 	for time.Now().Before(budget) {

@@ -131,9 +131,14 @@ func parseStampPtr(s *string) *chat.Time {
 // active-session lock in one transaction. If the client already holds the
 // lock it returns a conflict naming the active conversation.
 func (s *Store) CreateConversation(ctx context.Context, c chat.Conversation) error {
-	if s.sealer != nil && c.Retention == chat.RetentionPermanent {
-		// Its client's key is made now, off the path of their messages.
-		if err := s.sealer.Prepare(ctx, seal.ClientKey(c.UserID)); err != nil {
+	if s.sealer != nil {
+		// The key of its first messages is made now, off their path: its
+		// client's for a permanent conversation, else the hour's.
+		id := seal.ClientKey(c.UserID)
+		if at := c.Retention.Expiry(c.CreatedAt.Time); at != nil {
+			id = seal.HourKey(at.Time)
+		}
+		if err := s.sealer.Prepare(ctx, id); err != nil {
 			return fmt.Errorf("create conversation %s: %w", c.ID, err)
 		}
 	}

@@ -99,9 +99,9 @@ func (s *Store) openText(ctx context.Context, ct []byte, pk, sk string) (text st
 
 // PrepareMessage makes ready, beside send's reads, the keys a message
 // sender sends at may be sealed under: the hour key of its expiry were the
-// conversation 24h (made if need be: the sweep makes them an hour ahead),
-// and, when a client sends, their own key if it exists (it is made when a
-// permanent conversation is). A staff message in a permanent conversation
+// conversation 24h (made if need be: CreateConversation makes the one of
+// its hour, so a send rarely does), and, when a client sends, their own
+// key if it exists (it is made when a permanent conversation is). A staff message in a permanent conversation
 // whose client's key is not in memory fetches it in the write. Failures
 // are left for the write.
 func (s *Store) PrepareMessage(ctx context.Context, sender chat.Identity, at time.Time) {
@@ -117,21 +117,6 @@ func (s *Store) PrepareMessage(ctx context.Context, sender chat.Identity, at tim
 		wg.Go(load)
 	}
 	wg.Wait()
-}
-
-// PrepareHours makes the hour keys of the messages sent from now until
-// ahead: those expiring in the hours from now+24h to now+ahead+24h.
-func (s *Store) PrepareHours(ctx context.Context, now time.Time, ahead time.Duration) error {
-	if s.sealer == nil {
-		return nil
-	}
-	from := chat.Retention24h.Expiry(now).Time.Truncate(time.Hour)
-	for h := from; !h.After(chat.Retention24h.Expiry(now.Add(ahead)).Time); h = h.Add(time.Hour) {
-		if err := s.sealer.Prepare(ctx, seal.HourKey(h)); err != nil {
-			return fmt.Errorf("prepare key of %s: %w", h.Format(time.RFC3339), err)
-		}
-	}
-	return nil
 }
 
 // DestroyExpiredHours destroys the hour keys that ended more than grace
