@@ -20,6 +20,8 @@ var outputNames = map[string]func(*Endpoints, string){
 	"UserPoolClientId": func(e *Endpoints, v string) { e.UserPoolClientID = v },
 	"Issuer":           func(e *Endpoints, v string) { e.Issuer = v },
 	"TableName":        func(e *Endpoints, v string) { e.TableName = v },
+	"KeyTableName":     func(e *Endpoints, v string) { e.KeyTableName = v },
+	"KmsKeyArn":        func(e *Endpoints, v string) { e.KMSKeyID = v },
 	"WidgetDemoUrl":    func(e *Endpoints, v string) { e.WidgetDemo = v },
 	"DashboardUrl":     func(e *Endpoints, v string) { e.Dashboard = v },
 }

@@ -255,6 +255,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		DynamoDBEndpoint: dynamoEndpoint,
 		TableName:        o.TableName,
 		KMSEndpoint:      keys.Endpoint,
+		KMSKeyID:         kmsKeyID,
+		KeyTableName:     keyTable,
 		WidgetDemo:       webURL + "/widget/demo.html",
 		Dashboard:        webURL + "/dashboard/",
 	}
