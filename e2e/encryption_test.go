@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
@@ -66,10 +69,7 @@ func TestTheTableHoldsNoWords(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db := dynamodb.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(deployment.ep.DynamoDBEndpoint) })
+	db := localTable()
 	pages := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(deployment.ep.TableName)})
 	items, sealed := 0, 0
 	for pages.HasMorePages() {
@@ -140,4 +140,113 @@ func attributeTexts(av types.AttributeValue) []string {
 		return out
 	}
 	return nil
+}
+
+// TestARestoredBackupStaysUnreadable (issue 15, the 24h half end to end;
+// the erased client's half is internal/store
+// TestRestoredBackupStaysUnreadable, since erasure has no API): the raw
+// items of a 24h conversation are copied (a backup), the clock moves past
+// their expiry and the retention run destroys their hour's key, the
+// copies are written back as a restore would; the API returns none of
+// the messages, and with the deployment's own key service no restored
+// ciphertext opens (the key is gone), while a permanent conversation's
+// still does and still reads.
+func TestARestoredBackupStaysUnreadable(t *testing.T) {
+	if !local() {
+		t.Skip("needs the local stack's clock and its tables; not checked against a deployment")
+	}
+	ctx := e2ekit.Context(t, 60*time.Second)
+	alice := newPerson(t, false) // 24h
+	bob := newPerson(t, false)   // permanent
+	sam := newPerson(t, true)
+	private := startConversation(t, alice)
+	if _, err := sam.Claim(ctx, private); err != nil {
+		t.Fatal(err)
+	}
+	send(t, alice, private, "a-1", say("backed up words"))
+	send(t, sam, private, "s-1", say("backed up answer"))
+	kept, err := bob.CreateConversation(ctx, chat.RetentionPermanent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptMsg := send(t, bob, kept.ID, "b-1", say("words that stay"))
+
+	db := localTable()
+	backup := conversationItems(t, db, private)
+	if len(backup) < 3 {
+		t.Fatalf("backed up %d items, want the record and two messages at least", len(backup))
+	}
+
+	e2ekit.DevstackControl(t, deployment.web, "/_devstack/clock", map[string]string{"advance": "26h"})
+	if rep := runRetention(t); rep.KeysDestroyed < 1 {
+		t.Fatalf("the retention run destroyed %d keys, want the hour of the backed-up messages", rep.KeysDestroyed)
+	}
+	for _, it := range backup {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(deployment.ep.TableName), Item: it}); err != nil {
+			t.Fatalf("restore: %v", err)
+		}
+	}
+
+	if got := history(t, sam, private); len(got) != 0 {
+		t.Errorf("after the restore the counsellor reads %d messages, want none", len(got))
+	}
+	sealer := localSealer(t, db)
+	opened, gone := 0, 0
+	for _, it := range append(conversationItems(t, db, private), conversationItems(t, db, kept.ID)...) {
+		ct, ok := it["sealedBody"].(*types.AttributeValueMemberB)
+		if !ok {
+			continue
+		}
+		pk, sk := it["pk"].(*types.AttributeValueMemberS).Value, it["sk"].(*types.AttributeValueMemberS).Value
+		_, err := sealer.Open(ctx, ct.Value, seal.AAD(pk, sk))
+		switch {
+		case pk == "CONV#"+private && errors.Is(err, seal.ErrKeyGone):
+			gone++
+		case pk == "CONV#"+kept.ID && err == nil:
+			opened++
+		default:
+			t.Errorf("Open of %s %s = %v", pk, sk, err)
+		}
+	}
+	if gone != 2 || opened != 1 {
+		t.Errorf("%d restored ciphertexts gone and %d permanent ones opened, want 2 and 1", gone, opened)
+	}
+	if got := history(t, bob, kept.ID); len(got) != 1 || got[0].ID != keptMsg.ID || got[0].Body != keptMsg.Body {
+		t.Errorf("the permanent conversation reads %+v, want its message", got)
+	}
+}
+
+// localTable is a DynamoDB client straight at the local stack's DynamoDB.
+func localTable() *dynamodb.Client {
+	return dynamodb.NewFromConfig(localAWS(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(deployment.ep.DynamoDBEndpoint) })
+}
+
+func localAWS() aws.Config {
+	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+}
+
+// localSealer is a sealer on the local stack's key table and KMS key, as a
+// function instance that has not read a key yet.
+func localSealer(t *testing.T, db *dynamodb.Client) *seal.Sealer {
+	t.Helper()
+	keys := kms.NewFromConfig(localAWS(), func(o *kms.Options) { o.BaseEndpoint = aws.String(deployment.ep.KMSEndpoint) })
+	s, err := seal.New(keys, deployment.ep.KMSKeyID, seal.NewDynamoKeyStore(db, deployment.ep.KeyTableName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// conversationItems returns the raw items of a conversation's partition.
+func conversationItems(t *testing.T, db *dynamodb.Client, id string) []map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.Query(e2ekit.Context(t, 10*time.Second), &dynamodb.QueryInput{
+		TableName:                 aws.String(deployment.ep.TableName),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "CONV#" + id}},
+	})
+	if err != nil {
+		t.Fatalf("query %s: %v", id, err)
+	}
+	return out.Items
 }
