@@ -92,3 +92,73 @@ func TestSendMessageRoundTrips(t *testing.T) {
 		t.Errorf("with 10 conversations %+v, with 10,000 %+v: want the same calls and round trips", small, large)
 	}
 }
+
+// TestSendMessageRoundTripsOnAColdInstance: the message function's
+// instance that receives the frame has never read the data key its body is
+// sealed under (the conversation was created, and the key made, by
+// another instance): the key's GetItem and KMS Decrypt run beside the
+// conversation's read, so the frame still makes at most two sequential
+// DynamoDB round trips before its first post, and one Decrypt.
+func TestSendMessageRoundTripsOnAColdInstance(t *testing.T) {
+	s := newStack(t, apptest.WithCalls(roundTripLatency))
+	alice, staff := client("alice-sub"), counsellor("staff-sub")
+	conv := s.open(t, alice)
+	sender := s.connected(t, alice, conv)
+	s.connected(t, staff, conv)
+
+	s.App = s.NewInstance(t)
+	s.Calls.Reset()
+	mark := s.Posts.Count()
+	if res := s.frame(t, sender, sendFrame(conv, "c-1", "hello")); res.Body != "" {
+		t.Fatalf("route response %q, want none", res.Body)
+	}
+	if posts := s.Posts.Since(mark); len(posts) != 2 {
+		t.Fatalf("posted to %d connections, want 2", len(posts))
+	}
+	calls := s.Calls.All()
+	before := apptest.Before(calls, "DynamoDB", "PostToConnection")
+	kms := apptest.Before(calls, "KMS", "PostToConnection")
+	for _, c := range append(before, kms...) {
+		t.Logf("%s %s +%v..+%v", c.Service, c.Operation, c.Start.Sub(calls[0].Start).Round(time.Millisecond),
+			c.End.Sub(calls[0].Start).Round(time.Millisecond))
+	}
+	depth := apptest.SequentialDepth(before)
+	t.Logf("cold instance: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips", len(before), len(kms), depth)
+	if depth > 2 {
+		t.Errorf("%d sequential DynamoDB round trips before the first post, want at most 2", depth)
+	}
+	if len(kms) != 1 || kms[0].Operation != "Decrypt" {
+		t.Errorf("KMS calls before the first post: %v, want one Decrypt", kms)
+	}
+}
+
+// TestSendMessageRoundTripsForANewHour measures the one case that costs
+// more: the first message of a service-wide new hour of expiry, whose key
+// no conversation's creation has made yet. It looks the key up, has KMS
+// make it and stores it (GetItem, GenerateDataKey, a conditional PutItem)
+// beside the conversation's read: three sequential DynamoDB round trips
+// for that message, once an hour for the whole service.
+func TestSendMessageRoundTripsForANewHour(t *testing.T) {
+	s := newStack(t, apptest.WithCalls(roundTripLatency))
+	alice := client("alice-sub")
+	conv := s.open(t, alice)
+	sender := s.connected(t, alice, conv)
+	s.Clock.Set(s.Clock.Now().Truncate(time.Hour).Add(time.Hour + time.Minute))
+
+	s.Calls.Reset()
+	mark := s.Posts.Count()
+	if res := s.frame(t, sender, sendFrame(conv, "c-1", "hello")); res.Body != "" {
+		t.Fatalf("route response %q, want none", res.Body)
+	}
+	if posts := s.Posts.Since(mark); len(posts) != 1 {
+		t.Fatalf("posted to %d connections, want 1", len(posts))
+	}
+	calls := s.Calls.All()
+	before := apptest.Before(calls, "DynamoDB", "PostToConnection")
+	kms := apptest.Before(calls, "KMS", "PostToConnection")
+	depth := apptest.SequentialDepth(before)
+	t.Logf("new hour: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips", len(before), len(kms), depth)
+	if depth > 3 || len(kms) != 1 || kms[0].Operation != "GenerateDataKey" {
+		t.Errorf("%d sequential round trips and KMS calls %v, want at most 3 and one GenerateDataKey", depth, kms)
+	}
+}

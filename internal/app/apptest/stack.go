@@ -91,6 +91,9 @@ type Stack struct {
 	// Calls records App's DynamoDB, KMS and management API calls when the
 	// Stack was built WithCalls.
 	Calls *Calls
+
+	cfg     app.Config
+	appOpts []app.Option
 }
 
 // Option changes how NewStack builds a Stack.
@@ -193,5 +196,17 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs, Calls: st.calls}
+	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs, Calls: st.calls, cfg: st.cfg, appOpts: appOpts}
+}
+
+// NewInstance builds another App on the Stack's tables, clock, fakes and
+// recorders: another execution environment of the same functions, whose
+// caches (of data keys, of the issuer's keys) start empty.
+func (s *Stack) NewInstance(t testing.TB) *app.App {
+	t.Helper()
+	a, err := app.New(context.Background(), s.cfg, s.appOpts...)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	return a
 }
