@@ -116,7 +116,7 @@ func (s *Store) sealComment(ctx context.Context, id, comment string) ([]byte, ch
 	if err != nil {
 		return nil, "", err
 	}
-	if !found {
+	if !found || it.expiredAt(s.now()) {
 		return nil, "", chat.NotFound()
 	}
 	key, err := commentKey(it)
