@@ -16,11 +16,15 @@ type keyCache struct {
 	// epoch counts removals: a fetch that began before a removal must not
 	// put back the key it fetched (it may be the one just destroyed).
 	epoch uint64
+	// puts counts the keys cached, so that of keys fetched at the same
+	// instant the first cached is the oldest.
+	puts uint64
 }
 
 type cached struct {
 	key       *dataKey
 	fetchedAt time.Time
+	seq       uint64
 }
 
 func newKeyCache(ttl time.Duration, max int) *keyCache {
@@ -65,21 +69,23 @@ func (c *keyCache) put(id KeyID, k *dataKey, now time.Time, epoch uint64) {
 	}
 	if _, ok := c.entries[id]; !ok && len(c.entries) >= c.max {
 		var oldest KeyID
-		var oldestAt time.Time
+		var first cached
 		for k, e := range c.entries {
 			if c.expired(e, now) {
 				delete(c.entries, k)
 				continue
 			}
-			if oldest == "" || e.fetchedAt.Before(oldestAt) {
-				oldest, oldestAt = k, e.fetchedAt
+			if oldest == "" || e.fetchedAt.Before(first.fetchedAt) ||
+				(e.fetchedAt.Equal(first.fetchedAt) && e.seq < first.seq) {
+				oldest, first = k, e
 			}
 		}
 		if len(c.entries) >= c.max {
 			delete(c.entries, oldest)
 		}
 	}
-	c.entries[id] = cached{key: k, fetchedAt: now}
+	c.puts++
+	c.entries[id] = cached{key: k, fetchedAt: now, seq: c.puts}
 }
 
 // remove drops the key cached under id, and stops fetches under way from
