@@ -97,18 +97,19 @@ func (s *Store) openText(ctx context.Context, ct []byte, pk, sk string) (text st
 	return string(pt), true, nil
 }
 
-// PrepareMessage makes ready, beside send's reads, the keys a message
-// sender sends at may be sealed under: the hour key of its expiry were the
-// conversation 24h (made if need be: CreateConversation makes the one of
-// its hour, so a send rarely does), and, when a client sends, their own
-// key if it exists (it is made when a permanent conversation is). A staff message in a permanent conversation
-// whose client's key is not in memory fetches it in the write. Failures
-// are left for the write.
+// PrepareMessage loads, beside send's reads, the keys a message sender
+// sends at may be sealed under, if they exist: the hour key of its expiry
+// were the conversation 24h (CreateConversation makes the one of its
+// hour), and, when a client sends, their own key (made when a permanent
+// conversation is). A key found missing is made by the write without a
+// second lookup; a staff message in a permanent conversation whose
+// client's key is not in memory fetches it in the write. Failures are left
+// for the write.
 func (s *Store) PrepareMessage(ctx context.Context, sender chat.Identity, at time.Time) {
 	if s.sealer == nil {
 		return
 	}
-	loads := []func(){func() { _ = s.sealer.Prepare(ctx, seal.HourKey(chat.Retention24h.Expiry(at).Time)) }}
+	loads := []func(){func() { _ = s.sealer.Load(ctx, seal.HourKey(chat.Retention24h.Expiry(at).Time)) }}
 	if sender.Role == chat.RoleClient {
 		loads = append(loads, func() { _ = s.sealer.Load(ctx, seal.ClientKey(sender.UserID)) })
 	}
