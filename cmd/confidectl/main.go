@@ -29,10 +29,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/confidechat/confide/internal/admin"
 	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/push"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -56,6 +58,7 @@ func main() {
 // target is where the commands run.
 type target struct {
 	endpoints, userPoolID, table, region, management, staffGroup string
+	keyTable, kmsKeyID                                           string
 }
 
 func run(ctx context.Context, args []string) error {
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&t.endpoints, "endpoints", ".devstack/endpoints.json", "endpoints file: the local stack's, or a deployed stack's `cdk deploy` outputs file (ignored when --user-pool-id is set)")
 	fs.StringVar(&t.userPoolID, "user-pool-id", "", "Cognito user pool id (AWS)")
 	fs.StringVar(&t.table, "table", "", "DynamoDB table name (AWS)")
+	fs.StringVar(&t.keyTable, "key-table", "", "table of wrapped data keys (AWS; users erase and conversations export need it)")
+	fs.StringVar(&t.kmsKeyID, "kms-key-id", "", "ARN of the KMS key that wraps the data keys (AWS)")
 	fs.StringVar(&t.region, "region", "", "AWS region")
 	fs.StringVar(&t.management, "management-endpoint", "", "WebSocket management endpoint (https://ID.execute-api.REGION.amazonaws.com/STAGE)")
 	fs.StringVar(&t.staffGroup, "staff-group", admin.DefaultStaffGroup, "Cognito group of counsellors")
@@ -166,9 +171,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // the default credential chain.
 func (t target) admin(ctx context.Context) (*admin.Admin, error) {
 	var (
-		cfg                   aws.Config
-		poolID, table, mgmt   string
-		cognitoURL, dynamoURL string
+		cfg                           aws.Config
+		poolID, table, mgmt           string
+		cognitoURL, dynamoURL, kmsURL string
+		keyTable, kmsKeyID            = t.keyTable, t.kmsKeyID
 	)
 	if t.userPoolID != "" {
 		if t.table == "" || t.management == "" {
@@ -189,6 +195,7 @@ func (t target) admin(ctx context.Context) (*admin.Admin, error) {
 			return nil, fmt.Errorf("read endpoints (is the local stack running? or pass --user-pool-id for AWS): %w", err)
 		}
 		poolID, table, mgmt = ep.UserPoolID, ep.TableName, t.management
+		keyTable, kmsKeyID = ep.KeyTableName, ep.KMSKeyID
 		if mgmt == "" {
 			// API Gateway's management API is the WebSocket stage over
 			// HTTP(S); the local one is served on the WebSocket listener.
@@ -202,7 +209,7 @@ func (t target) admin(ctx context.Context) (*admin.Admin, error) {
 			}
 		} else {
 			cfg = aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
-			cognitoURL, dynamoURL = ep.CognitoEndpoint, ep.DynamoDBEndpoint
+			cognitoURL, dynamoURL, kmsURL = ep.CognitoEndpoint, ep.DynamoDBEndpoint, ep.KMSEndpoint
 		}
 	}
 	cog := cip.NewFromConfig(cfg, func(o *cip.Options) {
@@ -217,12 +224,29 @@ func (t target) admin(ctx context.Context) (*admin.Admin, error) {
 	})
 	mc := apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) { o.BaseEndpoint = aws.String(mgmt) })
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &admin.Admin{
+	a := &admin.Admin{
 		Cognito:    cog,
 		UserPoolID: poolID,
 		StaffGroup: t.staffGroup,
-		Store:      store.New(db, table),
 		Pusher:     push.New(mc, 0, log),
 		Out:        os.Stdout,
-	}, nil
+	}
+	if keyTable == "" || kmsKeyID == "" {
+		// Without the data keys the words cannot be read, nor an erased
+		// client's key destroyed: export and erase refuse.
+		a.Store = store.New(db, table, store.WithLogger(log))
+		return a, nil
+	}
+	keys := kms.NewFromConfig(cfg, func(o *kms.Options) {
+		if kmsURL != "" {
+			o.BaseEndpoint = aws.String(kmsURL)
+		}
+	})
+	sealer, err := seal.New(keys, kmsKeyID, seal.NewDynamoKeyStore(db, keyTable))
+	if err != nil {
+		return nil, fmt.Errorf("message encryption: %w", err)
+	}
+	st := store.New(db, table, store.WithSealer(sealer), store.WithLogger(log))
+	a.Store, a.Keys = st, st
+	return a, nil
 }

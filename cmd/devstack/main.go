@@ -29,6 +29,7 @@ func main() {
 		wsPort   = flag.Int("ws-port", 4511, "port of the WebSocket API and its management API")
 		dbPort   = flag.Int("dynamodb-port", 4512, "port of the local DynamoDB (dynoxide)")
 		cogPort  = flag.Int("cognito-port", 4513, "port of cognito-local")
+		kmsPort  = flag.Int("kms-port", 4514, "port of the local KMS (message encryption)")
 		dynamo   = flag.String("dynamodb-endpoint", os.Getenv(envvar.DynamoDBEndpoint), "use this DynamoDB instead of the embedded one")
 		poolID   = flag.String("user-pool-id", os.Getenv(envvar.UserPoolID), "use this Cognito user pool instead of cognito-local (with -client-id and -issuer)")
 		clientID = flag.String("client-id", os.Getenv(envvar.ClientID), "app client of -user-pool-id")
@@ -65,6 +66,7 @@ func main() {
 		WebAddr:          addr(*webPort),
 		DynamoDBAddr:     addr(*dbPort),
 		CognitoAddr:      addr(*cogPort),
+		KMSAddr:          addr(*kmsPort),
 		DynamoDBEndpoint: *dynamo,
 		Seed:             true,
 		Logger:           log,
@@ -87,10 +89,11 @@ func main() {
   WebSocket     %s
   Cognito       %s  (pool %s, client %s)
   DynamoDB      %s  (table %s)
+  KMS           %s  (message encryption)
 
 Demo logins:
 `, time.Since(began).Round(time.Millisecond), e.WidgetDemo, e.Dashboard, e.HTTPAPI, e.WebSocket,
-		e.CognitoEndpoint, e.UserPoolID, e.UserPoolClientID, e.DynamoDBEndpoint, e.TableName)
+		e.CognitoEndpoint, e.UserPoolID, e.UserPoolClientID, e.DynamoDBEndpoint, e.TableName, e.KMSEndpoint)
 	for _, a := range s.Accounts {
 		fmt.Printf("  %-10s %-6s password %s\n", a.Role, a.Username, a.Password)
 	}

@@ -4,4 +4,4 @@ package main
 
 import "github.com/confidechat/confide/internal/app"
 
-func main() { app.Start(func(a *app.App) any { return a.HTTP.Handle }) }
+func main() { app.StartSealed(func(a *app.App) any { return a.HTTP.Handle }) }

@@ -49,8 +49,12 @@ type Admin struct {
 	// SupervisorGroup defaults to DefaultSupervisorGroup.
 	SupervisorGroup string
 	Store           chat.Store
-	Pusher          chat.Pusher
-	Out             io.Writer
+	// Keys are the data keys that seal what people wrote (the store, when
+	// it seals): an erasure destroys the client's. EraseUser refuses to
+	// run without them.
+	Keys   chat.Keys
+	Pusher chat.Pusher
+	Out    io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -215,7 +219,7 @@ func (a *Admin) cutOff(ctx context.Context, sub string) (int, error) {
 
 // service is the domain service over the admin's store and pusher.
 func (a *Admin) service() *chat.Service {
-	return chat.NewService(chat.Options{Store: a.Store, Pusher: a.Pusher, Now: a.Now})
+	return chat.NewService(chat.Options{Store: a.Store, Keys: a.Keys, Pusher: a.Pusher, Now: a.Now})
 }
 
 // unsupported reports whether err says the API does not offer the call
@@ -254,10 +258,14 @@ func (a *Admin) ListStaff(ctx context.Context) ([]StaffMember, error) {
 	return staff, nil
 }
 
-// EraseUser removes every conversation and message of a client, revokes
-// their credentials and records the erasure in the audit trail, without
-// content (chat.Service.EraseClient). It returns how many items it removed.
+// EraseUser removes every conversation and message of a client, destroys
+// the key of their permanent conversations, revokes their credentials and
+// records the erasure in the audit trail, without content
+// (chat.Service.EraseClient). It returns how many items it removed.
 func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
+	if a.Keys == nil {
+		return 0, errors.New("users erase: the data keys are needed to destroy the client's (key table and KMS key)")
+	}
 	n, err := a.service().EraseClient(ctx, Actor, sub)
 	if err != nil {
 		return n, fmt.Errorf("users erase: %w", err)

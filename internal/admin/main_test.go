@@ -17,10 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"
 	"github.com/confidechat/confide/internal/push"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -50,10 +52,17 @@ func newAdmin(out *bytes.Buffer) *admin.Admin {
 	mc := apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(stack.ManagementEndpoint)
 	})
+	keys := kms.NewFromConfig(cfg, func(o *kms.Options) { o.BaseEndpoint = aws.String(stack.Endpoints.KMSEndpoint) })
+	sealer, err := seal.New(keys, stack.Endpoints.KMSKeyID, seal.NewDynamoKeyStore(db, stack.Endpoints.KeyTableName), seal.WithClock(stack.Clock.Now))
+	if err != nil {
+		panic(err)
+	}
+	st := store.New(db, stack.Endpoints.TableName, store.WithSealer(sealer), store.WithClock(stack.Clock.Now))
 	return &admin.Admin{
 		Cognito:    stack.Cognito.Client(),
 		UserPoolID: stack.Endpoints.UserPoolID,
-		Store:      store.New(db, stack.Endpoints.TableName),
+		Store:      st,
+		Keys:       st,
 		Pusher:     push.New(mc, 0, nil),
 		Out:        out,
 		Now:        stack.Clock.Now,

@@ -15,13 +15,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/confidechat/confide/internal/alert"
+	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/httpapi"
 	"github.com/confidechat/confide/internal/push"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
 	"github.com/confidechat/confide/internal/triage"
 	"github.com/confidechat/confide/internal/wsapi"
@@ -50,6 +53,7 @@ type options struct {
 	log        *slog.Logger
 	httpClient *http.Client
 	dynamoOpts []func(*dynamodb.Options)
+	kmsOpts    []func(*kms.Options)
 	mgmtOpts   []func(*apigatewaymanagementapi.Options)
 }
 
@@ -74,6 +78,12 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpCli
 // SDK middleware that counts calls).
 func WithDynamoDBOptions(fns ...func(*dynamodb.Options)) Option {
 	return func(o *options) { o.dynamoOpts = append(o.dynamoOpts, fns...) }
+}
+
+// WithKMSOptions adds options to the KMS client that unwraps and makes the
+// data keys (for example an SDK middleware that counts calls).
+func WithKMSOptions(fns ...func(*kms.Options)) Option {
+	return func(o *options) { o.kmsOpts = append(o.kmsOpts, fns...) }
 }
 
 // WithManagementAPIOptions adds options to the API Gateway management API
@@ -117,7 +127,26 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 			d.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
 	}}, o.dynamoOpts...)...)
-	st := store.New(db, cfg.TableName, store.WithClock(o.now))
+	if err := cfg.checkSealing(); err != nil {
+		return nil, err
+	}
+	storeOpts := []store.Option{store.WithClock(o.now), store.WithLogger(o.log)}
+	var sealer *seal.Sealer
+	if cfg.Sealed() {
+		keys := kms.NewFromConfig(*o.aws, append([]func(*kms.Options){func(k *kms.Options) {
+			if cfg.KMSEndpoint != "" {
+				k.BaseEndpoint = aws.String(cfg.KMSEndpoint)
+			}
+		}}, o.kmsOpts...)...)
+		var err error
+		// The key table is read through the same client as the main
+		// table: its calls count among the round trips.
+		if sealer, err = seal.New(keys, cfg.KMSKeyID, seal.NewDynamoKeyStore(db, cfg.KeyTableName), seal.WithClock(o.now)); err != nil {
+			return nil, fmt.Errorf("message encryption: %w", err)
+		}
+		storeOpts = append(storeOpts, store.WithSealer(sealer))
+	}
+	st := store.New(db, cfg.TableName, storeOpts...)
 	mgmt := apigatewaymanagementapi.NewFromConfig(*o.aws, append([]func(*apigatewaymanagementapi.Options){func(m *apigatewaymanagementapi.Options) {
 		if cfg.ManagementEndpoint != "" {
 			m.BaseEndpoint = aws.String(cfg.ManagementEndpoint)
@@ -146,6 +175,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		Pusher:   push.New(mgmt, 0, o.log),
 		Typing:   st,
 		Accounts: accounts,
+		Keys:     st,
 		Limits:   cfg.Limits,
 		Now:      o.now,
 		TokenNow: o.tokenNow,
@@ -180,7 +210,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 // (openConnectionsRecord), which the stack alarms on and graphs.
 func (a *App) Retention(ctx context.Context, _ events.EventBridgeEvent) (chat.SweepReport, error) {
 	rep, err := a.Service.Sweep(ctx)
-	attrs := []slog.Attr{slog.Int("expired", rep.Expired), slog.Int("closed", rep.Closed),
+	attrs := []slog.Attr{slog.Int("expired", rep.Expired), slog.Int("keysDestroyed", rep.KeysDestroyed), slog.Int("closed", rep.Closed),
 		slog.Int("cutOff", rep.CutOff), slog.Bool("complete", rep.Complete)}
 	if err == nil {
 		attrs = append(attrs, openConnectionsRecord(time.Now(), a.Config.TableName, rep.Connections)...)
@@ -202,10 +232,23 @@ func NewLogger(level string) *slog.Logger {
 // Start is all a Lambda main does: tune the garbage collector for a
 // function (tuneGC), build the App from the environment, pick the
 // function's handler from it, and hand that to the Lambda runtime. A
-// configuration error stops the process before any invocation.
-func Start(handler func(*App) any) {
+// configuration error stops the process before any invocation. It is for
+// the functions that never read or write what people wrote (authorizer,
+// connect, disconnect); the others use StartSealed.
+func Start(handler func(*App) any) { start(handler, false) }
+
+// StartSealed is Start for the functions that seal, open or destroy the
+// keys of message bodies (message, api, retention): it refuses to start
+// unless CONFIDE_KEY_TABLE_NAME and CONFIDE_KMS_KEY_ID are both set, so a
+// deployment never writes words unencrypted.
+func StartSealed(handler func(*App) any) { start(handler, true) }
+
+func start(handler func(*App) any, sealed bool) {
 	tuneGC(os.Getenv)
 	a, err := FromEnv(context.Background())
+	if err == nil && sealed && !a.Config.Sealed() {
+		err = fmt.Errorf("message encryption is required: set %s and %s", envvar.KeyTableName, envvar.KMSKeyID)
+	}
 	if err != nil {
 		slog.Error("configuration", "err", err)
 		os.Exit(1)

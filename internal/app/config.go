@@ -35,6 +35,15 @@ type Config struct {
 	UserPoolID string
 	// CognitoEndpoint overrides the Cognito endpoint (local stack).
 	CognitoEndpoint string
+	// KeyTableName and KMSKeyID are the table of wrapped data keys and the
+	// KMS key that wraps them: with both, the store seals every message
+	// body and feedback comment (internal/seal). Neither is set only on
+	// the functions that never touch words (StartSealed refuses the
+	// others) and in tests that do not look at encryption.
+	KeyTableName string
+	KMSKeyID     string
+	// KMSEndpoint overrides the KMS endpoint (local stack).
+	KMSEndpoint string
 	// StaffCIDRs, when set, are the only networks staff may use.
 	StaffCIDRs []netip.Prefix
 	Limits     chat.Limits
@@ -59,6 +68,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DynamoDBEndpoint:   getenv(envvar.DynamoDBEndpoint),
 		UserPoolID:         getenv(envvar.UserPoolID),
 		CognitoEndpoint:    getenv(envvar.CognitoEndpoint),
+		KeyTableName:       getenv(envvar.KeyTableName),
+		KMSKeyID:           getenv(envvar.KMSKeyID),
+		KMSEndpoint:        getenv(envvar.KMSEndpoint),
 		LogLevel:           getenv(envvar.LogLevel),
 		TriageOff:          getenv(envvar.Triage) == "off",
 		UrgentTopicARN:     getenv(envvar.UrgentTopicARN),
@@ -71,6 +83,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("%s is required", envvar.TableName)
+	}
+	if err := c.checkSealing(); err != nil {
+		return c, err
 	}
 	for _, s := range splitList(getenv(envvar.StaffCIDRs)) {
 		p, err := netip.ParsePrefix(s)
@@ -125,6 +140,9 @@ func (c Config) Env() map[string]string {
 		envvar.StaffCIDRs:         strings.Join(cidrs, ","),
 		envvar.UserPoolID:         c.UserPoolID,
 		envvar.CognitoEndpoint:    c.CognitoEndpoint,
+		envvar.KeyTableName:       c.KeyTableName,
+		envvar.KMSKeyID:           c.KMSKeyID,
+		envvar.KMSEndpoint:        c.KMSEndpoint,
 		envvar.LogLevel:           c.LogLevel,
 	}
 	if c.TriageOff {
@@ -134,6 +152,22 @@ func (c Config) Env() map[string]string {
 		env[envvar.UrgentTopicARN] = c.UrgentTopicARN
 	}
 	return env
+}
+
+// Sealed reports whether c configures message encryption: a key table and
+// a KMS key.
+func (c Config) Sealed() bool { return c.KeyTableName != "" && c.KMSKeyID != "" }
+
+// checkSealing refuses half a sealing configuration: a key table without
+// the KMS key, or the key without the table.
+func (c Config) checkSealing() error {
+	switch {
+	case c.KeyTableName != "" && c.KMSKeyID == "":
+		return fmt.Errorf("%s is set and %s is not: message encryption needs both", envvar.KeyTableName, envvar.KMSKeyID)
+	case c.KMSKeyID != "" && c.KeyTableName == "":
+		return fmt.Errorf("%s is set and %s is not: message encryption needs both", envvar.KMSKeyID, envvar.KeyTableName)
+	}
+	return nil
 }
 
 func splitList(s string) []string {

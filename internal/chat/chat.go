@@ -164,6 +164,10 @@ type Message struct {
 
 	// ExpiresAt is when a 24h conversation's message expires (nil: never).
 	ExpiresAt *Time `json:"-"`
+	// Owner is the client whose conversation it is, given to PutMessage:
+	// the store seals a permanent conversation's messages under their key.
+	// It is not stored with the message and reads leave it empty.
+	Owner string `json:"-"`
 }
 
 // Redacted returns the message as it may be shown: a deleted message keeps

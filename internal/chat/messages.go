@@ -28,7 +28,7 @@ func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput
 // anything is stored (nil: none). It makes two DynamoDB round trips before
 // the first delivery: the reads that do not depend on each other side by
 // side (the conversation, the sender's rate window, the fan-out audience,
-// beside the check), then the write, whose conditions hold access and
+// the keys its body may be sealed under, beside the check), then the write, whose conditions hold access and
 // "active" again.
 func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check guard) (Message, bool, error) {
 	body, err := NormalizeBody(in.Body, s.limits.MaxMessageChars)
@@ -58,6 +58,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		func() { conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) },
 		func() { allowed, rateErr = s.hitRate(ctx, caller.UserID, now) },
 		func() { audConns, audErr = s.audienceConnections(ctx, aud) },
+		func() { s.keys.PrepareMessage(ctx, caller, now) },
 	)
 	// The check was started before these reads and ran beside them.
 	if err := check.ok(); err != nil {
@@ -87,6 +88,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		Body:            body,
 		ClientMessageID: in.ClientMessageID,
 		CreatedAt:       At(now),
+		Owner:           conv.UserID,
 	}
 	stored, created, err := s.putMessage(ctx, caller, m, conv)
 	if err != nil {

@@ -35,13 +35,27 @@ func (s *Service) RevokeAccess(ctx context.Context, userID string) (int, error) 
 }
 
 // EraseClient removes every conversation and message of client userID,
-// revokes their credentials (so a connection the erasure missed cannot act
-// again) and records the erasure, by actor, in the audit trail (without
-// content; unlike other audit entries a failure to write it is an error).
-// It returns how many items it removed.
+// destroys the key of their permanent conversations, revokes their
+// credentials (so a connection the erasure missed cannot act again) and
+// records the erasure, by actor, in the audit trail (without content;
+// unlike other audit entries a failure to write it is an error). It
+// returns how many items it removed.
+//
+// The order is: revoke (their writes stop), destroy their key (what they
+// wrote is unreadable in every copy, backups included, even if the
+// erasure then fails half-way), erase the items, then revoke again (the
+// erasure removes the revocation with the rest of their items) and destroy
+// the key once more (a staff message racing the erasure may have made a
+// new one).
 func (s *Service) EraseClient(ctx context.Context, actor, userID string) (int, error) {
 	if userID == "" {
 		return 0, BadRequest("A client's sub is required.")
+	}
+	if err := s.store.Revoke(ctx, userID, s.tokenNow()); err != nil {
+		return 0, fmt.Errorf("erase %s: revoke credentials: %w", userID, err)
+	}
+	if err := s.keys.DestroyClient(ctx, userID); err != nil {
+		return 0, fmt.Errorf("erase %s: destroy their key: %w", userID, err)
 	}
 	n, err := s.store.EraseUser(ctx, userID)
 	if err != nil {
@@ -49,6 +63,9 @@ func (s *Service) EraseClient(ctx context.Context, actor, userID string) (int, e
 	}
 	if err := s.store.Revoke(ctx, userID, s.tokenNow()); err != nil {
 		return n, fmt.Errorf("erase %s: revoke credentials: %w", userID, err)
+	}
+	if err := s.keys.DestroyClient(ctx, userID); err != nil {
+		return n, fmt.Errorf("erase %s: destroy their key: %w", userID, err)
 	}
 	now := s.now()
 	e := AuditEntry{ID: s.newID(now), At: At(now), Actor: actor, Action: AuditUserErased, Target: userID}

@@ -101,6 +101,7 @@ type Service struct {
 	// alerter, when set, hears of waiting conversations becoming urgent.
 	screener Screener
 	alerter  Alerter
+	keys     Keys
 	limits   Limits
 	now      func() time.Time
 	// tokenNow is the clock access tokens are checked against: real time
@@ -125,7 +126,11 @@ type Options struct {
 	// Alerter is told when a waiting conversation becomes urgent; nil: only
 	// the dashboards are.
 	Alerter Alerter
-	Limits  Limits
+	// Keys are the data keys that seal message bodies: the sweep destroys
+	// them on time, an erasure destroys the client's, a send prepares
+	// them beside its reads. nil: nothing is sealed (memstore tests).
+	Keys   Keys
+	Limits Limits
 	// Now is the clock (default time.Now); tests and the local stack inject
 	// their own to move time.
 	Now func() time.Time
@@ -146,6 +151,9 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Keys == nil {
+		o.Keys = noKeys{}
+	}
 	return &Service{
 		store:    o.Store,
 		pusher:   o.Pusher,
@@ -153,6 +161,7 @@ func NewService(o Options) *Service {
 		accounts: o.Accounts,
 		screener: o.Screener,
 		alerter:  o.Alerter,
+		keys:     o.Keys,
 		limits:   o.Limits.withDefaults(),
 		now:      o.Now,
 		tokenNow: o.TokenNow,

@@ -109,7 +109,8 @@ type MessageStore interface {
 	// clientMessageId record, and moves the conversation's LastMessageAt,
 	// LastSenderRole (and FirstResponseAt on the first staff message), all in
 	// one transaction conditioned on the conversation meeting k. m.ExpiresAt
-	// is stored as it is.
+	// is stored as it is; m.Owner is the conversation's client, whose key
+	// seals a permanent conversation's words in a store that seals.
 	// A clientMessageId already used in the conversation stores nothing and
 	// returns the first message with created false (also when the
 	// conversation no longer meets k). Otherwise, when it does not meet k,

@@ -16,6 +16,9 @@ type SweepReport struct {
 	// Complete is false when the time budget ran out first; the next run
 	// goes on where this one stopped.
 	Complete bool `json:"complete"`
+	// KeysDestroyed counts the hour keys destroyed: every copy of the
+	// messages they sealed is unreadable from then on.
+	KeysDestroyed int `json:"keysDestroyed"`
 	// Connections is how many WebSocket connections were open when the
 	// sweep ended (the retention function publishes it as a metric).
 	Connections int `json:"connections"`
@@ -24,9 +27,9 @@ type SweepReport struct {
 // sweepBatch is how many items one store call may remove or close.
 const sweepBatch = 100
 
-// Sweep is the retention function's work: it deletes the items that expired
-// and TTL has not yet removed (messages of 24h conversations, stale
-// connections), cuts off the connections of people whose credentials were
+// Sweep is the retention function's work: it destroys the keys of the
+// hours of expiry that ended (more than keyGrace ago), deletes the items that expired and TTL has not yet
+// removed (messages of 24h conversations, stale connections), cuts off the connections of people whose credentials were
 // revoked or whose account is no longer active (see CutOffRevoked), and
 // closes active conversations idle for longer than the idle timeout, with
 // closedBy "system", then counts the connections left open. It stops when
@@ -36,6 +39,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	budget := time.Now().Add(4 * time.Minute)
 	if d, ok := ctx.Deadline(); ok {
 		budget = d.Add(-5 * time.Second)
+	}
+	destroyed, err := s.keys.DestroyExpiredHours(ctx, s.now(), keyGrace)
+	rep.KeysDestroyed = destroyed
+	if err != nil {
+		return rep, err
 	}
 	for time.Now().Before(budget) {
 		n, err := s.store.DeleteExpired(ctx, s.now(), sweepBatch)

@@ -21,8 +21,15 @@ type Endpoints struct {
 	Issuer           string `json:"issuer"`
 	DynamoDBEndpoint string `json:"dynamodbEndpoint"`
 	TableName        string `json:"tableName"`
-	WidgetDemo       string `json:"widgetDemo"`
-	Dashboard        string `json:"dashboard"`
+	// KMSEndpoint is where the key that wraps the data keys of message
+	// encryption answers, KMSKeyID that key (an ARN) and KeyTableName the
+	// table of wrapped data keys: what confidectl needs to open and
+	// destroy them.
+	KMSEndpoint  string `json:"kmsEndpoint"`
+	KMSKeyID     string `json:"kmsKeyId"`
+	KeyTableName string `json:"keyTableName"`
+	WidgetDemo   string `json:"widgetDemo"`
+	Dashboard    string `json:"dashboard"`
 }
 
 // FileName is the name of the file in the local stack's state folder.

@@ -20,13 +20,15 @@ var outputNames = map[string]func(*Endpoints, string){
 	"UserPoolClientId": func(e *Endpoints, v string) { e.UserPoolClientID = v },
 	"Issuer":           func(e *Endpoints, v string) { e.Issuer = v },
 	"TableName":        func(e *Endpoints, v string) { e.TableName = v },
+	"KeyTableName":     func(e *Endpoints, v string) { e.KeyTableName = v },
+	"KmsKeyArn":        func(e *Endpoints, v string) { e.KMSKeyID = v },
 	"WidgetDemoUrl":    func(e *Endpoints, v string) { e.WidgetDemo = v },
 	"DashboardUrl":     func(e *Endpoints, v string) { e.Dashboard = v },
 }
 
 // FromStackOutputs turns the outputs file of `cdk deploy --outputs-file`
 // ({"<stack>": {"HttpApiUrl": ..., ...}}) into the endpoints of that
-// deployment. Cognito and DynamoDB are AWS's own regional endpoints. The
+// deployment. Cognito, DynamoDB and KMS are AWS's own regional endpoints. The
 // file must hold exactly one stack, or name it in stack.
 func FromStackOutputs(raw []byte, stack string) (Endpoints, error) {
 	var stacks map[string]map[string]string
@@ -59,6 +61,7 @@ func FromStackOutputs(raw []byte, stack string) (Endpoints, error) {
 	}
 	e.CognitoEndpoint = "https://cognito-idp." + region + ".amazonaws.com/"
 	e.DynamoDBEndpoint = "https://dynamodb." + region + ".amazonaws.com"
+	e.KMSEndpoint = "https://kms." + region + ".amazonaws.com"
 	return e, nil
 }
 

@@ -18,7 +18,9 @@ const outputs = `{"Confide": {
   "WidgetDemoUrl": "https://d1.cloudfront.net/widget/demo.html",
   "DashboardUrl": "https://d1.cloudfront.net/dashboard/index.html",
   "CloudWatchDashboardUrl": "https://console.aws.amazon.com/cloudwatch/home",
-  "TableName": "Confide-Table"
+  "TableName": "Confide-Table",
+  "KeyTableName": "Confide-KeyTable",
+  "KmsKeyArn": "arn:aws:kms:eu-west-2:111122223333:key/k-1"
 }}`
 
 func TestLoad(t *testing.T) {
@@ -30,7 +32,10 @@ func TestLoad(t *testing.T) {
 		UserPoolClientID: "client123",
 		Issuer:           "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_Pool",
 		DynamoDBEndpoint: "https://dynamodb.eu-west-2.amazonaws.com",
+		KMSEndpoint:      "https://kms.eu-west-2.amazonaws.com",
 		TableName:        "Confide-Table",
+		KMSKeyID:         "arn:aws:kms:eu-west-2:111122223333:key/k-1",
+		KeyTableName:     "Confide-KeyTable",
 		WidgetDemo:       "https://d1.cloudfront.net/widget/demo.html",
 		Dashboard:        "https://d1.cloudfront.net/dashboard/index.html",
 	}

@@ -16,15 +16,48 @@ type keyCache struct {
 	// epoch counts removals: a fetch that began before a removal must not
 	// put back the key it fetched (it may be the one just destroyed).
 	epoch uint64
+	// puts counts the keys cached, so that of keys fetched at the same
+	// instant the first cached is the oldest.
+	puts uint64
+	// absent holds, for at most absentTTL, when Load last found a key
+	// missing: Load then does not ask again, and Seal makes the key
+	// without looking it up first. Open never trusts it.
+	absent map[KeyID]time.Time
 }
+
+// absentTTL is how long a key Load found missing is taken to be missing.
+// Were it made meanwhile, a Seal pays one GenerateDataKey for nothing and
+// uses the stored key; an Open is never affected.
+const absentTTL = time.Minute
 
 type cached struct {
 	key       *dataKey
 	fetchedAt time.Time
+	seq       uint64
 }
 
 func newKeyCache(ttl time.Duration, max int) *keyCache {
-	return &keyCache{ttl: ttl, max: max, entries: make(map[KeyID]cached, max)}
+	return &keyCache{ttl: ttl, max: max, entries: make(map[KeyID]cached, max), absent: map[KeyID]time.Time{}}
+}
+
+// markAbsent notes that key id was found missing at now. The notes are
+// bounded like the keys: when full, they are forgotten.
+func (c *keyCache) markAbsent(id KeyID, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.absent) >= c.max {
+		clear(c.absent)
+	}
+	c.absent[id] = now
+}
+
+// recentlyAbsent reports whether key id was found missing less than
+// absentTTL before now and not cached since.
+func (c *keyCache) recentlyAbsent(id KeyID, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.absent[id]
+	return ok && now.Sub(at) < absentTTL && !now.Before(at)
 }
 
 // get returns the key cached under id unless it is missing or older than
@@ -65,21 +98,24 @@ func (c *keyCache) put(id KeyID, k *dataKey, now time.Time, epoch uint64) {
 	}
 	if _, ok := c.entries[id]; !ok && len(c.entries) >= c.max {
 		var oldest KeyID
-		var oldestAt time.Time
+		var first cached
 		for k, e := range c.entries {
 			if c.expired(e, now) {
 				delete(c.entries, k)
 				continue
 			}
-			if oldest == "" || e.fetchedAt.Before(oldestAt) {
-				oldest, oldestAt = k, e.fetchedAt
+			if oldest == "" || e.fetchedAt.Before(first.fetchedAt) ||
+				(e.fetchedAt.Equal(first.fetchedAt) && e.seq < first.seq) {
+				oldest, first = k, e
 			}
 		}
 		if len(c.entries) >= c.max {
 			delete(c.entries, oldest)
 		}
 	}
-	c.entries[id] = cached{key: k, fetchedAt: now}
+	c.puts++
+	c.entries[id] = cached{key: k, fetchedAt: now, seq: c.puts}
+	delete(c.absent, id)
 }
 
 // remove drops the key cached under id, and stops fetches under way from
@@ -88,5 +124,6 @@ func (c *keyCache) remove(id KeyID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, id)
+	delete(c.absent, id)
 	c.epoch++
 }

@@ -45,6 +45,10 @@
 //	case errors.Is(err, seal.ErrTampered): // not what was stored: refuse it
 //	}
 //
+// To keep a key's lookup off a write's critical path, Prepare makes or
+// reads a key ahead of its Seal (when a conversation is created), and Load
+// reads one that exists, beside other reads (when a message is sent).
+//
 // A change of retention re-encrypts each stored body with Reseal. The
 // retention function calls DestroyExpiredHours(ctx, now, grace) on every
 // run and an erasure calls DestroyClient.

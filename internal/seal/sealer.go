@@ -131,6 +131,47 @@ func (s *Sealer) Seal(ctx context.Context, id KeyID, plaintext, aad []byte) ([]b
 	return k.aead.Seal(out, nil, plaintext, additionalData(out, aad)), nil
 }
 
+// Prepare makes key id ready for Seal without sealing anything: from the
+// cache, else fetched from the key store and unwrapped, else made. Callers
+// run it beside other reads so that the Seal that follows finds the key in
+// the cache. Its errors are Seal's.
+func (s *Sealer) Prepare(ctx context.Context, id KeyID) error {
+	name, err := parseKeyID(id)
+	if err != nil {
+		return err
+	}
+	if name.endedBy(s.now()) {
+		return fmt.Errorf("%w: %s", ErrHourEnded, id)
+	}
+	_, _, err = s.key(ctx, name, true)
+	return err
+}
+
+// Load fetches key id into the cache when it exists, without making it:
+// ErrKeyGone when there is none (or its hour has ended). Callers run it
+// beside other reads so that an Open or Seal that follows finds the key in
+// the cache. A key it finds missing is taken to be missing for a minute:
+// Load does not look again, and a Seal under it makes it at once instead
+// of looking it up first (Open always looks).
+func (s *Sealer) Load(ctx context.Context, id KeyID) error {
+	name, err := parseKeyID(id)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if name.endedBy(now) {
+		return fmt.Errorf("%w: the hour of %s has ended", ErrKeyGone, id)
+	}
+	if _, ok := s.cache.get(id, now); !ok && s.cache.recentlyAbsent(id, now) {
+		return fmt.Errorf("%w: %s", ErrKeyGone, id)
+	}
+	_, _, err = s.key(ctx, name, false)
+	if errors.Is(err, ErrKeyGone) {
+		s.cache.markAbsent(id, now)
+	}
+	return err
+}
+
 // Open decrypts a ciphertext of Seal with the additional data it was
 // sealed with. It returns ErrKeyGone when the key has been destroyed or its
 // hour has ended, ErrTampered when the ciphertext is not authentic for aad,
@@ -262,12 +303,20 @@ func (s *Sealer) key(ctx context.Context, name keyName, create bool) (k *dataKey
 }
 
 // fetch reads the wrapped key and unwraps it with KMS. When there is none
-// and create is set, it has KMS generate one and stores it; if another
-// writer stored one first, it uses that one instead.
+// (or Load found none a moment ago) and create is set, it has KMS generate
+// one and stores it; if another writer stored one first, it uses that one
+// instead.
 func (s *Sealer) fetch(ctx context.Context, name keyName, create bool) (*dataKey, error) {
-	wk, found, err := s.keys.Get(ctx, name.id)
-	if err != nil {
-		return nil, err
+	var (
+		wk    WrappedKey
+		found bool
+		err   error
+	)
+	// A key Load just found missing is made without asking again.
+	if !create || !s.cache.recentlyAbsent(name.id, s.now()) {
+		if wk, found, err = s.keys.Get(ctx, name.id); err != nil {
+			return nil, err
+		}
 	}
 	if !found && !create {
 		return nil, fmt.Errorf("%w: %s", ErrKeyGone, name.id)

@@ -13,3 +13,9 @@ import (
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) chat.Store { return newEnv(t, now) })
 }
+
+// TestSealedContract holds the store that seals to the same contract: the
+// words it encrypts read back as they were written.
+func TestSealedContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) chat.Store { return newSealedEnv(t, now) })
+}

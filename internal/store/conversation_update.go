@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/seal"
 )
 
 // UpdateConversation applies u to conversation id under u's conditions and
@@ -19,7 +20,17 @@ import (
 func (s *Store) UpdateConversation(ctx context.Context, id string, u chat.ConversationUpdate) (chat.Conversation, error) {
 	now := s.now()
 	cond := conversationCondition(u.If, now)
-	upd, changes := conversationChanges(id, u)
+	var sealed []byte
+	if f := u.Feedback; f != nil && f.Comment != "" && s.sealer != nil {
+		ct, retention, err := s.sealComment(ctx, id, f.Comment)
+		if err != nil {
+			return chat.Conversation{}, fmt.Errorf("update conversation %s: %w", id, err)
+		}
+		sealed = ct
+		// The key follows the retention: a change in between is a conflict.
+		cond = cond.And(expression.Name("retention").Equal(expression.Value(retention)))
+	}
+	upd, changes := conversationChanges(id, u, sealed)
 	if !changes {
 		c, err := s.GetConversation(ctx, id, now)
 		if err == nil {
@@ -58,8 +69,9 @@ func (s *Store) UpdateConversation(ctx context.Context, id string, u chat.Conver
 }
 
 // conversationChanges turns u into an update expression; changes is false
-// when u changes nothing.
-func conversationChanges(id string, u chat.ConversationUpdate) (upd expression.UpdateBuilder, changes bool) {
+// when u changes nothing. sealedComment, when set, is the feedback comment
+// sealed, written instead of the comment.
+func conversationChanges(id string, u chat.ConversationUpdate, sealedComment []byte) (upd expression.UpdateBuilder, changes bool) {
 	set := func(name string, v any) {
 		upd, changes = upd.Set(expression.Name(name), expression.Value(v)), true
 	}
@@ -97,11 +109,43 @@ func conversationChanges(id string, u chat.ConversationUpdate) (upd expression.U
 	if f := u.Feedback; f != nil {
 		set("rating", f.Rating)
 		set("ratedAt", f.At.String())
-		if f.Comment != "" {
+		switch {
+		case sealedComment != nil:
+			set("sealedComment", sealedComment)
+		case f.Comment != "":
 			set("comment", f.Comment)
 		}
 	}
 	return upd, changes
+}
+
+// sealComment seals a feedback comment for conversation id under the key
+// of its record: the hour of the record's expiry when it has one (24h),
+// else its client's. It returns the retention the key was chosen for.
+func (s *Store) sealComment(ctx context.Context, id, comment string) ([]byte, chat.Retention, error) {
+	var it conversationItem
+	found, err := s.getItem(ctx, convPK(id), skMeta, &it)
+	if err != nil {
+		return nil, "", err
+	}
+	if !found || it.expiredAt(s.now()) {
+		return nil, "", chat.NotFound()
+	}
+	key, err := commentKey(it)
+	if err != nil {
+		return nil, "", err
+	}
+	ct, err := s.sealText(ctx, key, comment, it.PK, it.SK)
+	return ct, it.Retention, err
+}
+
+// commentKey is the data key of a conversation record's comment.
+func commentKey(it conversationItem) (seal.KeyID, error) {
+	at := it.expiry.time()
+	if it.Retention != chat.Retention24h {
+		at = nil
+	}
+	return messageKey(at, it.UserID)
 }
 
 // conversationCondition is k as the condition of a write to a conversation

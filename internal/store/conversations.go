@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/seal"
 )
 
 // conversationItem is a conversation's record, CONV#<id> / META.
@@ -38,7 +39,10 @@ type conversationItem struct {
 	FirstResponseAt *string        `dynamodbav:"firstResponseAt,omitempty"`
 	Rating          int            `dynamodbav:"rating,omitempty"`
 	Comment         string         `dynamodbav:"comment,omitempty"`
-	RatedAt         string         `dynamodbav:"ratedAt,omitempty"`
+	// SealedComment is Comment sealed (internal/seal) when the store has
+	// a sealer; Comment is then empty.
+	SealedComment []byte `dynamodbav:"sealedComment,omitempty"`
+	RatedAt       string `dynamodbav:"ratedAt,omitempty"`
 	// Risk is the safeguarding level, RiskRank its order (what a condition
 	// compares), RiskBy who set it and RiskReason staff's reason code.
 	Risk         chat.RiskLevel `dynamodbav:"risk,omitempty"`
@@ -145,6 +149,17 @@ func parseStampPtr(s *string) *chat.Time {
 // active-session lock in one transaction. If the client already holds the
 // lock it returns a conflict naming the active conversation.
 func (s *Store) CreateConversation(ctx context.Context, c chat.Conversation) error {
+	if s.sealer != nil {
+		// The key of its first messages is made now, off their path: its
+		// client's for a permanent conversation, else the hour's.
+		id := seal.ClientKey(c.UserID)
+		if at := c.Retention.Expiry(c.CreatedAt.Time); at != nil {
+			id = seal.HourKey(at.Time)
+		}
+		if err := s.sealer.Prepare(ctx, id); err != nil {
+			return fmt.Errorf("create conversation %s: %w", c.ID, err)
+		}
+	}
 	conv, err := attributevalue.MarshalMap(newConversationItem(c))
 	if err != nil {
 		return fmt.Errorf("encode conversation %s: %w", c.ID, err)
@@ -225,7 +240,8 @@ func (s *Store) activeFrom(ctx context.Context, userID string, old item) (string
 }
 
 // GetConversation returns a conversation, or not found when it does not
-// exist or its record has expired at now.
+// exist or its record has expired at now. It is the one read that opens
+// the feedback comment (listings leave it empty).
 func (s *Store) GetConversation(ctx context.Context, id string, now time.Time) (chat.Conversation, error) {
 	var it conversationItem
 	found, err := s.getItem(ctx, convPK(id), skMeta, &it)
@@ -235,7 +251,14 @@ func (s *Store) GetConversation(ctx context.Context, id string, now time.Time) (
 	if !found || it.expiredAt(now) {
 		return chat.Conversation{}, chat.NotFound()
 	}
-	return it.conversation(), nil
+	c := it.conversation()
+	if len(it.SealedComment) > 0 {
+		// A comment whose key is gone reads as none.
+		if c.Comment, _, err = s.openText(ctx, it.SealedComment, it.PK, it.SK); err != nil {
+			return chat.Conversation{}, fmt.Errorf("get conversation %s: comment: %w", id, err)
+		}
+	}
+	return c, nil
 }
 
 // ActiveConversationID returns the client's active conversation id, or "".

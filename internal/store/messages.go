@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,15 +23,18 @@ type messageItem struct {
 	SK string `dynamodbav:"sk"`
 	expiry
 
-	ID              string    `dynamodbav:"id"`
-	ConversationID  string    `dynamodbav:"conversationId"`
-	SenderID        string    `dynamodbav:"senderId"`
-	SenderRole      chat.Role `dynamodbav:"senderRole"`
-	Body            string    `dynamodbav:"body,omitempty"`
-	ClientMessageID string    `dynamodbav:"clientMessageId"`
-	CreatedAt       string    `dynamodbav:"createdAt"`
-	EditedAt        *string   `dynamodbav:"editedAt,omitempty"`
-	Deleted         bool      `dynamodbav:"deleted"`
+	ID             string    `dynamodbav:"id"`
+	ConversationID string    `dynamodbav:"conversationId"`
+	SenderID       string    `dynamodbav:"senderId"`
+	SenderRole     chat.Role `dynamodbav:"senderRole"`
+	Body           string    `dynamodbav:"body,omitempty"`
+	// SealedBody is Body sealed (internal/seal) when the store has a
+	// sealer; Body is then empty.
+	SealedBody      []byte  `dynamodbav:"sealedBody,omitempty"`
+	ClientMessageID string  `dynamodbav:"clientMessageId"`
+	CreatedAt       string  `dynamodbav:"createdAt"`
+	EditedAt        *string `dynamodbav:"editedAt,omitempty"`
+	Deleted         bool    `dynamodbav:"deleted"`
 }
 
 // clientMessageItem records which message a clientMessageId produced,
@@ -59,6 +63,26 @@ func (it messageItem) message() chat.Message {
 	}
 }
 
+// readMessage decodes a stored message, opening its body when sealed.
+// readable is false when its key is gone or it does not open: it is then
+// as if it had expired.
+func (s *Store) readMessage(ctx context.Context, it messageItem) (m chat.Message, readable bool, err error) {
+	m = it.message()
+	if len(it.SealedBody) == 0 {
+		return m, true, nil
+	}
+	if !sealedForExpiry(it.SealedBody, m.ExpiresAt) {
+		// Its expiry was rewritten, or a ciphertext of another key moved
+		// in: it would outlive its key's destruction.
+		s.log.WarnContext(ctx, "sealed words are not under the key of their expiry: left out", "pk", it.PK, "sk", it.SK)
+		return chat.Message{}, false, nil
+	}
+	if m.Body, readable, err = s.openText(ctx, it.SealedBody, it.PK, it.SK); !readable {
+		return chat.Message{}, false, err
+	}
+	return m, true, nil
+}
+
 // Positions of a PutMessage transaction's items.
 const (
 	putConversation = iota
@@ -72,12 +96,24 @@ const (
 func (s *Store) PutMessage(ctx context.Context, m chat.Message, k chat.Condition) (chat.Message, bool, error) {
 	now := m.CreatedAt.Time
 	pk := convPK(m.ConversationID)
-	msg, err := attributevalue.MarshalMap(messageItem{
+	stored := messageItem{
 		PK: pk, SK: msgSK(m.ID), expiry: expiryOf(pk, m.ExpiresAt),
 		ID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID, SenderRole: m.SenderRole,
 		Body: m.Body, ClientMessageID: m.ClientMessageID, CreatedAt: m.CreatedAt.String(),
 		EditedAt: stampPtr(m.EditedAt), Deleted: m.Deleted,
-	})
+	}
+	if s.sealer != nil && m.Body != "" {
+		id, err := messageKey(m.ExpiresAt, m.Owner)
+		if err != nil {
+			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, err)
+		}
+		if stored.SealedBody, err = s.sealText(ctx, id, m.Body, stored.PK, stored.SK); err != nil {
+			return chat.Message{}, false, fmt.Errorf("put message %s: %w", m.ID, err)
+		}
+		stored.Body = ""
+	}
+	m.Owner = ""
+	msg, err := attributevalue.MarshalMap(stored)
 	if err != nil {
 		return chat.Message{}, false, fmt.Errorf("encode message %s: %w", m.ID, err)
 	}
@@ -207,18 +243,55 @@ func (s *Store) GetMessage(ctx context.Context, conversationID, messageID string
 	if !found || it.expiredAt(now) {
 		return chat.Message{}, chat.NotFound()
 	}
-	return it.message(), nil
+	m, readable, err := s.readMessage(ctx, it)
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("get message %s: %w", messageID, err)
+	}
+	if !readable {
+		return chat.Message{}, chat.NotFound()
+	}
+	return m, nil
 }
 
 // UpdateMessage edits (u.Body set) or soft-deletes (u.Delete: the body is
-// erased) a message that has not expired and meets u.If.
+// erased) a message that has not expired and meets u.If. With a sealer an
+// edit reads the message first, seals the new body under the key its
+// expiry implies now, and writes it only if the stored ciphertext is still
+// the one it read (a change of retention may be re-sealing it).
 func (s *Store) UpdateMessage(ctx context.Context, conversationID, messageID string, u chat.MessageUpdate) (chat.Message, error) {
+	for attempt := 1; ; attempt++ {
+		m, retry, err := s.updateMessage(ctx, conversationID, messageID, u)
+		if !retry || attempt == transactAttempts {
+			return m, err
+		}
+	}
+}
+
+// updateMessage is one attempt of UpdateMessage; retry is true when a
+// sealed edit lost a race with another writer of the body.
+func (s *Store) updateMessage(ctx context.Context, conversationID, messageID string, u chat.MessageUpdate) (_ chat.Message, retry bool, _ error) {
+	pk, sk := convPK(conversationID), msgSK(messageID)
 	var upd expression.UpdateBuilder
+	var sealedAs []byte
 	switch {
 	case u.Delete:
 		// An empty body rather than REMOVE, which minidyn ignores.
 		upd = expression.Set(expression.Name("deleted"), expression.Value(true)).
 			Set(expression.Name("body"), expression.Value(""))
+		if s.sealer != nil {
+			upd = upd.Remove(expression.Name("sealedBody"))
+		}
+	case u.Body != nil && s.sealer != nil:
+		ct, was, found, err := s.resealedEdit(ctx, pk, sk, *u.Body, u.At)
+		if err != nil {
+			return chat.Message{}, false, err
+		}
+		if !found {
+			return chat.Message{}, false, chat.NotFound()
+		}
+		sealedAs = was
+		upd = expression.Set(expression.Name("sealedBody"), expression.Value(ct)).
+			Set(expression.Name("editedAt"), expression.Value(stamp(u.At)))
 	case u.Body != nil:
 		upd = expression.Set(expression.Name("body"), expression.Value(*u.Body)).
 			Set(expression.Name("editedAt"), expression.Value(stamp(u.At)))
@@ -232,30 +305,80 @@ func (s *Store) UpdateMessage(ctx context.Context, conversationID, messageID str
 	if u.If.Undeleted {
 		cond = cond.And(expression.Name("deleted").NotEqual(expression.Value(true)))
 	}
+	if u.Body != nil && s.sealer != nil {
+		if sealedAs == nil {
+			cond = cond.And(expression.Name("sealedBody").AttributeNotExists())
+		} else {
+			cond = cond.And(expression.Name("sealedBody").Equal(expression.Value(sealedAs)))
+		}
+	}
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
-		return chat.Message{}, fmt.Errorf("build message update: %w", err)
+		return chat.Message{}, false, fmt.Errorf("build message update: %w", err)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.table,
-		Key:                       key(convPK(conversationID), msgSK(messageID)),
-		UpdateExpression:          expr.Update(),
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ReturnValues:              types.ReturnValueAllNew,
+		TableName:                           s.table,
+		Key:                                 key(pk, sk),
+		UpdateExpression:                    expr.Update(),
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if _, failed := conditionFailed(err); failed {
-		return chat.Message{}, chat.NotFound()
+	if old, failed := conditionFailed(err); failed {
+		// A sealed edit whose body changed under it tries again; any
+		// other refusal is not found.
+		var it messageItem
+		if u.Body != nil && s.sealer != nil && len(old) > 0 && attributevalue.UnmarshalMap(old, &it) == nil &&
+			!bytes.Equal(it.SealedBody, sealedAs) {
+			return chat.Message{}, true, chat.NotFound()
+		}
+		return chat.Message{}, false, chat.NotFound()
 	}
 	if err != nil {
-		return chat.Message{}, fmt.Errorf("update message %s: %w", messageID, err)
+		return chat.Message{}, false, fmt.Errorf("update message %s: %w", messageID, err)
 	}
 	var it messageItem
 	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return chat.Message{}, fmt.Errorf("decode message %s: %w", messageID, err)
+		return chat.Message{}, false, fmt.Errorf("decode message %s: %w", messageID, err)
 	}
-	return it.message(), nil
+	m, readable, err := s.readMessage(ctx, it)
+	if err != nil {
+		return chat.Message{}, false, fmt.Errorf("update message %s: %w", messageID, err)
+	}
+	if !readable {
+		return chat.Message{}, false, chat.NotFound()
+	}
+	return m, false, nil
+}
+
+// resealedEdit reads message pk/sk and seals body for it under the key
+// its expiry implies (the hour key of a 24h conversation's message, the
+// client's key of a permanent one). was is the ciphertext it read (nil:
+// none); found is false when the message does not exist or expired at at.
+func (s *Store) resealedEdit(ctx context.Context, pk, sk, body string, at time.Time) (ct, was []byte, found bool, err error) {
+	var it messageItem
+	if found, err = s.getItem(ctx, pk, sk, &it); err != nil || !found || it.expiredAt(at) {
+		return nil, nil, false, err
+	}
+	client := ""
+	if it.expiry.time() == nil {
+		var c conversationItem
+		ok, err := s.getItem(ctx, pk, skMeta, &c)
+		if err != nil || !ok {
+			return nil, nil, false, err
+		}
+		client = c.UserID
+	}
+	id, err := messageKey(it.expiry.time(), client)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("edit message %s: %w", it.ID, err)
+	}
+	if ct, err = s.sealText(ctx, id, body, pk, sk); err != nil {
+		return nil, nil, false, err
+	}
+	return ct, it.SealedBody, true, nil
 }
 
 // defaultMessageLimit is the page size when none is given.
@@ -303,7 +426,14 @@ func (s *Store) ListMessages(ctx context.Context, conversationID string, q chat.
 			if it.ID == boundary {
 				continue
 			}
-			msgs = append(msgs, it.message())
+			m, readable, err := s.readMessage(ctx, it)
+			if err != nil {
+				return false, err
+			}
+			if !readable {
+				continue // its key is gone: as if expired
+			}
+			msgs = append(msgs, m)
 			if len(msgs) > limit {
 				return false, nil
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,12 +15,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/seal"
 )
 
 // SetRetention changes the retention of conversation id, re-stamps the
 // record's own expiry when it is closed, and re-stamps every message,
 // clientMessageId record and read marker: sent + 24h, or no expiry for
-// permanent. Items that had already expired stay expired.
+// permanent. Items that had already expired stay expired. With a sealer,
+// every re-stamped message body and the feedback comment are sealed again
+// under the key of their new expiry (seal.Sealer.Reseal) in the same write.
 func (s *Store) SetRetention(ctx context.Context, id string, r chat.Retention) (chat.Conversation, error) {
 	now := s.now()
 	var updated chat.Conversation
@@ -59,9 +63,12 @@ func (s *Store) SetRetention(ctx context.Context, id string, r chat.Retention) (
 			return chat.Conversation{}, fmt.Errorf("decode conversation %s: %w", id, err)
 		}
 		updated = it.conversation()
+		if err := s.resealComment(ctx, it); err != nil {
+			return chat.Conversation{}, fmt.Errorf("set retention of %s: %w", id, err)
+		}
 		break
 	}
-	if err := s.restamp(ctx, id, r, now); err != nil {
+	if err := s.restamp(ctx, id, updated.UserID, r, now); err != nil {
 		return chat.Conversation{}, fmt.Errorf("set retention of %s: %w", id, err)
 	}
 	return updated, nil
@@ -70,9 +77,10 @@ func (s *Store) SetRetention(ctx context.Context, id string, r chat.Retention) (
 // stampedItem is what re-stamping reads of a message, clientMessageId
 // record or read marker.
 type stampedItem struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	CreatedAt string `dynamodbav:"createdAt"`
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	CreatedAt  string `dynamodbav:"createdAt"`
+	SealedBody []byte `dynamodbav:"sealedBody,omitempty"`
 	expiry
 }
 
@@ -81,9 +89,9 @@ const restampWorkers = 8
 
 // restamp gives every message, clientMessageId record and read marker of
 // conversation id the expiry retention r implies.
-func (s *Store) restamp(ctx context.Context, id string, r chat.Retention, now time.Time) error {
+func (s *Store) restamp(ctx context.Context, id, client string, r chat.Retention, now time.Time) error {
 	todo, err := readPartition[stampedItem](ctx, s, convPK(id),
-		attrPK, attrSK, "createdAt", attrExpiresAt, attrExpiry, attrGSI3PK, attrGSI3SK)
+		attrPK, attrSK, "createdAt", "sealedBody", attrExpiresAt, attrExpiry, attrGSI3PK, attrGSI3SK)
 	if err != nil {
 		return fmt.Errorf("read conversation %s: %w", id, err)
 	}
@@ -107,7 +115,7 @@ func (s *Store) restamp(ctx context.Context, id string, r chat.Retention, now ti
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := s.stamp(ctx, it, r, now); err != nil {
+			if err := s.stamp(ctx, it, client, r, now); err != nil {
 				mu.Lock()
 				first = cmp.Or(first, err)
 				mu.Unlock()
@@ -118,8 +126,10 @@ func (s *Store) restamp(ctx context.Context, id string, r chat.Retention, now ti
 	return cmp.Or(first, ctx.Err())
 }
 
-// stamp writes the expiry retention r gives one item, if it needs one.
-func (s *Store) stamp(ctx context.Context, it stampedItem, r chat.Retention, now time.Time) error {
+// stamp writes the expiry retention r gives one item, if it needs one,
+// and seals its body again under the key of that expiry (client's, for
+// permanent). A body changed by an edit in between is read again.
+func (s *Store) stamp(ctx context.Context, it stampedItem, client string, r chat.Retention, now time.Time) error {
 	var at *chat.Time
 	switch {
 	case strings.HasPrefix(it.SK, prefixMsg), strings.HasPrefix(it.SK, prefixCMID):
@@ -133,12 +143,88 @@ func (s *Store) stamp(ctx context.Context, it stampedItem, r chat.Retention, now
 	if want == it.expiry {
 		return nil
 	}
+	for attempt := 1; ; attempt++ {
+		upd := want.set(expression.UpdateBuilder{})
+		cond := expression.Name(attrPK).AttributeExists()
+		switch {
+		case len(it.SealedBody) == 0 || s.sealer == nil:
+		case at != nil && !at.Time.After(now):
+			// Expired by the change: its words go now.
+			upd = upd.Remove(expression.Name("sealedBody"))
+			cond = cond.And(expression.Name("sealedBody").Equal(expression.Value(it.SealedBody)))
+		default:
+			id, err := messageKey(at, client)
+			if err != nil {
+				return fmt.Errorf("re-seal %s %s: %w", it.PK, it.SK, err)
+			}
+			ct, err := s.sealer.Reseal(ctx, it.SealedBody, seal.AAD(it.PK, it.SK), id)
+			if errors.Is(err, seal.ErrKeyGone) || errors.Is(err, seal.ErrTampered) {
+				// Unreadable already: it stays so, and its expiry moves.
+				ct, err = it.SealedBody, nil
+			}
+			if err != nil {
+				return fmt.Errorf("re-seal %s %s: %w", it.PK, it.SK, err)
+			}
+			upd = upd.Set(expression.Name("sealedBody"), expression.Value(ct))
+			cond = cond.And(expression.Name("sealedBody").Equal(expression.Value(it.SealedBody)))
+		}
+		expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
+		if err != nil {
+			return fmt.Errorf("build re-stamp: %w", err)
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 s.table,
+			Key:                       key(it.PK, it.SK),
+			UpdateExpression:          expr.Update(),
+			ConditionExpression:       expr.Condition(),
+			ExpressionAttributeNames:  expr.Names(),
+			ExpressionAttributeValues: expr.Values(),
+		})
+		if _, failed := conditionFailed(err); failed {
+			if len(it.SealedBody) == 0 || attempt == transactAttempts {
+				return nil // deleted meanwhile
+			}
+			// Deleted, or edited: read it again.
+			found, err := s.getItem(ctx, it.PK, it.SK, &it)
+			if err != nil {
+				return fmt.Errorf("re-stamp %s %s: %w", it.PK, it.SK, err)
+			}
+			if !found {
+				return nil
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("re-stamp %s %s: %w", it.PK, it.SK, err)
+		}
+		return nil
+	}
+}
+
+// resealComment seals the feedback comment of a conversation record again
+// under the key its retention and expiry now imply, unless it changed in
+// between.
+func (s *Store) resealComment(ctx context.Context, it conversationItem) error {
+	if len(it.SealedComment) == 0 || s.sealer == nil {
+		return nil
+	}
+	id, err := commentKey(it)
+	if err != nil {
+		return err
+	}
+	ct, err := s.sealer.Reseal(ctx, it.SealedComment, seal.AAD(it.PK, it.SK), id)
+	if errors.Is(err, seal.ErrKeyGone) || errors.Is(err, seal.ErrTampered) {
+		return nil // unreadable already: it stays so
+	}
+	if err != nil {
+		return fmt.Errorf("re-seal comment: %w", err)
+	}
 	expr, err := expression.NewBuilder().
-		WithCondition(expression.Name(attrPK).AttributeExists()).
-		WithUpdate(want.set(expression.UpdateBuilder{})).
+		WithCondition(expression.Name("sealedComment").Equal(expression.Value(it.SealedComment))).
+		WithUpdate(expression.Set(expression.Name("sealedComment"), expression.Value(ct))).
 		Build()
 	if err != nil {
-		return fmt.Errorf("build re-stamp: %w", err)
+		return fmt.Errorf("build comment re-seal: %w", err)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 s.table,
@@ -148,11 +234,11 @@ func (s *Store) stamp(ctx context.Context, it stampedItem, r chat.Retention, now
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	if _, gone := conditionFailed(err); gone {
-		return nil // deleted meanwhile
+	if _, failed := conditionFailed(err); failed {
+		return nil // erased meanwhile: a comment is written once
 	}
 	if err != nil {
-		return fmt.Errorf("re-stamp %s %s: %w", it.PK, it.SK, err)
+		return fmt.Errorf("re-seal comment: %w", err)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ type Store struct {
 	// now is the clock for the writes whose contract carries no instant
 	// (SetRetention, UpdateConversation's expiry check).
 	now func() time.Time
+	// sealer, when set, seals message bodies and feedback comments.
+	sealer Sealer
+	log    *slog.Logger
 }
 
 var _ chat.Store = (*Store)(nil)
@@ -67,9 +71,10 @@ type Option func(*Store)
 // a method is not given the instant (SetRetention and UpdateConversation).
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
-// New returns a store on table through db.
+// New returns a store on table through db. Without WithSealer it stores
+// the words as they are.
 func New(db DynamoDB, table string, opts ...Option) *Store {
-	s := &Store{db: db, table: aws.String(table), now: time.Now}
+	s := &Store{db: db, table: aws.String(table), now: time.Now, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}

@@ -14,12 +14,18 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/confidechat/confide/internal/dev/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localkms"
 	"github.com/confidechat/confide/internal/store"
 )
 
 // local is the embedded DynamoDB every test of the package shares; each test
-// gets its own table.
-var local *localdynamo.Server
+// gets its own table. keys is the local KMS and cmk the key under which the
+// sealed stores' data keys are wrapped.
+var (
+	local *localdynamo.Server
+	keys  *localkms.Server
+	cmk   string
+)
 
 // scans counts Scan requests across every test: the store must never issue one.
 var scans atomic.Int64
@@ -31,7 +37,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	local = srv
+	if keys, err = localkms.Start(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "start local kms:", err)
+		os.Exit(1)
+	}
+	if cmk, err = keys.CreateKey(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "create kms key:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	_ = keys.Close()
 	_ = srv.Close()
 	if n := scans.Load(); n > 0 && code == 0 {
 		fmt.Fprintf(os.Stderr, "the store issued %d Scan requests, want none\n", n)
@@ -85,7 +100,7 @@ var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 func atT0() time.Time { return t0 }
 
 // newEnv returns a store on a fresh table that reads the time from now.
-func newEnv(t *testing.T, now func() time.Time) *env {
+func newEnv(t *testing.T, now func() time.Time, opts ...store.Option) *env {
 	t.Helper()
 	rec := &ops{}
 	db := local.Client(t.Context(), func(o *dynamodb.Options) {
@@ -101,5 +116,5 @@ func newEnv(t *testing.T, now func() time.Time) *env {
 	if err := store.CreateTable(t.Context(), db, name); err != nil {
 		t.Fatalf("CreateTable(%s) error = %v", name, err)
 	}
-	return &env{Store: store.New(db, name, store.WithClock(now)), db: db, table: name, ops: rec}
+	return &env{Store: store.New(db, name, append([]store.Option{store.WithClock(now)}, opts...)...), db: db, table: name, ops: rec}
 }

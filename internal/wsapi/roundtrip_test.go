@@ -92,3 +92,90 @@ func TestSendMessageRoundTrips(t *testing.T) {
 		t.Errorf("with 10 conversations %+v, with 10,000 %+v: want the same calls and round trips", small, large)
 	}
 }
+
+// TestSendMessageRoundTripsOnAColdInstance: the message function's
+// instance that receives the frame has never read the data key the body is
+// sealed under (the conversation was created, and the key made, by
+// another instance). The key's GetItem and KMS Decrypt run beside the
+// conversation's read, so the frame still makes at most two sequential
+// DynamoDB round trips before its first post, and one Decrypt; except
+// for a counsellor's message in a permanent conversation, whose client's
+// key is known only once the conversation is read: three round trips,
+// once per client per instance every 5 minutes (the key cache's life).
+func TestSendMessageRoundTripsOnAColdInstance(t *testing.T) {
+	alice, staff := client("alice-sub"), counsellor("staff-sub")
+	tests := []struct {
+		name      string
+		retention chat.Retention
+		sender    chat.Identity
+		wantDepth int
+	}{
+		{"ClientIn24h", chat.Retention24h, alice, 2},
+		{"CounsellorIn24h", chat.Retention24h, staff, 2},
+		{"ClientInPermanent", chat.RetentionPermanent, alice, 2},
+		{"CounsellorInPermanent", chat.RetentionPermanent, staff, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStack(t, apptest.WithCalls(roundTripLatency))
+			c, err := s.App.Service.CreateConversation(context.Background(), alice, tt.retention)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns := map[string]string{alice.UserID: s.connected(t, alice, c.ID), staff.UserID: s.connected(t, staff, c.ID)}
+
+			s.App = s.NewInstance(t)
+			s.Calls.Reset()
+			mark := s.Posts.Count()
+			if res := s.frame(t, conns[tt.sender.UserID], sendFrame(c.ID, "c-1", "hello")); res.Body != "" {
+				t.Fatalf("route response %q, want none", res.Body)
+			}
+			if posts := s.Posts.Since(mark); len(posts) != 2 {
+				t.Fatalf("posted to %d connections, want 2", len(posts))
+			}
+			calls := s.Calls.All()
+			before := apptest.Before(calls, "DynamoDB", "PostToConnection")
+			kms := apptest.Before(calls, "KMS", "PostToConnection")
+			depth := apptest.SequentialDepth(before)
+			t.Logf("cold instance, %s: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips",
+				tt.name, len(before), len(kms), depth)
+			if depth != tt.wantDepth {
+				t.Errorf("%d sequential DynamoDB round trips before the first post, want %d", depth, tt.wantDepth)
+			}
+			if len(kms) != 1 || kms[0].Operation != "Decrypt" {
+				t.Errorf("KMS calls before the first post: %v, want one Decrypt", kms)
+			}
+		})
+	}
+}
+
+// TestSendMessageRoundTripsForANewHour measures the one case that costs
+// more: the first message of a service-wide new hour of expiry, whose key
+// no conversation's creation has made yet. It looks the key up, has KMS
+// make it and stores it (GetItem, GenerateDataKey, a conditional PutItem)
+// beside the conversation's read: three sequential DynamoDB round trips
+// for that message, once an hour for the whole service.
+func TestSendMessageRoundTripsForANewHour(t *testing.T) {
+	s := newStack(t, apptest.WithCalls(roundTripLatency))
+	alice := client("alice-sub")
+	conv := s.open(t, alice)
+	sender := s.connected(t, alice, conv)
+	s.Clock.Set(s.Clock.Now().Truncate(time.Hour).Add(time.Hour + time.Minute))
+
+	s.Calls.Reset()
+	mark := s.Posts.Count()
+	if res := s.frame(t, sender, sendFrame(conv, "c-1", "hello")); res.Body != "" {
+		t.Fatalf("route response %q, want none", res.Body)
+	}
+	if posts := s.Posts.Since(mark); len(posts) != 1 {
+		t.Fatalf("posted to %d connections, want 1", len(posts))
+	}
+	calls := s.Calls.All()
+	before := apptest.Before(calls, "DynamoDB", "PostToConnection")
+	kms := apptest.Before(calls, "KMS", "PostToConnection")
+	depth := apptest.SequentialDepth(before)
+	t.Logf("new hour: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips", len(before), len(kms), depth)
+	if depth > 3 || len(kms) != 1 || kms[0].Operation != "GenerateDataKey" {
+		t.Errorf("%d sequential round trips and KMS calls %v, want at most 3 and one GenerateDataKey", depth, kms)
+	}
+}

@@ -1,5 +1,7 @@
 // Package apptest runs Confide's real app in tests: app.New over an embedded
-// DynamoDB with a table of the test's own, the fake Cognito pool of
+// DynamoDB with a table of the test's own, message encryption with a key
+// table of its own under a local KMS (internal/dev/localkms), the fake
+// Cognito pool of
 // authtest, a management API that records what is pushed, a settable clock
 // and captured logs. A package whose tests use it calls Main from TestMain.
 package apptest
@@ -17,10 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/confidechat/confide/internal/app"
 	"github.com/confidechat/confide/internal/auth/authtest"
 	"github.com/confidechat/confide/internal/dev/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localkms"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
 	"github.com/confidechat/confide/internal/testlog"
 )
@@ -28,26 +33,47 @@ import (
 // AllowedOrigin is the browser origin every Stack admits.
 const AllowedOrigin = "https://allowed.example"
 
-// dynamo is the embedded DynamoDB the stacks of a test binary share; Main
-// starts it.
-var dynamo *localdynamo.Server
+// dynamo is the embedded DynamoDB the stacks of a test binary share, and
+// keys the local KMS with the key cmk that wraps their data keys; Main
+// starts them.
+var (
+	dynamo *localdynamo.Server
+	keys   *localkms.Server
+	cmk    string
+)
 
 var tableSeq atomic.Int64
 
-// Main starts the embedded DynamoDB, runs the tests of m and exits with
-// their result. Call it from the TestMain of a package that uses NewStack.
+// Main starts the embedded DynamoDB and the local KMS, runs the tests of m
+// and exits with their result. Call it from the TestMain of a package that
+// uses NewStack.
 func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx := context.Background()
 	db, err := localdynamo.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apptest: start local dynamodb:", err)
-		os.Exit(1)
+		return 1
 	}
 	dynamo = db
-	code := m.Run()
-	if err := db.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "apptest: close local dynamodb:", err)
+	defer func() {
+		if err := db.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "apptest: close local dynamodb:", err)
+		}
+	}()
+	if keys, err = localkms.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "apptest: start local kms:", err)
+		return 1
 	}
-	os.Exit(code)
+	defer keys.Close()
+	if cmk, err = keys.CreateKey(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "apptest: create kms key:", err)
+		return 1
+	}
+	return m.Run()
 }
 
 // Stack is the real app of the functions with the fakes around it.
@@ -62,9 +88,12 @@ type Stack struct {
 	Posts *Posts
 	// Logs holds App's logs, as JSON lines from debug level up.
 	Logs *testlog.Buffer
-	// Calls records App's DynamoDB and management API calls when the
+	// Calls records App's DynamoDB, KMS and management API calls when the
 	// Stack was built WithCalls.
 	Calls *Calls
+
+	cfg     app.Config
+	appOpts []app.Option
 }
 
 // Option changes how NewStack builds a Stack.
@@ -115,9 +144,13 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	ctx := context.Background()
 	iss := authtest.NewIssuer(t)
 	posts := newPosts(t)
+	table := fmt.Sprintf("confide-apptest-%d", tableSeq.Add(1))
 	st := setup{
 		cfg: app.Config{
-			TableName:          fmt.Sprintf("confide-apptest-%d", tableSeq.Add(1)),
+			TableName:          table,
+			KeyTableName:       table + "-keys",
+			KMSKeyID:           cmk,
+			KMSEndpoint:        keys.Endpoint,
 			Issuer:             iss.URL,
 			ClientID:           iss.ClientID,
 			StaffGroup:         "staff",
@@ -133,6 +166,9 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 	if st.createTable {
 		if err := store.CreateTable(ctx, dynamo.Client(ctx), st.cfg.TableName); err != nil {
 			t.Fatalf("create table %s: %v", st.cfg.TableName, err)
+		}
+		if err := seal.CreateKeyTable(ctx, dynamo.Client(ctx), st.cfg.KeyTableName); err != nil {
+			t.Fatalf("create key table %s: %v", st.cfg.KeyTableName, err)
 		}
 	}
 	clk := NewClock(time.Now().UTC().Truncate(time.Millisecond))
@@ -153,11 +189,24 @@ func NewStack(t testing.TB, opts ...Option) *Stack {
 		mw := st.calls.Middleware()
 		appOpts = append(appOpts,
 			app.WithDynamoDBOptions(func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, mw) }),
+			app.WithKMSOptions(func(o *kms.Options) { o.APIOptions = append(o.APIOptions, mw) }),
 			app.WithManagementAPIOptions(func(o *apigatewaymanagementapi.Options) { o.APIOptions = append(o.APIOptions, mw) }))
 	}
 	a, err := app.New(ctx, st.cfg, appOpts...)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs, Calls: st.calls}
+	return &Stack{App: a, Issuer: iss, Clock: clk, Posts: posts, Logs: logs, Calls: st.calls, cfg: st.cfg, appOpts: appOpts}
+}
+
+// NewInstance builds another App on the Stack's tables, clock, fakes and
+// recorders: another execution environment of the same functions, whose
+// caches (of data keys, of the issuer's keys) start empty.
+func (s *Stack) NewInstance(t testing.TB) *app.App {
+	t.Helper()
+	a, err := app.New(context.Background(), s.cfg, s.appOpts...)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	return a
 }

@@ -62,6 +62,9 @@ const (
 	// are told.
 	UrgentTopicARN = "CONFIDE_URGENT_TOPIC_ARN"
 	KMSKeyID       = "CONFIDE_KMS_KEY_ID"
+	// KMSEndpoint overrides the KMS endpoint (the local stack sets it; AWS
+	// never needs it, like DynamoDBEndpoint).
+	KMSEndpoint = "CONFIDE_KMS_ENDPOINT"
 )
 
 var (

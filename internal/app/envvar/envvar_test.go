@@ -12,6 +12,7 @@ var known = map[string]bool{
 	ManagementEndpoint: true, MaxMessageChars: true, RateLimit: true, RateWindow: true,
 	IdleTimeout: true, ConnectionCap: true, StaffCIDRs: true, DynamoDBEndpoint: true,
 	LogLevel: true, UserPoolID: true, CognitoEndpoint: true, KeyTableName: true, KMSKeyID: true, Triage: true, UrgentTopicARN: true,
+	KMSEndpoint: true,
 }
 
 // TestReadByCoversEveryFunction keeps the list whole: every function of the

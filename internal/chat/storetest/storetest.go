@@ -185,6 +185,12 @@ func (e *env) putMessage(ctx context.Context, m chat.Message, r chat.Retention, 
 	if m.ExpiresAt == nil {
 		m.ExpiresAt = r.Expiry(m.CreatedAt.Time)
 	}
+	if m.Owner == "" {
+		// The service knows the conversation's client from its read.
+		if c, err := e.GetConversation(ctx, m.ConversationID, m.CreatedAt.Time); err == nil {
+			m.Owner = c.UserID
+		}
+	}
 	caller := chat.Identity{UserID: owner, Role: chat.RoleClient}
 	if owner == "" {
 		caller.Role = chat.RoleStaff

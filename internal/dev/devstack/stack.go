@@ -19,8 +19,10 @@ import (
 	"github.com/confidechat/confide/internal/app"
 	"github.com/confidechat/confide/internal/dev/localcognito"
 	"github.com/confidechat/confide/internal/dev/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localkms"
 	"github.com/confidechat/confide/internal/endpoints"
 	"github.com/confidechat/confide/internal/routes"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -41,11 +43,12 @@ type Options struct {
 	// StateDir holds cognito-local's data; a temporary folder when empty.
 	StateDir string
 	// Addresses of the listeners ("host:port").
-	HTTPAddr, WebSocketAddr, WebAddr, DynamoDBAddr, CognitoAddr string
+	HTTPAddr, WebSocketAddr, WebAddr, DynamoDBAddr, CognitoAddr, KMSAddr string
 	// DynamoDBEndpoint uses an existing DynamoDB (LocalStack, AWS) instead
 	// of the embedded one; the table is created if missing.
 	DynamoDBEndpoint string
-	// TableName defaults to "confide".
+	// TableName defaults to "confide"; the table of wrapped data keys is
+	// named after it, with "-keys".
 	TableName string
 	// Pool uses an existing Cognito user pool (real Cognito, or another
 	// emulator) instead of starting cognito-local.
@@ -96,7 +99,8 @@ var DemoAccounts = []Account{
 	{Username: "kai", Password: "Confide-demo-supervisor-1", Role: "supervisor"},
 }
 
-// Start runs the whole local stack: local DynamoDB (dynoxide), cognito-local, the
+// Start runs the whole local stack: local DynamoDB (dynoxide), cognito-local,
+// a local KMS with the key and key table of message encryption, the
 // functions behind the local gateway, and the web server. On error it stops
 // whatever it had started.
 func Start(ctx context.Context, o Options) (_ *Stack, err error) {
@@ -173,6 +177,25 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := store.CreateTable(ctx, db, o.TableName); err != nil {
 		return nil, fmt.Errorf("create table %s: %w", o.TableName, err)
 	}
+	// Message encryption runs locally as in AWS: a local KMS holds the key
+	// that wraps the data keys, kept in their own table.
+	kmsAddr := o.KMSAddr
+	if kmsAddr == "" {
+		kmsAddr = "127.0.0.1:0"
+	}
+	keys, err := localkms.StartOn(ctx, kmsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("local KMS on %s: %w", kmsAddr, err)
+	}
+	s.closers = append(s.closers, keys.Close)
+	kmsKeyID, err := keys.CreateKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("local KMS key: %w", err)
+	}
+	keyTable := o.TableName + "-keys"
+	if err := seal.CreateKeyTable(ctx, db, keyTable); err != nil {
+		return nil, fmt.Errorf("create key table %s: %w", keyTable, err)
+	}
 
 	s.ManagementEndpoint = "http://" + wsAddr + "/" + Stage
 	cfg := app.Config{
@@ -185,6 +208,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		DynamoDBEndpoint:   dynamoEndpoint,
 		UserPoolID:         pool.UserPoolID,
 		CognitoEndpoint:    pool.Endpoint,
+		KeyTableName:       keyTable,
+		KMSKeyID:           kmsKeyID,
+		KMSEndpoint:        keys.Endpoint,
 	}
 	if o.Config != nil {
 		o.Config(&cfg)
@@ -228,6 +254,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		Issuer:           pool.Issuer,
 		DynamoDBEndpoint: dynamoEndpoint,
 		TableName:        o.TableName,
+		KMSEndpoint:      keys.Endpoint,
+		KMSKeyID:         kmsKeyID,
+		KeyTableName:     keyTable,
 		WidgetDemo:       webURL + "/widget/demo.html",
 		Dashboard:        webURL + "/dashboard/",
 	}

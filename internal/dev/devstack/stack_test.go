@@ -56,7 +56,7 @@ func TestStackStartsAndTellsItsEndpoints(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"httpApi", "websocket", "cognitoEndpoint", "userPoolId", "userPoolClientId", "issuer", "dynamodbEndpoint", "tableName", "widgetDemo", "dashboard"}
+	want := []string{"httpApi", "websocket", "cognitoEndpoint", "userPoolId", "userPoolClientId", "issuer", "dynamodbEndpoint", "tableName", "kmsEndpoint", "kmsKeyId", "keyTableName", "widgetDemo", "dashboard"}
 	var keys []string
 	for k, v := range got {
 		keys = append(keys, k)

@@ -52,6 +52,7 @@ func environment(ws *witnesses, table string) []string {
 		TableName: table, Issuer: ws.issuer.url, ClientID: "coldstart", StaffGroup: "staff",
 		AllowedOrigins: []string{"http://127.0.0.1:4500"}, ManagementEndpoint: ws.management.url + "/local",
 		DynamoDBEndpoint: ws.dynamo.url, LogLevel: "warn",
+		KeyTableName: keyTable(table), KMSKeyID: ws.kmsKeyID, KMSEndpoint: ws.kms.url,
 	}
 	env := []string{
 		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/confidechat/confide/internal/dev/localdynamo"
+	"github.com/confidechat/confide/internal/dev/localkms"
+	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
 )
 
@@ -59,10 +61,17 @@ func (w *witness) close() { _ = w.srv.Close() }
 // witnesses are every service a function may call: DynamoDB (the local
 // one behind a proxy, with the table), the token issuer (its JWKS) and the management API.
 type witnesses struct {
-	dynamo, issuer, management *witness
-	// db is the local DynamoDB the dynamo witness passes requests to.
-	db *localdynamo.Server
+	dynamo, issuer, management, kms *witness
+	// db is the local DynamoDB the dynamo witness passes requests to, and
+	// keys the local KMS the kms witness passes requests to, with the key
+	// kmsKeyID that wraps the data keys of message encryption.
+	db       *localdynamo.Server
+	keys     *localkms.Server
+	kmsKeyID string
 }
+
+// keyTable is the table of wrapped data keys beside table.
+func keyTable(table string) string { return table + "-keys" }
 
 func startWitnesses(ctx context.Context, table string) (*witnesses, error) {
 	var ws witnesses
@@ -85,6 +94,27 @@ func startWitnesses(ctx context.Context, table string) (*witnesses, error) {
 		ws.close()
 		return nil, err
 	}
+	if err := seal.CreateKeyTable(ctx, localdynamo.NewClient(ws.dynamo.url), keyTable(table)); err != nil {
+		ws.close()
+		return nil, err
+	}
+	if ws.keys, err = localkms.Start(ctx); err != nil {
+		ws.close()
+		return nil, err
+	}
+	if ws.kmsKeyID, err = ws.keys.CreateKey(ctx); err != nil {
+		ws.close()
+		return nil, err
+	}
+	kmsTarget, err := url.Parse(ws.keys.Endpoint)
+	if err != nil {
+		ws.close()
+		return nil, err
+	}
+	if ws.kms, err = startWitness(httputil.NewSingleHostReverseProxy(kmsTarget)); err != nil {
+		ws.close()
+		return nil, err
+	}
 	if ws.issuer, err = startWitness(http.NotFoundHandler()); err != nil {
 		ws.close()
 		return nil, err
@@ -99,14 +129,17 @@ func startWitnesses(ctx context.Context, table string) (*witnesses, error) {
 
 // between counts the connections to any of them from a to b.
 func (ws *witnesses) between(a, b time.Time) int {
-	return ws.dynamo.between(a, b) + ws.issuer.between(a, b) + ws.management.between(a, b)
+	return ws.dynamo.between(a, b) + ws.issuer.between(a, b) + ws.management.between(a, b) + ws.kms.between(a, b)
 }
 
 func (ws *witnesses) close() {
-	for _, w := range []*witness{ws.dynamo, ws.issuer, ws.management} {
+	for _, w := range []*witness{ws.dynamo, ws.issuer, ws.management, ws.kms} {
 		if w != nil {
 			w.close()
 		}
+	}
+	if ws.keys != nil {
+		ws.keys.Close()
 	}
 	if ws.db != nil {
 		ws.db.Close()
