@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/confidechat/confide/internal/chat"
-	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"
 )
 
@@ -34,39 +33,15 @@ func ownStack(t *testing.T) (*devstack.Stack, string) {
 // personOn creates a person on stack s and signs them in from Go.
 func personOn(t *testing.T, s *devstack.Stack, base, username string, staff bool) person {
 	t.Helper()
-	return signInOn(t, s, base, createOn(t, s, username, staff))
+	p := directoryOn(s, base).Named(t, username, staff)
+	return person{account: accountOf(p), api: p.Client}
 }
 
 // supervisorOn creates a supervisor on stack s and signs them in from Go.
 func supervisorOn(t *testing.T, s *devstack.Stack, base, username string) person {
 	t.Helper()
-	a := createOn(t, s, username, true)
-	if err := s.Cognito.MakeSupervisor(ctxT(t), username); err != nil {
-		t.Fatalf("make %s a supervisor: %v", username, err)
-	}
-	return signInOn(t, s, base, a)
-}
-
-// createOn creates an account on stack s.
-func createOn(t *testing.T, s *devstack.Stack, username string, staff bool) account {
-	t.Helper()
-	a := account{Username: username, Password: "Pw-" + username + "-9Aa!", Staff: staff}
-	sub, err := s.Cognito.CreateUser(ctxT(t), a.Username, a.Password, staff)
-	if err != nil {
-		t.Fatalf("create %s: %v", username, err)
-	}
-	a.UserID = sub
-	return a
-}
-
-// signInOn signs a in to stack s from Go.
-func signInOn(t *testing.T, s *devstack.Stack, base string, a account) person {
-	t.Helper()
-	token, _, err := s.Cognito.SignIn(ctxT(t), a.Username, a.Password)
-	if err != nil {
-		t.Fatalf("sign in %s: %v", a.Username, err)
-	}
-	return person{account: a, api: client.New(s.Endpoints.HTTPAPI, token, base)}
+	p := directoryOn(s, base).NamedSupervisor(t, username)
+	return person{account: accountOf(p), api: p.Client}
 }
 
 // statTexts is a JavaScript expression with the stats strip as shown.

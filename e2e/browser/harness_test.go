@@ -6,8 +6,6 @@ package browser
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -25,6 +23,7 @@ import (
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"
 	"github.com/confidechat/confide/internal/testkit"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 	"github.com/confidechat/confide/internal/testlog"
 )
 
@@ -254,33 +253,28 @@ type account struct {
 	Staff                      bool
 }
 
+// directoryOn makes people on stack s whose clients send the origin base
+// (e2ekit, what both end-to-end suites share).
+func directoryOn(s *devstack.Stack, base string) e2ekit.Directory {
+	return e2ekit.Directory{Accounts: e2ekit.Local(s.Cognito), HTTPAPI: s.Endpoints.HTTPAPI, Origin: base}
+}
+
+// accountOf is p's login, for signing in through the pages.
+func accountOf(p *e2ekit.Person) account {
+	return account{Username: p.Username, Password: p.Password, UserID: p.UserID, Staff: p.Staff}
+}
+
 // newAccount creates a client (or, with staff, a counsellor).
 func newAccount(t *testing.T, staff bool) account {
 	t.Helper()
-	prefix := "client-"
-	if staff {
-		prefix = "staff-"
-	}
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	a := account{Username: prefix + hex.EncodeToString(b), Password: "Pw-" + hex.EncodeToString(b) + "-9Aa!", Staff: staff}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	sub, err := stack.Cognito.CreateUser(ctx, a.Username, a.Password, staff)
-	if err != nil {
-		t.Fatalf("create %s: %v", a.Username, err)
-	}
-	a.UserID = sub
-	return a
+	return accountOf(directoryOn(stack, web).NewPerson(t, staff))
 }
 
 // api signs a in and returns a protocol client for it, for driving the
 // other side of a conversation from Go.
 func (a account) api(t *testing.T) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	token, _, err := stack.Cognito.SignIn(ctx, a.Username, a.Password)
+	token, err := e2ekit.Local(stack.Cognito).SignIn(e2ekit.Context(t, 20*time.Second), a.Username, a.Password)
 	if err != nil {
 		t.Fatalf("sign in %s: %v", a.Username, err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // shadow is the widget's shadow root, for expressions evaluated in the page.
@@ -148,11 +149,7 @@ func activeConversation(t *testing.T, a account) string {
 }
 
 // ctxT is a context for one call of a Go protocol client.
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func ctxT(t *testing.T) context.Context { return e2ekit.Context(t, 15*time.Second) }
 
 // typeAndSend types body into the panel's message box and presses Enter, as a person does.
 func typeAndSend(p *page, body string) {

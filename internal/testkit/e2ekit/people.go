@@ -154,6 +154,13 @@ func (d Directory) NewSupervisor(t testing.TB) *Person {
 	return d.create(t, UniqueName("supervisor-"), true, true)
 }
 
+// NamedSupervisor creates the supervisor username (see Named) and signs
+// them in.
+func (d Directory) NamedSupervisor(t testing.TB, username string) *Person {
+	t.Helper()
+	return d.create(t, username, true, true)
+}
+
 // Named creates the person username (with "@example.com" added when
 // EmailUsernames is set) with a fresh password, a counsellor when staff,
 // and signs them in; it fails the test when the pool refuses.
