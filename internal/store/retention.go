@@ -168,19 +168,8 @@ func (s *Store) stamp(ctx context.Context, it stampedItem, client string, r chat
 			upd = upd.Set(expression.Name("sealedBody"), expression.Value(ct))
 			cond = cond.And(expression.Name("sealedBody").Equal(expression.Value(it.SealedBody)))
 		}
-		expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
-		if err != nil {
-			return fmt.Errorf("build re-stamp: %w", err)
-		}
-		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                 s.table,
-			Key:                       key(it.PK, it.SK),
-			UpdateExpression:          expr.Update(),
-			ConditionExpression:       expr.Condition(),
-			ExpressionAttributeNames:  expr.Names(),
-			ExpressionAttributeValues: expr.Values(),
-		})
-		if _, failed := conditionFailed(err); failed {
+		failed, err := s.updateIf(ctx, it.PK, it.SK, cond, upd)
+		if failed {
 			if len(it.SealedBody) == 0 || attempt == transactAttempts {
 				return nil // deleted meanwhile
 			}
@@ -219,22 +208,10 @@ func (s *Store) resealComment(ctx context.Context, it conversationItem) error {
 	if err != nil {
 		return fmt.Errorf("re-seal comment: %w", err)
 	}
-	expr, err := expression.NewBuilder().
-		WithCondition(expression.Name("sealedComment").Equal(expression.Value(it.SealedComment))).
-		WithUpdate(expression.Set(expression.Name("sealedComment"), expression.Value(ct))).
-		Build()
-	if err != nil {
-		return fmt.Errorf("build comment re-seal: %w", err)
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.table,
-		Key:                       key(it.PK, it.SK),
-		UpdateExpression:          expr.Update(),
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	})
-	if _, failed := conditionFailed(err); failed {
+	failed, err := s.updateIf(ctx, it.PK, it.SK,
+		expression.Name("sealedComment").Equal(expression.Value(it.SealedComment)),
+		expression.Set(expression.Name("sealedComment"), expression.Value(ct)))
+	if failed {
 		return nil // erased meanwhile: a comment is written once
 	}
 	if err != nil {

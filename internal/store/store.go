@@ -313,3 +313,24 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) (int,
 	}
 	return len(reqs), nil
 }
+
+// updateIf applies upd to item pk/sk if cond holds; failed reports that the
+// condition refused it (nothing changed).
+func (s *Store) updateIf(ctx context.Context, pk, sk string, cond expression.ConditionBuilder, upd expression.UpdateBuilder) (failed bool, err error) {
+	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
+	if err != nil {
+		return false, fmt.Errorf("build update of %s %s: %w", pk, sk, err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.table,
+		Key:                       key(pk, sk),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if _, refused := conditionFailed(err); refused {
+		return true, nil
+	}
+	return false, err
+}
