@@ -23,12 +23,23 @@ export function statText(s) {
       ? '—'
       : `${Number(sat.average).toFixed(1)} / 5`,
     ratings: sat.count ? `${sat.count} rating${sat.count === 1 ? '' : 's'}` : 'no ratings',
+    urgentToClaim: urgentToClaimText(s.urgentToClaim),
+    urgentWaiting: n(s.urgentWaiting),
   };
+}
+
+/**
+ * urgentToClaimText says how long urgent conversations waited for a claim:
+ * "median 2 min, 90% within 5 min" ("none yet" before any was urgent).
+ */
+export function urgentToClaimText(u) {
+  if (!u || !u.count || u.medianSeconds === null || u.medianSeconds === undefined) return 'none yet';
+  return `median ${formatDuration(u.medianSeconds)}, 90% within ${formatDuration(u.p90Seconds)}`;
 }
 
 /** StatsStrip keeps the stats elements up to date. */
 export class StatsStrip {
-  /** els: {active, waiting, online, firstResponse, session, satisfaction, ratings, status}. */
+  /** els: {active, waiting, online, firstResponse, session, satisfaction, ratings, urgentToClaim, urgentWaiting, status}. */
   constructor({ api, els }) {
     this.api = api;
     this.els = els;

@@ -102,6 +102,8 @@ export class Api {
   claim(id) { return this.request('POST', '/conversations/' + enc(id) + '/claim'); }
   /** assign makes the member of staff to (their userId) the assignee (supervisors only). */
   assign(id, to) { return this.request('POST', '/conversations/' + enc(id) + '/assign', { to }); }
+  /** setRisk sets a conversation's safeguarding level by hand, with one of the reason codes (staff who may read it). */
+  setRisk(id, level, reason) { return this.request('PUT', '/conversations/' + enc(id) + '/risk', { level, reason }); }
   /** staff lists the staff directory (staff only): who may be assigned, and how colleagues are named. */
   staff() { return this.request('GET', '/staff'); }
   close(id) { return this.request('POST', '/conversations/' + enc(id) + '/close'); }
