@@ -97,6 +97,7 @@ func TestDashboardUrgentConversationFirstAndAlerted(t *testing.T) {
 	s.Clock.Advance(4 * time.Minute)
 	clients[0].say(t, oldest, "still here")
 	k.waitFor("the urgent wait, moved on", fmt.Sprintf(`%s.querySelector('.risk-wait')?.textContent === 'urgent 4 min'`, row(newest)), 10*time.Second)
+	k.waitFor("the stats strip to count it", `document.getElementById('stat-urgent-waiting').textContent === '1'`, 10*time.Second)
 	k.screenshot("dashboard-triage-queue")
 
 	// The banner's button opens it, by keyboard.
