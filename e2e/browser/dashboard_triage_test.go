@@ -219,6 +219,28 @@ func TestDashboardStatsShowUrgentToClaim(t *testing.T) {
 	if _, err := sam.api.Claim(ctxT(t), conv.ID); err != nil {
 		t.Fatal(err)
 	}
-	d.waitFor("the claim three minutes after", urgentStats+`.match(/^median 3 min( \d+ s)?, 90% within 3 min( \d+ s)? \| 0$/)`, 10*time.Second)
+	d.waitFor("the claim three minutes after", urgentStats+` === 'median 3 min, 90% within 3 min | 0'`, 10*time.Second)
 	d.screenshot("dashboard-triage-stats")
+}
+
+// TestDashboardUrgentBeyondTheFirstPageIsOnTop: on a stack of its own with
+// more active conversations than the queue's first page (50, most recently
+// active first), the least recently active one, urgent, is still on top of
+// a supervisor's queue with the banner as the dashboard opens (GET /queue
+// names the conversations at risk).
+func TestDashboardUrgentBeyondTheFirstPageIsOnTop(t *testing.T) {
+	s, base := ownStack(t)
+	first := personOn(t, s, base, "client-beyond-0", false)
+	urgent := first.startConversation(t, chat.Retention24h)
+	first.say(t, urgent.ID, "I've taken all my tablets")
+	for i := 1; i <= 50; i++ {
+		s.Clock.Advance(time.Second)
+		c := personOn(t, s, base, fmt.Sprintf("client-beyond-%d", i), false)
+		conv := c.startConversation(t, chat.Retention24h)
+		c.say(t, conv.ID, "hello")
+	}
+	kai := supervisorOn(t, s, base, "kai-beyond")
+	d := openDashboardAt(t, base, kai.account)
+	d.waitFor("the first page, with the urgent one on top", fmt.Sprintf(`%s.length === 51 && %s[0] === %s`, queueOrder, queueOrder, js(urgent.ID)), 15*time.Second)
+	d.waitFor("its badge and the banner", riskOfRow(urgent.ID)+` === 'Urgent' && `+urgentBanner+` !== ''`, 5*time.Second)
 }

@@ -100,6 +100,11 @@ export class Queue {
       if (generation === this.generation) setText(this.els.status, 'Could not load the queue: ' + err.message);
       return;
     }
+    if (filter === 'active') {
+      const atRisk = await this.atRisk(listed);
+      if (generation !== this.generation) return;
+      listed.push(...atRisk);
+    }
     // Rows the feed changed while the listing was read know better than it.
     const fresh = (id) => { const row = this.rows.get(id); return row && row.news > since; };
     const ids = new Set(listed.map((c) => c.id));
@@ -110,6 +115,21 @@ export class Queue {
     setText(this.els.status, '');
     this.render();
     await this.summarizeRows(this.readable(listed));
+  }
+
+  /**
+   * atRisk lists the urgent and concern conversations the pages read did
+   * not reach (GET /queue lists them first), so a conversation at risk is
+   * on top of the queue however many are active; none when it cannot say.
+   */
+  async atRisk(listed) {
+    const seen = new Set(listed.map((c) => c.id));
+    try {
+      const { conversations } = await this.api.queue();
+      return conversations.filter((c) => riskOf(c) !== Risk.None && !seen.has(c.id));
+    } catch (err) {
+      return [];
+    }
   }
 
   /** readable lists the ids of the conversations whose words the queue reads (queueReads). */

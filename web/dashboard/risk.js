@@ -68,5 +68,5 @@ export function riskLine(c, clock, tag = 'span') {
       h('span', { className: 'risk-icon', 'aria-hidden': 'true', text: level === Risk.Urgent ? '▲' : '●' }), ' ',
       h('span', { className: 'risk-label', text: riskLabel(level) })), ' ',
     h('span', { className: 'risk-why', text: categoryText(c) }),
-    wait ? [' · ', h('span', { className: 'risk-wait', text: wait })] : null);
+    wait ? [' ', h('span', { className: 'risk-wait', text: wait })] : null);
 }

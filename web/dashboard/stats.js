@@ -30,11 +30,17 @@ export function statText(s) {
 
 /**
  * urgentToClaimText says how long urgent conversations waited for a claim:
- * "median 2 min, 90% within 5 min" ("none yet" before any was urgent).
+ * "median 2 min, 90% within 5 min" ("none yet" before any was urgent), in
+ * seconds under a minute and whole minutes above, to fit the strip.
  */
 export function urgentToClaimText(u) {
   if (!u || !u.count || u.medianSeconds === null || u.medianSeconds === undefined) return 'none yet';
-  return `median ${formatDuration(u.medianSeconds)}, 90% within ${formatDuration(u.p90Seconds)}`;
+  return `median ${roughDuration(u.medianSeconds)}, 90% within ${roughDuration(u.p90Seconds)}`;
+}
+
+/** roughDuration is formatDuration to the minute from a minute on. */
+function roughDuration(seconds) {
+  return formatDuration(seconds >= 60 ? Math.round(seconds / 60) * 60 : seconds);
 }
 
 /** StatsStrip keeps the stats elements up to date. */

@@ -13,11 +13,12 @@ test('values', () => {
   assert.deepEqual(statText({ activeConversations: 3, waitingConversations: 1, counsellorsOnline: 2, medianFirstResponseSeconds: 75,
     medianSessionSeconds: 1800, satisfaction: { average: 4.333, count: 1 }, urgentToClaim: { medianSeconds: 120, p90Seconds: 330, count: 4 }, urgentWaiting: 1 }),
   { active: '3', waiting: '1', online: '2', firstResponse: '1 min 15 s', session: '30 min', satisfaction: '4.3 / 5', ratings: '1 rating',
-    urgentToClaim: 'median 2 min, 90% within 5 min 30 s', urgentWaiting: '1' });
+    urgentToClaim: 'median 2 min, 90% within 6 min', urgentWaiting: '1' });
 });
 
 test('urgent to claim: none yet, then the median and the 90th percentile', () => {
   assert.equal(urgentToClaimText(undefined), 'none yet');
   assert.equal(urgentToClaimText({ medianSeconds: null, p90Seconds: null, count: 0 }), 'none yet');
   assert.equal(urgentToClaimText({ medianSeconds: 45, p90Seconds: 45, count: 1 }), 'median 45 s, 90% within 45 s');
+  assert.equal(urgentToClaimText({ medianSeconds: 242, p90Seconds: 3725, count: 9 }), 'median 4 min, 90% within 1 h 2 min');
 });

@@ -73,6 +73,8 @@ export class Api {
   availability() { return this.request('GET', '/availability'); }
   widgetMessages() { return this.request('GET', '/widget/messages'); }
   stats() { return this.request('GET', '/stats'); }
+  /** queue lists every active conversation in answer order: urgent, concern, then the rest (staff only). */
+  queue() { return this.request('GET', '/queue'); }
 
   createConversation(retention) {
     return this.request('POST', '/conversations', retention ? { retention } : {});
