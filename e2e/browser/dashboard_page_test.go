@@ -19,7 +19,7 @@ import (
 // guardScript runs in every document before the page's own scripts: it
 // replaces the Notification API with a recorder that says it is permitted,
 // so tests see exactly what a desktop notification would have shown, and
-// counts the beeps (oscillators started).
+// counts the beeps (oscillators started) and records their pitches (Hz).
 const guardScript = `(() => {
   window.__notifications = [];
   window.__notificationObjects = [];
@@ -35,8 +35,9 @@ const guardScript = `(() => {
   }
   Object.defineProperty(window, 'Notification', { value: RecordingNotification, configurable: true, writable: true });
   window.__beeps = 0;
+  window.__tones = [];
   const start = OscillatorNode.prototype.start;
-  OscillatorNode.prototype.start = function (...args) { window.__beeps++; return start.apply(this, args); };
+  OscillatorNode.prototype.start = function (...args) { window.__beeps++; window.__tones.push(this.frequency.value); return start.apply(this, args); };
 })();`
 
 // dashboard is a counsellor's (or a client's) browser on the dashboard.

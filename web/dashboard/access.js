@@ -76,3 +76,12 @@ export function canAudit(me) {
 export function canClose(me, c) {
   return canRead(me, c) && c.status === 'active';
 }
+
+/**
+ * canSetRisk: staff who may read an active conversation set its
+ * safeguarding level by hand (PUT /conversations/{id}/risk; a closed one is
+ * refused).
+ */
+export function canSetRisk(me, c) {
+  return canRead(me, c) && c.status === 'active';
+}

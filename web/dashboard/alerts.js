@@ -19,6 +19,7 @@ export class Alerts {
     this.storage = storage;
     this.audio = null;
     this.lastBeep = 0;
+    this.lastUrgent = 0;
     this.sound = this.pref(soundKey, true);
     this.previews = this.pref(previewsKey, false);
   }
@@ -50,21 +51,33 @@ export class Alerts {
     }
   }
 
-  /** beep plays a short tone, at most once a second. */
-  beep() {
-    if (!this.sound || !this.audio || Date.now() - this.lastBeep < 1000) return;
-    this.lastBeep = Date.now();
+  /**
+   * beep plays a short tone, at most once a second; urgent, three rising
+   * tones instead, whatever beeped just before (the message that made a
+   * conversation urgent beeps a moment earlier), at most once a second too.
+   */
+  beep({ urgent = false } = {}) {
+    const last = urgent ? 'lastUrgent' : 'lastBeep';
+    if (!this.sound || !this.audio || Date.now() - this[last] < 1000) return;
+    this[last] = Date.now();
     try {
       if (this.audio.state === 'suspended') this.audio.resume();
-      const osc = this.audio.createOscillator();
-      const gain = this.audio.createGain();
-      osc.frequency.value = 880;
-      gain.gain.setValueAtTime(0.15, this.audio.currentTime);
-      gain.gain.exponentialRampToValueAtTime(0.001, this.audio.currentTime + 0.25);
-      osc.connect(gain).connect(this.audio.destination);
-      osc.start();
-      osc.stop(this.audio.currentTime + 0.25);
+      if (!urgent) return this.tone(880, 0);
+      [0, 0.3, 0.6].forEach((at, i) => this.tone([740, 880, 1040][i], at));
     } catch (err) { /* no audio device */ }
+  }
+
+  /** tone plays frequency (Hz) for a quarter of a second, after (s). */
+  tone(frequency, after) {
+    const start = this.audio.currentTime + after;
+    const osc = this.audio.createOscillator();
+    const gain = this.audio.createGain();
+    osc.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.15, start);
+    gain.gain.exponentialRampToValueAtTime(0.001, start + 0.25);
+    osc.connect(gain).connect(this.audio.destination);
+    osc.start(start);
+    osc.stop(start + 0.25);
   }
 
   /** permission is the Notification permission ('unsupported' without the API). */

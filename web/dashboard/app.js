@@ -17,6 +17,7 @@ import { AuditView } from './audit.js';
 import { Alerts, baseTitle } from './alerts.js';
 import { StaffDirectory } from './staff.js';
 import { canAudit } from './access.js';
+import { UrgentBanner } from './banner.js';
 
 /** queueTick is how often the waiting times are redrawn (ms). */
 const queueTick = 15000;
@@ -36,7 +37,13 @@ const alertWords = {
   conversation: { title: 'New conversation', fallback: 'A client started a conversation.' },
   message: { title: 'New message from a client', fallback: 'A client sent a message.' },
   assigned: { title: 'Conversation assigned to you', fallback: 'A conversation is now assigned to you.' },
+  // Never words, whatever the preview choice: only that it is urgent.
+  urgent: { title: 'Urgent conversation', fallback: 'An urgent conversation is waiting.' },
+  'urgent-mine': { title: 'Urgent conversation', fallback: 'A conversation assigned to you is now urgent.' },
 };
+
+/** urgentAlerts are the kinds of news that alert even on screen, with the urgent sound and no words. */
+const urgentAlerts = new Set(['urgent', 'urgent-mine']);
 
 /** Dashboard is one page's dashboard; a sign-in starts a shift, sign-out ends it. */
 class Dashboard {
@@ -60,6 +67,7 @@ class Dashboard {
       els: { list: byId('queue-list'), more: byId('queue-more'), empty: byId('queue-empty'), status: byId('queue-status') },
       onOpen: (c) => this.open(c),
       isBeingRead: (id) => this.view.isBeingRead(id),
+      onRendered: () => this.banner.render(this.queue.urgentRows()),
     });
     this.view = new ConversationView({
       api: this.api,
@@ -67,10 +75,12 @@ class Dashboard {
       me: null,
       staff: this.staff,
       limits: limitsOf(config),
+      clock: this.clock,
       els: {
         placeholder: byId('conv-placeholder'), body: byId('conv-body'), heading: byId('conv-heading'),
         retention: byId('conv-retention'), claimState: byId('conv-claim-state'), claim: byId('claim'),
         close: byId('close-session'), assignForm: byId('assign-form'), assignTo: byId('assign-to'),
+        risk: byId('conv-risk'), riskForm: byId('risk-form'), riskLevel: byId('risk-level'), riskReason: byId('risk-reason'),
         oversight: byId('conv-oversight'), oversightWhy: byId('conv-oversight-why'), restricted: byId('conv-restricted'),
         older: byId('older'), messages: byId('messages'), empty: byId('messages-empty'),
         typing: byId('typing'), closedNote: byId('conv-closed-note'), composer: byId('composer'),
@@ -78,7 +88,7 @@ class Dashboard {
         announcer: byId('announcer'),
       },
       onRead: (id) => { this.queue.markRead(id); this.alerts.title(this.queue.unreadTotal()); },
-      onConversation: (c) => { this.queue.upsertConversation(c); this.queue.render(); this.stats.soon(); },
+      onConversation: (c) => { this.queue.upsertConversation(c); this.renderQueue(); this.stats.soon(); },
       confirmClose: () => this.confirmClose(),
     });
     this.stats = new StatsStrip({
@@ -86,7 +96,8 @@ class Dashboard {
       els: {
         active: byId('stat-active'), waiting: byId('stat-waiting'), online: byId('stat-online'),
         firstResponse: byId('stat-first-response'), session: byId('stat-session'),
-        satisfaction: byId('stat-satisfaction'), ratings: byId('stat-ratings'), status: byId('stats-status'),
+        satisfaction: byId('stat-satisfaction'), ratings: byId('stat-ratings'),
+        urgentToClaim: byId('stat-urgent-to-claim'), urgentWaiting: byId('stat-urgent-waiting'), status: byId('stats-status'),
       },
     });
     this.audit = new AuditView({
@@ -98,7 +109,23 @@ class Dashboard {
         more: byId('audit-more'), status: byId('audit-status'),
       },
     });
+    this.banner = new UrgentBanner({
+      el: byId('urgent-banner'),
+      onOpen: (id) => {
+        const row = this.queue.row(id);
+        if (!row) return;
+        this.tab('tab-conversations');
+        if (this.queue.filter !== 'active') this.filter('active');
+        this.open(row.conv);
+      },
+    });
     this.wire();
+  }
+
+  /** renderQueue redraws the queue (and with it the urgent banner) and the open conversation's level: waiting times move on. */
+  renderQueue() {
+    this.queue.render();
+    this.view.renderRisk();
   }
 
   wire() {
@@ -200,7 +227,7 @@ class Dashboard {
     // lost); should the feed be slow, it is read anyway.
     this.firstLoad = setTimeout(() => { this.queue.load('active'); this.stats.refresh(); }, firstLoadWait);
     this.stats.start();
-    this.ticker = setInterval(() => this.queue.render(), queueTick);
+    this.ticker = setInterval(() => this.renderQueue(), queueTick);
     byId('tab-conversations').focus();
   }
 
@@ -233,10 +260,12 @@ class Dashboard {
     // A colleague the directory does not know yet (signed in since) is named once it is read again.
     const assignee = frame.conversation && frame.conversation.assignee;
     if (assignee && !this.staff.knows(assignee)) this.staff.learn([assignee]).then((learnt) => learnt && this.renamed());
-    if (row) this.queue.render();
+    if (row) this.renderQueue();
     const convId = row && row.conv.id;
-    if (alert && !this.view.isBeingRead(convId)) {
-      this.alerts.beep();
+    // An urgent conversation alerts even on screen: someone must claim it.
+    const urgent = urgentAlerts.has(alert);
+    if (alert && (urgent || !this.view.isBeingRead(convId))) {
+      this.alerts.beep({ urgent });
       const m = frame.type === Frame.MessageCreated ? frame.message : null;
       this.alerts.notify({
         ...alertWords[alert],

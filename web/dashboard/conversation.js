@@ -15,8 +15,9 @@ import { Action, Frame, Role, conversationOf } from '../shared/frames.js';
 import { h, setText, show, bindComposer } from '../shared/dom.js';
 import { clockTime } from './time.js';
 import { assigneeText, closedText, colleagueName, forgetLastMatch, reassignedText, restrictedText, retentionText, senderText, shortId } from './labels.js';
-import { answers, canAssign, canClaim, canClose, canRead, oversees } from './access.js';
+import { answers, canAssign, canClaim, canClose, canRead, canSetRisk, oversees } from './access.js';
 import { AssignControl } from './assign.js';
+import { RiskControl, riskLine } from './risk.js';
 
 /** ConversationView shows one conversation at a time. */
 export class ConversationView {
@@ -24,14 +25,16 @@ export class ConversationView {
    * api: the protocol Api; socket: the staff feed Socket (staff may act on
    * the conversations they may read through it); me: who is signed in
    * ({userId, supervisor}, GET /me); staff: the StaffDirectory (names, and
-   * whom to assign to); limits: the server's (limitsOf); els: the view's
+   * whom to assign to); limits: the server's (limitsOf); clock: the
+   * ServerClock (how long an urgent conversation has waited); els: the view's
    * elements; onRead(id) after the counsellor read a conversation;
    * onConversation(conversation) after a change this view made (claim,
    * assign, close); confirmClose() resolves to true when the counsellor
    * confirms.
    */
-  constructor({ api, socket, me, staff, limits, els, onRead, onConversation, confirmClose }) {
+  constructor({ api, socket, me, staff, limits, clock, els, onRead, onConversation, confirmClose }) {
     this.api = api;
+    this.clock = clock;
     this.socket = socket;
     this.me = me;
     this.staff = staff;
@@ -58,6 +61,11 @@ export class ConversationView {
     els.claim.addEventListener('click', () => this.claim());
     els.close.addEventListener('click', () => this.closeSession());
     this.assignControl = new AssignControl({ els: { form: els.assignForm, select: els.assignTo }, onAssign: (to) => this.assign(to) });
+    this.riskControl = new RiskControl({
+      els: { form: els.riskForm, level: els.riskLevel, reason: els.riskReason },
+      onSet: (level, reason) => this.setRisk(level, reason),
+      onMissingReason: () => this.error('Choose a reason for the new level.'),
+    });
     // Leaving the page would lose a reply not yet stored: the browser asks.
     addEventListener('beforeunload', (ev) => {
       if (this.waiting()) ev.preventDefault();
@@ -218,6 +226,7 @@ export class ConversationView {
     this.generation++;
     this.reset();
     this.assignControl.reset();
+    this.riskControl.reset();
     for (const m of this.models.values()) m.stop({ clear: true });
     this.models.clear();
     this.model = null;
@@ -409,6 +418,21 @@ export class ConversationView {
     }
   }
 
+  /** setRisk sets the open conversation's safeguarding level by hand, with a reason code. */
+  async setRisk(level, reason) {
+    if (!this.model) return;
+    const model = this.model;
+    setText(this.els.error, '');
+    try {
+      const { conversation } = await this.api.setRisk(model.id, level, reason);
+      if (model === this.model) this.changeConversation(conversation);
+      else model.update(conversation);
+      this.onConversation(conversation);
+    } catch (err) {
+      if (model === this.model) this.error('Could not set the level: ' + err.message);
+    }
+  }
+
   async closeSession() {
     if (!this.model || !this.model.active) return;
     const model = this.model;
@@ -456,6 +480,8 @@ export class ConversationView {
     show(e.claim, canClaim(me, c));
     show(e.close, canClose(me, c));
     this.assignControl.render(canAssign(me, c), c, this.meId, this.staff.members());
+    this.renderRisk();
+    this.riskControl.render(canSetRisk(me, c), c);
     show(e.closedNote, !active);
     setText(e.closedNote, active ? '' : closedText(c, this.meId, this.nameOf));
     show(e.restricted, !readable);
@@ -469,6 +495,14 @@ export class ConversationView {
     e.input.disabled = !answering;
     e.sendButton.disabled = !answering;
     show(e.composer, answering);
+  }
+
+  /** renderRisk shows the open conversation's level in its header (and how long an unclaimed urgent one has waited). */
+  renderRisk() {
+    if (!this.model) return;
+    const line = riskLine(this.conv, this.clock);
+    this.els.risk.replaceChildren(...(line ? [line] : []));
+    show(this.els.risk, !!line);
   }
 
   /** renderMessages redraws the history; follow keeps the view at the end. */

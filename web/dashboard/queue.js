@@ -1,5 +1,6 @@
-// The queue: every active conversation (closed ones under a filter), the
-// ones waiting for a counsellor first and the longest-waiting on top, kept
+// The queue: every active conversation (closed ones under a filter) in the
+// order to answer them (triage.js's answerOrder: urgent, then concern, each
+// level's longest-waiting on top), each with its safeguarding badge, kept
 // live from the staff feed. Unread counts and alerts are for the
 // conversations the signed-in person looks after (waiting ones and their
 // own: access.js's answers), colleagues' conversations are listed after
@@ -11,7 +12,9 @@ import { h, setText, show } from '../shared/dom.js';
 import { Frame, Role } from '../shared/frames.js';
 import { waitingText } from './time.js';
 import { assigneeText, forgetLastMatch, previewText, shortId } from './labels.js';
-import { answers, canRead, isMine, queueReads } from './access.js';
+import { answers, canRead, isMine, queueReads, waitingForCounsellor } from './access.js';
+import { Risk, answerOrder, riskOf, urgentWaiting, waitingOf } from './triage.js';
+import { riskLine } from './risk.js';
 
 /** summaryPage is how many recent messages are read to summarise a row. */
 const summaryPage = 10;
@@ -30,24 +33,14 @@ export function summarize(messages) {
   return { last, waitingSince };
 }
 
-function activity(row) {
-  return Date.parse(row.conv.lastMessageAt || row.conv.createdAt) || 0;
-}
-
 /**
- * orderRows puts waiting conversations first, longest-waiting on top, then
- * the others, most recently active first, and colleagues' conversations
- * (rows with theirs set) last.
+ * orderRows puts the rows in the order to answer them (answerOrder):
+ * colleagues' conversations (rows with theirs set) last; urgent, then
+ * concern, then the rest; in each, waiting ones first, longest-waiting on
+ * top, then the others, most recently active first.
  */
 export function orderRows(rows) {
-  return rows.slice().sort((a, b) => {
-    if (!!a.theirs !== !!b.theirs) return a.theirs ? 1 : -1;
-    const wa = !!a.waitingSince;
-    const wb = !!b.waitingSince;
-    if (wa !== wb) return wa ? -1 : 1;
-    if (wa) return Date.parse(a.waitingSince) - Date.parse(b.waitingSince) || (a.conv.id < b.conv.id ? -1 : 1);
-    return activity(b) - activity(a) || (a.conv.id < b.conv.id ? 1 : -1);
-  });
+  return rows.slice().sort(answerOrder);
 }
 
 /** Queue is the list of conversations on the left of the dashboard. */
@@ -57,9 +50,11 @@ export class Queue {
    * ({userId, supervisor}, GET /me); nameOf(id): a colleague's name or null
    * (the staff directory); els: {list, more, empty, status};
    * onOpen(conversation) when a row is chosen; isBeingRead(id): whether the
-   * counsellor is looking at that conversation now.
+   * counsellor is looking at that conversation now; onRendered() after
+   * each redraw (the urgent banner follows the rows).
    */
-  constructor({ api, clock, me, nameOf, els, onOpen, isBeingRead }) {
+  constructor({ api, clock, me, nameOf, els, onOpen, isBeingRead, onRendered = () => {} }) {
+    this.onRendered = onRendered;
     this.api = api;
     this.clock = clock;
     this.me = me;
@@ -105,6 +100,11 @@ export class Queue {
       if (generation === this.generation) setText(this.els.status, 'Could not load the queue: ' + err.message);
       return;
     }
+    if (filter === 'active') {
+      const atRisk = await this.atRisk(listed);
+      if (generation !== this.generation) return;
+      listed.push(...atRisk);
+    }
     // Rows the feed changed while the listing was read know better than it.
     const fresh = (id) => { const row = this.rows.get(id); return row && row.news > since; };
     const ids = new Set(listed.map((c) => c.id));
@@ -115,6 +115,21 @@ export class Queue {
     setText(this.els.status, '');
     this.render();
     await this.summarizeRows(this.readable(listed));
+  }
+
+  /**
+   * atRisk lists the urgent and concern conversations the pages read did
+   * not reach (GET /queue lists them first), so a conversation at risk is
+   * on top of the queue however many are active; none when it cannot say.
+   */
+  async atRisk(listed) {
+    const seen = new Set(listed.map((c) => c.id));
+    try {
+      const { conversations } = await this.api.queue();
+      return conversations.filter((c) => riskOf(c) !== Risk.None && !seen.has(c.id));
+    } catch (err) {
+      return [];
+    }
   }
 
   /** readable lists the ids of the conversations whose words the queue reads (queueReads). */
@@ -229,8 +244,9 @@ export class Queue {
         // though no words came with it.
         const before = this.rows.get(frame.conversation.id);
         const wasMine = !!before && isMine(this.me, before.conv);
+        const wasUrgent = !!before && riskOf(before.conv) === Risk.Urgent;
         const row = this.upsertConversation(frame.conversation);
-        return { row, alert: !wasMine && isMine(this.me, row.conv) && row.conv.status === 'active' ? 'assigned' : null };
+        return { row, alert: urgentNews(this.me, row.conv, wasUrgent) || (!wasMine && isMine(this.me, row.conv) && row.conv.status === 'active' ? 'assigned' : null) };
       }
       case Frame.ConversationClosed:
         return { row: this.upsertConversation(frame.conversation), alert: null };
@@ -268,6 +284,12 @@ export class Queue {
       }
     }
     this.clock.observe(m.createdAt);
+    // The record's waitingSince follows the feed (frames of messages carry no record).
+    if (m.senderRole === Role.Client) {
+      if (!row.conv.waitingSince && row.conv.status === 'active') row.conv = { ...row.conv, waitingSince: m.createdAt };
+    } else if (row.conv.waitingSince) {
+      row.conv = { ...row.conv, waitingSince: null };
+    }
     if (!row.reads) {
       // A supervisor's feed carries every conversation's messages: the row's
       // activity moves, its words stay out of the queue; one waiting for a
@@ -298,6 +320,15 @@ export class Queue {
     }
   }
 
+  /**
+   * urgentRows are the urgent conversations waiting for a counsellor to
+   * claim them, the one urgent longest first (the alert banner's).
+   */
+  urgentRows() {
+    return [...this.rows.values()].filter((r) => urgentWaiting(r.conv))
+      .sort((a, b) => (Date.parse(a.conv.riskAt) || 0) - (Date.parse(b.conv.riskAt) || 0) || (a.conv.id < b.conv.id ? -1 : 1));
+  }
+
   /** unreadTotal is the number of unread client messages in the active rows the reader answers. */
   unreadTotal() {
     let n = 0;
@@ -324,6 +355,7 @@ export class Queue {
     this.generation++;
     this.rows.clear();
     this.els.list.replaceChildren();
+    this.onRendered();
   }
 
   /** render redraws the list (cheap: a queue is tens of rows). */
@@ -342,16 +374,20 @@ export class Queue {
       const again = list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`);
       if (again) again.focus();
     }
+    this.onRendered();
   }
 
   renderRow(row) {
     const c = row.conv;
-    const waiting = row.waitingSince ? waitingText(this.clock.since(row.waitingSince)) : null;
+    // A colleague's conversation shows no waiting time: it is theirs to answer.
+    const since = row.theirs ? null : waitingOf(row);
+    const waiting = since ? waitingText(this.clock.since(since)) : null;
     const meId = this.me ? this.me.userId : null;
     const meta = [assigneeText(c.assignee, meId, this.nameOf), c.retention === 'permanent' ? 'Kept permanently' : '24-hour'];
     if (c.userDeleted) meta.push('Deleted by the client from their view');
     const classes = ['row'];
     if (waiting) classes.push('row-waiting');
+    if (riskOf(c) !== Risk.None) classes.push('row-' + riskOf(c));
     if (meId && c.assignee === meId) classes.push('row-mine');
     if (row.theirs) classes.push('row-theirs');
     const button = h('button', {
@@ -362,9 +398,22 @@ export class Queue {
     h('span', { className: 'row-line' },
       h('span', { className: 'row-who', text: 'Client ' + shortId(c.userId) }),
       row.unread ? h('span', { className: 'row-unread', text: String(row.unread), 'aria-label': row.unread + ' unread' }) : null),
+    riskLine(c, this.clock),
     waiting ? h('span', { className: 'row-wait', text: waiting }) : null,
     row.reads ? h('span', { className: 'row-preview', text: row.summarized || row.last ? previewText(row.last) : '…' }) : null,
     h('span', { className: 'row-meta', text: meta.join(' · ') }));
     return h('li', { className: 'row-item' }, button);
   }
+}
+
+/**
+ * urgentNews is the alert a conversation's new record deserves when it has
+ * just become urgent: 'urgent' when it waits for a counsellor (every member
+ * of staff may claim it), 'urgent-mine' when it is the reader's own; null
+ * otherwise (a colleague's: they are alerted).
+ */
+export function urgentNews(me, c, wasUrgent) {
+  if (wasUrgent || riskOf(c) !== Risk.Urgent || c.status !== 'active') return null;
+  if (waitingForCounsellor(c)) return 'urgent';
+  return isMine(me, c) ? 'urgent-mine' : null;
 }

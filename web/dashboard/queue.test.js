@@ -1,10 +1,10 @@
 // Unit tests of queue.js's pure functions, run by Node's own test runner (make test-web).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { orderRows, summarize } from './queue.js';
+import { orderRows, summarize, urgentNews } from './queue.js';
 
 const msg = (id, role, at) => ({ id, senderRole: role, createdAt: at, body: 'm' + id });
-const row = (id, last, waitingSince) => ({ conv: { id, createdAt: '2026-11-26T08:00:00.000Z', lastMessageAt: last }, waitingSince });
+const row = (id, last, waitingSince) => ({ conv: { id, status: 'active', createdAt: '2026-11-26T08:00:00.000Z', lastMessageAt: last }, waitingSince });
 
 describe('summarize', () => {
   test('waiting since the first unanswered client message', () => {
@@ -35,5 +35,23 @@ describe('orderRows', () => {
       theirs(row('y', '2026-11-26T12:30:00.000Z', null)), row('d', '2026-11-26T10:30:00.000Z', '2026-11-26T09:00:00.000Z'),
     ];
     assert.deepEqual(orderRows(rows).map((r) => r.conv.id), ['d', 'a', 'y', 'x']);
+  });
+});
+
+describe('urgentNews', () => {
+  const me = { userId: 'me', supervisor: false };
+  const c = (fields) => ({ id: 'c', status: 'active', assignee: null, risk: 'urgent', ...fields });
+  test('a waiting conversation just made urgent alerts everyone', () => {
+    assert.equal(urgentNews(me, c({}), false), 'urgent');
+    assert.equal(urgentNews({ userId: 'kai', supervisor: true }, c({}), false), 'urgent');
+  });
+  test("the reader's own made urgent alerts them; a colleague's does not", () => {
+    assert.equal(urgentNews(me, c({ assignee: 'me' }), false), 'urgent-mine');
+    assert.equal(urgentNews(me, c({ assignee: 'sam' }), false), null);
+  });
+  test('no news: already urgent, concern, closed', () => {
+    assert.equal(urgentNews(me, c({}), true), null);
+    assert.equal(urgentNews(me, c({ risk: 'concern' }), false), null);
+    assert.equal(urgentNews(me, c({ status: 'closed' }), false), null);
   });
 });

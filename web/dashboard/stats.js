@@ -23,12 +23,29 @@ export function statText(s) {
       ? '—'
       : `${Number(sat.average).toFixed(1)} / 5`,
     ratings: sat.count ? `${sat.count} rating${sat.count === 1 ? '' : 's'}` : 'no ratings',
+    urgentToClaim: urgentToClaimText(s.urgentToClaim),
+    urgentWaiting: n(s.urgentWaiting),
   };
+}
+
+/**
+ * urgentToClaimText says how long urgent conversations waited for a claim:
+ * "median 2 min, 90% within 5 min" ("none yet" before any was urgent), in
+ * seconds under a minute and whole minutes above, to fit the strip.
+ */
+export function urgentToClaimText(u) {
+  if (!u || !u.count || u.medianSeconds === null || u.medianSeconds === undefined) return 'none yet';
+  return `median ${roughDuration(u.medianSeconds)}, 90% within ${roughDuration(u.p90Seconds)}`;
+}
+
+/** roughDuration is formatDuration to the minute from a minute on. */
+function roughDuration(seconds) {
+  return formatDuration(seconds >= 60 ? Math.round(seconds / 60) * 60 : seconds);
 }
 
 /** StatsStrip keeps the stats elements up to date. */
 export class StatsStrip {
-  /** els: {active, waiting, online, firstResponse, session, satisfaction, ratings, status}. */
+  /** els: {active, waiting, online, firstResponse, session, satisfaction, ratings, urgentToClaim, urgentWaiting, status}. */
   constructor({ api, els }) {
     this.api = api;
     this.els = els;

@@ -73,6 +73,8 @@ export class Api {
   availability() { return this.request('GET', '/availability'); }
   widgetMessages() { return this.request('GET', '/widget/messages'); }
   stats() { return this.request('GET', '/stats'); }
+  /** queue lists every active conversation in answer order: urgent, concern, then the rest (staff only). */
+  queue() { return this.request('GET', '/queue'); }
 
   createConversation(retention) {
     return this.request('POST', '/conversations', retention ? { retention } : {});
@@ -102,6 +104,8 @@ export class Api {
   claim(id) { return this.request('POST', '/conversations/' + enc(id) + '/claim'); }
   /** assign makes the member of staff to (their userId) the assignee (supervisors only). */
   assign(id, to) { return this.request('POST', '/conversations/' + enc(id) + '/assign', { to }); }
+  /** setRisk sets a conversation's safeguarding level by hand, with one of the reason codes (staff who may read it). */
+  setRisk(id, level, reason) { return this.request('PUT', '/conversations/' + enc(id) + '/risk', { level, reason }); }
   /** staff lists the staff directory (staff only): who may be assigned, and how colleagues are named. */
   staff() { return this.request('GET', '/staff'); }
   close(id) { return this.request('POST', '/conversations/' + enc(id) + '/close'); }
