@@ -105,7 +105,7 @@ type Conversation struct {
 	RiskCategory string    `json:"riskCategory,omitempty"`
 	// ClaimedAt is when a counsellor first claimed it (staff views only).
 	ClaimedAt *Time `json:"claimedAt,omitempty"`
-	// WaitingSince, in staff views, is when the client's unanswered last
+	// WaitingSince, in staff views, is when the client's first unanswered
 	// message was sent (absent when nobody waits for an answer): the queue
 	// shows how long someone has waited without reading their words.
 	WaitingSince *Time `json:"waitingSince,omitempty"`
@@ -168,6 +168,10 @@ type Message struct {
 	// the store seals a permanent conversation's messages under their key.
 	// It is not stored with the message and reads leave it empty.
 	Owner string `json:"-"`
+	// StartsWait, given to PutMessage, says the client's message is the
+	// first unanswered one: the conversation waits for an answer from its
+	// time (Conversation.WaitingSince).
+	StartsWait bool `json:"-"`
 }
 
 // Redacted returns the message as it may be shown: a deleted message keeps

@@ -75,12 +75,16 @@ func viewAs(r Role, c Conversation) Conversation {
 	if r == RoleStaff {
 		d := c.Deleted
 		c.UserDeleted = &d
-		if c.Waiting() {
+		switch {
+		case !c.Waiting():
+			c.WaitingSince = nil
+		case c.WaitingSince == nil:
+			// A record from before the store kept it: the last message.
 			c.WaitingSince = c.LastMessageAt
 		}
 		return c
 	}
-	c.Risk, c.RiskAt, c.RiskCategory, c.ClaimedAt = "", nil, "", nil
+	c.Risk, c.RiskAt, c.RiskCategory, c.ClaimedAt, c.WaitingSince = "", nil, "", nil, nil
 	return c
 }
 

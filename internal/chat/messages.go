@@ -89,6 +89,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		ClientMessageID: in.ClientMessageID,
 		CreatedAt:       At(now),
 		Owner:           conv.UserID,
+		StartsWait:      !caller.IsStaff() && conv.LastSenderRole != RoleClient,
 	}
 	stored, created, err := s.putMessage(ctx, caller, m, conv)
 	if err != nil {

@@ -166,8 +166,9 @@ func TestUnreadCountsOnlyWhatTheCallerMayRead(t *testing.T) {
 }
 
 // TestWaitingSinceShowsStaffHowLongSomeoneWaits: staff see since when the
-// client's unanswered message waits, without reading it; an answer ends the
-// wait; clients never see the field.
+// client's first unanswered message waits, without reading it (writing
+// again does not restart the wait); an answer ends it, and the next client
+// message starts a new one; clients never see the field.
 func TestWaitingSinceShowsStaffHowLongSomeoneWaits(t *testing.T) {
 	w := newWorld(t, chat.Limits{})
 	c := w.open(t, alice, chat.Retention24h)
@@ -175,27 +176,33 @@ func TestWaitingSinceShowsStaffHowLongSomeoneWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := w.send(t, alice, c.ID, "hello?")
+	var again chat.Message
 	steps := []struct {
 		name   string
 		caller chat.Identity
-		answer bool
-		want   *chat.Time
+		do     func()
+		want   func() *chat.Time
 	}{
-		{"AColleagueSeesTheWait", kim, false, &sent.CreatedAt},
-		{"TheClientDoesNot", alice, false, nil},
-		{"AnAnswerEndsIt", kim, true, nil},
+		{"AColleagueSeesTheWait", kim, nil, func() *chat.Time { return &sent.CreatedAt }},
+		{"WritingAgainKeepsItsStart", kim, func() { w.clock.Advance(time.Minute); w.send(t, alice, c.ID, "hello??") },
+			func() *chat.Time { return &sent.CreatedAt }},
+		{"TheClientDoesNot", alice, nil, func() *chat.Time { return nil }},
+		{"AnAnswerEndsIt", kim, func() { w.send(t, sam, c.ID, "I'm here") }, func() *chat.Time { return nil }},
+		{"TheNextMessageStartsANewWait", kim, func() { w.clock.Advance(time.Minute); again = w.send(t, alice, c.ID, "thanks") },
+			func() *chat.Time { return &again.CreatedAt }},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			if st.answer {
-				w.send(t, sam, c.ID, "I'm here")
+			if st.do != nil {
+				st.do()
 			}
 			got, err := w.svc.GetConversation(t.Context(), st.caller, c.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (got.WaitingSince == nil) != (st.want == nil) || (st.want != nil && !got.WaitingSince.Equal(st.want.Time)) {
-				t.Errorf("waitingSince = %v, want %v", got.WaitingSince, st.want)
+			want := st.want()
+			if (got.WaitingSince == nil) != (want == nil) || (want != nil && !got.WaitingSince.Equal(want.Time)) {
+				t.Errorf("waitingSince = %v, want %v", got.WaitingSince, want)
 			}
 		})
 	}

@@ -52,6 +52,9 @@ type conversationItem struct {
 	RiskBy       string         `dynamodbav:"riskBy,omitempty"`
 	RiskReason   string         `dynamodbav:"riskReason,omitempty"`
 	ClaimedAt    *string        `dynamodbav:"claimedAt,omitempty"`
+	// WaitingSince is when the client's first unanswered message was sent
+	// (meaningful while lastSenderRole is client).
+	WaitingSince *string `dynamodbav:"waitingSince,omitempty"`
 }
 
 // lockItem is a client's active-session lock, USER#<sub> / ACTIVE.
@@ -90,6 +93,7 @@ func newConversationItem(c chat.Conversation) conversationItem {
 		RiskAt:          stampPtr(c.RiskAt),
 		RiskCategory:    c.RiskCategory,
 		ClaimedAt:       stampPtr(c.ClaimedAt),
+		WaitingSince:    stampPtr(c.WaitingSince),
 	}
 }
 
@@ -113,6 +117,7 @@ func (it conversationItem) conversation() chat.Conversation {
 		RiskAt:          parseStampPtr(it.RiskAt),
 		RiskCategory:    it.RiskCategory,
 		ClaimedAt:       parseStampPtr(it.ClaimedAt),
+		WaitingSince:    parseStampPtr(it.WaitingSince),
 		ExpiresAt:       it.expiry.time(),
 	}
 }

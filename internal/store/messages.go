@@ -200,6 +200,9 @@ func activityUpdate(m chat.Message, k chat.Condition, now time.Time) (expression
 		Set(expression.Name("lastSenderRole"), expression.Value(m.SenderRole)).
 		Set(expression.Name(attrGSI1SK), expression.Value(activity)).
 		Set(expression.Name(attrGSI2SK), expression.Value(activity))
+	if m.StartsWait {
+		upd = upd.Set(expression.Name("waitingSince"), expression.Value(m.CreatedAt.String()))
+	}
 	if m.SenderRole == chat.RoleStaff {
 		upd = upd.Set(expression.Name("firstResponseAt"),
 			expression.IfNotExists(expression.Name("firstResponseAt"), expression.Value(m.CreatedAt.String())))

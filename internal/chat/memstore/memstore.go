@@ -186,6 +186,7 @@ func storedConversation(c chat.Conversation) chat.Conversation {
 		RiskAt:          timeCopy(c.RiskAt),
 		RiskCategory:    c.RiskCategory,
 		ClaimedAt:       timeCopy(c.ClaimedAt),
+		WaitingSince:    timeCopy(c.WaitingSince),
 		ExpiresAt:       timeCopy(c.ExpiresAt),
 	}
 }

@@ -53,6 +53,9 @@ func (s *Store) PutMessage(_ context.Context, m chat.Message, k chat.Condition) 
 	p.cmids[m.ClientMessageID] = clientMessage{messageID: m.ID, createdAt: stored.CreatedAt, expiresAt: timeCopy(stored.ExpiresAt)}
 	c.LastMessageAt = stored.CreatedAt.Ptr()
 	c.LastSenderRole = m.SenderRole
+	if m.StartsWait {
+		c.WaitingSince = stored.CreatedAt.Ptr()
+	}
 	if m.SenderRole == chat.RoleStaff && c.FirstResponseAt == nil {
 		c.FirstResponseAt = stored.CreatedAt.Ptr()
 	}
