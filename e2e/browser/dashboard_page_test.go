@@ -14,6 +14,7 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/devstack"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // guardScript runs in every document before the page's own scripts: it
@@ -67,7 +68,7 @@ func openDashboardAt(t *testing.T, base string, a account) *dashboard {
 func (d *dashboard) guard() {
 	d.t.Helper()
 	watchCSP(d.page)
-	ctx, cancel := context.WithTimeout(d.Context, 10*time.Second)
+	ctx, cancel := context.WithTimeout(d.Context, e2ekit.Patience)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: guardScript}); err != nil {
 		d.t.Fatalf("install the page guard: %v", err)
@@ -240,7 +241,7 @@ func (d *dashboard) clickAgainIfRedrawn(what string, sel chromedp.CSS) {
 	d.t.Helper()
 	var err error
 	clicked := poll(10*time.Second, func() bool {
-		ctx, cancel := context.WithTimeout(d.Context, 10*time.Second)
+		ctx, cancel := context.WithTimeout(d.Context, e2ekit.Patience)
 		defer cancel()
 		err = chromedp.Do(ctx, chromedp.Click(sel))
 		return err == nil || !strings.Contains(err.Error(), "Could not find node")

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // blockTickets makes the tab's requests for WebSocket tickets fail (true)
@@ -19,7 +20,7 @@ import (
 // test makes the gap it must fill; the rest of HTTP keeps working.
 func (p *page) blockTickets(block bool) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.Context, 10*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		p.t.Fatalf("enable the network domain: %v", err)

@@ -177,7 +177,7 @@ func (p *page) listen(ev any) {
 // do runs actions with a deadline, failing the test on error.
 func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		p.t.Fatalf("%s: %v", what, err)
@@ -187,7 +187,7 @@ func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // eval evaluates a JavaScript expression (awaiting a promise) into T.
 func eval[T any](p *page, expression string) T {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expression, awaitPromise))
 	if err != nil {
@@ -206,17 +206,21 @@ func awaitPromise(p *runtime.EvaluateParams) {
 func poll(timeout time.Duration, cond func() bool) bool { return testkit.Within(timeout, cond) }
 
 // waitUntil polls a Go condition with a deadline, failing the test on
-// timeout (testkit.WaitUntil).
+// timeout (testkit.WaitUntil); like waitFor it waits at least
+// e2ekit.Patience.
 func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	testkit.WaitUntil(t, what, timeout, cond)
+	testkit.WaitUntil(t, what, max(timeout, e2ekit.Patience), cond)
 }
 
 // waitFor polls a JavaScript condition until it is truthy or the timeout
 // passes; the condition may use the page's globals and the shadow roots.
-// On timeout the page is saved as a screenshot.
+// On timeout the page is saved as a screenshot. It waits for behaviour, not
+// against a budget: however short the timeout asked, it waits at least
+// e2ekit.Patience, so a busy machine slows a test down but never fails it.
 func (p *page) waitFor(what, condition string, timeout time.Duration) {
 	p.t.Helper()
+	timeout = max(timeout, e2ekit.Patience)
 	if !poll(timeout, func() bool { return eval[bool](p, "!!("+condition+")") }) {
 		p.screenshot("timeout-" + strings.ReplaceAll(p.t.Name(), "/", "-"))
 		p.t.Fatalf("timed out after %s waiting for %s", timeout, what)
@@ -226,7 +230,7 @@ func (p *page) waitFor(what, condition string, timeout time.Duration) {
 // screenshot saves the tab's whole page as build/screenshots/<name>.png.
 func (p *page) screenshot(name string) string {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

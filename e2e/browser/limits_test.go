@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // The server's message limit and two messages at its edges: one character
@@ -29,7 +30,7 @@ var tooLongText = fmt.Sprintf("Messages can be at most %d characters (this one h
 // does: through the browser's editing, which applies a maxlength.
 func paste(p *page, text string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
 		p.t.Fatalf("paste: %v", err)

@@ -149,7 +149,7 @@ func activeConversation(t *testing.T, a account) string {
 }
 
 // ctxT is a context for one call of a Go protocol client.
-func ctxT(t *testing.T) context.Context { return e2ekit.Context(t, 15*time.Second) }
+func ctxT(t *testing.T) context.Context { return e2ekit.Context(t, e2ekit.Patience) }
 
 // typeAndSend types body into the panel's message box and presses Enter, as a person does.
 func typeAndSend(p *page, body string) {

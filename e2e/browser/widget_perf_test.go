@@ -21,6 +21,8 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
+
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // maxWidgetGzip is the budget of everything the widget loads (its loader,
@@ -202,7 +204,7 @@ func TestWidgetConnectsAndShowsMessages(t *testing.T) {
 func TestWidgetDoesNotBlockThePage(t *testing.T) {
 	p := newBrowser(t)
 	held := holdRequests(p, "*/widget/widget.js")
-	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, cdppage.Navigate, cdppage.NavigateParams{URL: demoPage()}); err != nil {
 		t.Fatalf("open the demo page: %v", err)

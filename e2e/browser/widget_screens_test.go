@@ -9,6 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
+
+	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
 // TestWidgetScreenshots walks through every state of the widget on a
@@ -96,7 +98,7 @@ func TestWidgetScreenshots(t *testing.T) {
 // person sees them) as build/screenshots/<name>.png.
 func viewportShot(p *page, name string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.Context, 15*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context, e2ekit.Patience)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
