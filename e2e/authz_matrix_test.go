@@ -121,10 +121,6 @@ const (
 	waitingScene                   // active, nobody has claimed it yet
 )
 
-// String names the state in docs/security.md.
-func (s sceneState) String() string {
-	return [...]string{"assigned", "closed", "waiting"}[s]
-}
 
 // scene is A's conversation as the rows act on it: claimed by the assignee,
 // with a message of A and one of the assignee made when a row needs them.

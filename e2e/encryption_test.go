@@ -14,6 +14,7 @@ import (
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/seal"
+	"github.com/confidechat/confide/internal/testkit"
 	"github.com/confidechat/confide/internal/testkit/e2ekit"
 )
 
@@ -83,7 +84,7 @@ func TestTheTableHoldsNoWords(t *testing.T) {
 				sealed++
 			}
 			for name, av := range it {
-				for _, text := range attributeTexts(av) {
+				for _, text := range testkit.AttributeTexts(av) {
 					for what, w := range words {
 						if strings.Contains(text, w) {
 							t.Errorf("item %v / %v: attribute %s holds the %s", it["pk"], it["sk"], name, what)
@@ -108,38 +109,6 @@ func TestTheTableHoldsNoWords(t *testing.T) {
 			}
 		}
 	})
-}
-
-// attributeTexts returns every string and binary value of an attribute,
-// nested ones too, binary ones read as text.
-func attributeTexts(av types.AttributeValue) []string {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return []string{v.Value}
-	case *types.AttributeValueMemberB:
-		return []string{string(v.Value)}
-	case *types.AttributeValueMemberSS:
-		return v.Value
-	case *types.AttributeValueMemberBS:
-		out := make([]string, 0, len(v.Value))
-		for _, b := range v.Value {
-			out = append(out, string(b))
-		}
-		return out
-	case *types.AttributeValueMemberL:
-		var out []string
-		for _, x := range v.Value {
-			out = append(out, attributeTexts(x)...)
-		}
-		return out
-	case *types.AttributeValueMemberM:
-		var out []string
-		for _, x := range v.Value {
-			out = append(out, attributeTexts(x)...)
-		}
-		return out
-	}
-	return nil
 }
 
 // TestARestoredBackupStaysUnreadable (issue 15, the 24h half end to end;

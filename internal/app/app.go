@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	}
 	var screener chat.Screener
 	if !cfg.TriageOff {
-		screener = triage.ForChat(triage.Default())
+		screener = triage.DefaultForChat()
 	}
 	var alerter chat.Alerter
 	if cfg.UrgentTopicARN != "" {

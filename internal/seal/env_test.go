@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/dev/localkms"
 	"github.com/confidechat/confide/internal/seal"
+	"github.com/confidechat/confide/internal/testkit"
 )
 
 // The local DynamoDB and KMS every test of the package shares, and the
@@ -64,24 +64,6 @@ func run(m *testing.M) int {
 // scans counts Scan requests across every test: the key store never scans.
 var scans atomic.Int64
 
-// clock is a clock that stands still until moved.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // countingKMS is the real local KMS client, counting the calls made
 // through it.
 type countingKMS struct {
@@ -113,14 +95,14 @@ type env struct {
 	keys    *seal.DynamoKeyStore
 	kms     *countingKMS
 	dbCalls atomic.Int64
-	clock   *clock
+	clock   *testkit.Clock
 }
 
 var tables atomic.Int64
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, kms: &countingKMS{next: kmsLocal.Client(t.Context())}, clock: &clock{t: t0}}
+	e := &env{t: t, kms: &countingKMS{next: kmsLocal.Client(t.Context())}, clock: testkit.NewClock(t0)}
 	e.db = dynamo.Client(t.Context(), func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
 			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countOperation",

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,29 +18,12 @@ import (
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
+	"github.com/confidechat/confide/internal/testkit"
 	"github.com/confidechat/confide/internal/testlog"
 )
 
 // These tests run the store with message encryption: a real sealer whose
 // data keys the local KMS makes and a key table on the local DynamoDB.
-
-// movingClock is a clock a test moves.
-type movingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *movingClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // countingKMS counts the calls a sealer makes to KMS.
 type countingKMS struct {
@@ -137,38 +119,6 @@ func (e *sealedEnv) rawItems(t *testing.T) []map[string]types.AttributeValue {
 	return out
 }
 
-// texts returns every string and binary value of an attribute, nested ones
-// too, binary ones read as text.
-func texts(av types.AttributeValue) []string {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return []string{v.Value}
-	case *types.AttributeValueMemberB:
-		return []string{string(v.Value)}
-	case *types.AttributeValueMemberSS:
-		return v.Value
-	case *types.AttributeValueMemberBS:
-		var out []string
-		for _, b := range v.Value {
-			out = append(out, string(b))
-		}
-		return out
-	case *types.AttributeValueMemberL:
-		var out []string
-		for _, x := range v.Value {
-			out = append(out, texts(x)...)
-		}
-		return out
-	case *types.AttributeValueMemberM:
-		var out []string
-		for _, x := range v.Value {
-			out = append(out, texts(x)...)
-		}
-		return out
-	}
-	return nil
-}
-
 var (
 	alice = chat.Identity{UserID: "alice-sub", Role: chat.RoleClient}
 	bob   = chat.Identity{UserID: "bob-sub", Role: chat.RoleClient}
@@ -218,7 +168,7 @@ func TestSealedStoreHoldsNoWords(t *testing.T) {
 	}
 	for _, it := range items {
 		for name, av := range it {
-			for _, text := range texts(av) {
+			for _, text := range testkit.AttributeTexts(av) {
 				for _, w := range words {
 					if strings.Contains(text, w) {
 						t.Errorf("item %v attribute %s holds %q", it["sk"], name, w)
@@ -313,7 +263,7 @@ func (e *sealedEnv) sealedBody(t *testing.T, convID, msgID string) []byte {
 // an error to the reader), and none panics; the untouched message still
 // reads.
 func TestTamperedWordsAreRefused(t *testing.T) {
-	clk := &movingClock{t: t0}
+	clk := testkit.NewClock(t0)
 	e := newSealedEnv(t, clk.Now)
 	ctx := t.Context()
 	day := e.open(t, alice.UserID, chat.Retention24h)
@@ -457,7 +407,7 @@ func (e *sealedEnv) partition(t *testing.T, id string) []map[string]types.Attrib
 // the store or with the sealer itself, while another client's permanent
 // conversation still does.
 func TestRestoredBackupStaysUnreadable(t *testing.T) {
-	clk := &movingClock{t: t0}
+	clk := testkit.NewClock(t0)
 	e := newSealedEnv(t, clk.Now)
 	ctx := t.Context()
 	svc := chat.NewService(chat.Options{Store: e.Store, Pusher: quietPusher{}, Keys: e.Store, Now: clk.Now, TokenNow: clk.Now})

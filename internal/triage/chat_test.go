@@ -10,7 +10,7 @@ import (
 // TestForChat: the domain gets the engine's level by its protocol name and
 // the rule's category, for each level.
 func TestForChat(t *testing.T) {
-	s := triage.ForChat(triage.Default())
+	s := triage.DefaultForChat()
 	tests := []struct {
 		text string
 		want chat.RiskLevel

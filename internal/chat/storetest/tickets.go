@@ -123,7 +123,7 @@ func testPassTyping(t *testing.T, f factory) {
 	e := f.new(t)
 	gate, ok := e.Store.(chat.TypingGate)
 	if !ok {
-		t.Skipf("%T is no chat.TypingGate", e.Store)
+		t.Fatalf("%T is no chat.TypingGate: both stores are one", e.Store)
 	}
 	e.mustConnect(t, connection("k1", "u1", chat.RoleClient, "c1"))
 	gap := 2 * time.Second
