@@ -121,7 +121,6 @@ const (
 	waitingScene                   // active, nobody has claimed it yet
 )
 
-
 // scene is A's conversation as the rows act on it: claimed by the assignee,
 // with a message of A and one of the assignee made when a row needs them.
 type scene struct {
