@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -24,22 +25,24 @@ type dataKeys struct {
 
 // What each function may do with the data keys. The functions that seal
 // and open message bodies (message, api) read and create wrapped keys and
-// have KMS generate and unwrap them; the retention function lists and
-// destroys the expired hour keys and never unwraps one. Nothing else
-// touches them, and no function may Scan the key table or delete a key
-// but retention. A function with EnvKeyTableName missing here fails the
-// synth.
+// have KMS generate and unwrap them; api also links a permanent
+// conversation to its client's key (a transaction with a condition check
+// on the key). The retention function lists and destroys the expired hour
+// keys and makes the coming hours' ahead of time, with KMS's
+// GenerateDataKeyWithoutPlaintext: it never holds a key in the clear.
+// Nothing else touches them, and no function may Scan the key table or
+// delete a key but retention. A function with EnvKeyTableName missing here
+// fails the synth.
 var (
-	keyTableUse     = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
-	keyTableDestroy = []string{"dynamodb:Query", "dynamodb:DeleteItem"}
-	kmsUse          = []string{"kms:GenerateDataKey", "kms:Decrypt"}
-	keyAccess       = map[routes.Function]struct {
+	keyTableUse = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
+	kmsUse      = []string{"kms:GenerateDataKey", "kms:Decrypt"}
+	keyAccess   = map[routes.Function]struct {
 		table []string
-		kms   bool
+		kms   []string
 	}{
-		routes.Message:   {table: keyTableUse, kms: true},
-		routes.API:       {table: keyTableUse, kms: true},
-		routes.Retention: {table: keyTableDestroy},
+		routes.Message:   {table: keyTableUse, kms: kmsUse},
+		routes.API:       {table: append(slices.Clone(keyTableUse), "dynamodb:ConditionCheckItem"), kms: kmsUse},
+		routes.Retention: {table: append(slices.Clone(keyTableUse), "dynamodb:Query", "dynamodb:DeleteItem"), kms: []string{"kms:GenerateDataKeyWithoutPlaintext"}},
 	}
 )
 
@@ -119,7 +122,7 @@ func (k *dataKeys) grant(spec routes.FunctionSpec, role awsiam.Role) error {
 		Actions:   jsii.Strings(access.table...),
 		Resources: jsii.Strings(*k.table.TableArn()),
 	}))
-	if !access.kms {
+	if len(access.kms) == 0 {
 		return nil
 	}
 	conditions := &map[string]any{
@@ -127,14 +130,14 @@ func (k *dataKeys) grant(spec routes.FunctionSpec, role awsiam.Role) error {
 		"Null":                      map[string]any{"kms:EncryptionContext:" + seal.EncryptionContextKey: "false"},
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:    jsii.Strings(kmsUse...),
+		Actions:    jsii.Strings(access.kms...),
 		Resources:  jsii.Strings(*k.key.KeyArn()),
 		Conditions: conditions,
 	}))
 	k.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("Use" + construct(string(spec.Name))),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(role.RoleArn())},
-		Actions:    jsii.Strings(kmsUse...),
+		Actions:    jsii.Strings(access.kms...),
 		Resources:  jsii.Strings("*"),
 		Conditions: conditions,
 	}), jsii.Bool(false))

@@ -210,7 +210,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 // (openConnectionsRecord), which the stack alarms on and graphs.
 func (a *App) Retention(ctx context.Context, _ events.EventBridgeEvent) (chat.SweepReport, error) {
 	rep, err := a.Service.Sweep(ctx)
-	attrs := []slog.Attr{slog.Int("expired", rep.Expired), slog.Int("keysDestroyed", rep.KeysDestroyed), slog.Int("closed", rep.Closed),
+	attrs := []slog.Attr{slog.Int("expired", rep.Expired), slog.Int("keysDestroyed", rep.KeysDestroyed), slog.Int("keysMade", rep.KeysMade), slog.Int("closed", rep.Closed),
 		slog.Int("cutOff", rep.CutOff), slog.Bool("complete", rep.Complete)}
 	if err == nil {
 		attrs = append(attrs, openConnectionsRecord(time.Now(), a.Config.TableName, rep.Connections)...)

@@ -58,7 +58,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		func() { conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) },
 		func() { allowed, rateErr = s.hitRate(ctx, caller.UserID, now) },
 		func() { audConns, audErr = s.audienceConnections(ctx, aud) },
-		func() { s.keys.PrepareMessage(ctx, caller, now) },
+		func() { s.keys.PrepareMessage(ctx, caller, in.ConversationID, now) },
 	)
 	// The check was started before these reads and ran beside them.
 	if err := check.ok(); err != nil {

@@ -19,6 +19,9 @@ type SweepReport struct {
 	// KeysDestroyed counts the hour keys destroyed: every copy of the
 	// messages they sealed is unreadable from then on.
 	KeysDestroyed int `json:"keysDestroyed"`
+	// KeysMade counts the hour keys made ahead of the messages they will
+	// seal.
+	KeysMade int `json:"keysMade"`
 	// Connections is how many WebSocket connections were open when the
 	// sweep ended (the retention function publishes it as a metric).
 	Connections int `json:"connections"`
@@ -28,7 +31,8 @@ type SweepReport struct {
 const sweepBatch = 100
 
 // Sweep is the retention function's work: it destroys the keys of the
-// hours of expiry that ended (more than keyGrace ago), deletes the items that expired and TTL has not yet
+// hours of expiry that ended (more than keyGrace ago) and makes those of
+// the next hours (keysAhead), deletes the items that expired and TTL has not yet
 // removed (messages of 24h conversations, stale connections), cuts off the connections of people whose credentials were
 // revoked or whose account is no longer active (see CutOffRevoked), and
 // closes active conversations idle for longer than the idle timeout, with
@@ -42,6 +46,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 	destroyed, err := s.keys.DestroyExpiredHours(ctx, s.now(), keyGrace)
 	rep.KeysDestroyed = destroyed
+	if err != nil {
+		return rep, err
+	}
+	made, err := s.keys.MakeHourKeys(ctx, hoursAhead(s.now()))
+	rep.KeysMade = made
 	if err != nil {
 		return rep, err
 	}

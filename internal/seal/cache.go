@@ -23,6 +23,11 @@ type keyCache struct {
 	// missing: Load then does not ask again, and Seal makes the key
 	// without looking it up first. Open never trusts it.
 	absent map[KeyID]time.Time
+	// links holds which client key each conversation's id was found
+	// linked to (LoadConversation): that never changes, so a counsellor's
+	// next message needs no lookup while the key is cached. Bounded like
+	// the keys.
+	links map[string]KeyID
 }
 
 // absentTTL is how long a key Load found missing is taken to be missing.
@@ -37,7 +42,8 @@ type cached struct {
 }
 
 func newKeyCache(ttl time.Duration, max int) *keyCache {
-	return &keyCache{ttl: ttl, max: max, entries: make(map[KeyID]cached, max), absent: map[KeyID]time.Time{}}
+	return &keyCache{ttl: ttl, max: max, entries: make(map[KeyID]cached, max), absent: map[KeyID]time.Time{},
+		links: map[string]KeyID{}}
 }
 
 // markAbsent notes that key id was found missing at now. The notes are
@@ -49,6 +55,25 @@ func (c *keyCache) markAbsent(id KeyID, now time.Time) {
 		clear(c.absent)
 	}
 	c.absent[id] = now
+}
+
+// link notes that conversationID is linked to client key id.
+func (c *keyCache) link(conversationID string, id KeyID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.links) >= c.max {
+		clear(c.links)
+	}
+	c.links[conversationID] = id
+	delete(c.absent, KeyID(linkPrefix+conversationID))
+}
+
+// linked returns the client key conversationID was found linked to.
+func (c *keyCache) linked(conversationID string) (KeyID, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.links[conversationID]
+	return id, ok
 }
 
 // recentlyAbsent reports whether key id was found missing less than

@@ -46,8 +46,14 @@
 //	}
 //
 // To keep a key's lookup off a write's critical path, Prepare makes or
-// reads a key ahead of its Seal (when a conversation is created), and Load
-// reads one that exists, beside other reads (when a message is sent).
+// reads a key ahead of its Seal (when a conversation is created), Load
+// reads one that exists, beside other reads (when a message is sent), and
+// MakeHourKey makes the coming hours' keys without their plaintext (the
+// retention function). A writer who knows a permanent conversation but not
+// yet its client (a counsellor) finds the client's key by the
+// conversation: LinkConversation stores a copy of the wrapped key under the
+// conversation's id, LoadConversation reads it; DestroyClient destroys the
+// copies with the key.
 //
 // A change of retention re-encrypts each stored body with Reseal. The
 // retention function calls DestroyExpiredHours(ctx, now, grace) on every

@@ -28,8 +28,17 @@ type KeyTableSchema struct {
 //
 // Layout (pk / sk):
 //
-//	hour           2026-12-03T14   key of the 24h messages expiring in that hour
-//	client#<sub>   key             key of the client's permanent conversations
+//	hour              2026-12-03T14     key of the 24h messages expiring in that hour
+//	client#<sub>      key               key of the client's permanent conversations
+//	client#<sub>      conversation#<id> a record of the copy below, to destroy it with the key
+//	conversation#<id> key               a copy of the client key, found by the conversation's id
+//
+// The copies let a counsellor's message, whose writer knows the
+// conversation but not yet its client, read its key beside the
+// conversation instead of after it (Sealer.LoadConversation). They live and
+// die with the client key: Link writes a copy only while the key is
+// stored, and Delete of a client key deletes the key first, then every copy
+// its partition records.
 //
 // Hour keys share one partition with the hour as sort key, so the keys to
 // destroy are one strongly consistent Query for the hours before a cut-off,
@@ -49,9 +58,24 @@ const (
 	clientSortKey = "key"
 )
 
+// linkKey is the table key of the copy of a client key stored under a
+// conversation's id; it is also the sort key of its record in the client's
+// partition.
+func linkKey(conversationID string) (pk, sk string, err error) {
+	if !validConversationID(conversationID) {
+		return "", "", fmt.Errorf("%w: conversation id of %d bytes with characters outside the allowed set", ErrBadKeyID, len(conversationID))
+	}
+	return linkPrefix + conversationID, clientSortKey, nil
+}
+
 // KeyTableDB is the part of the DynamoDB API DynamoKeyStore calls.
 // *dynamodb.Client satisfies it.
-type KeyTableDB = ddb.Items
+type KeyTableDB interface {
+	ddb.Items
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+var _ KeyTableDB = (*dynamodb.Client)(nil)
 
 // DynamoKeyStore is KeyStore on the key table (KeyTable).
 type DynamoKeyStore struct {
@@ -163,7 +187,13 @@ func (s *DynamoKeyStore) Get(ctx context.Context, id KeyID) (WrappedKey, bool, e
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return WrappedKey{}, false, fmt.Errorf("decode key %s: %w", id, err)
 	}
+	return it.wrapped(id)
+}
+
+// wrapped is the item as the key id names.
+func (it keyItem) wrapped(id KeyID) (WrappedKey, bool, error) {
 	k := WrappedKey{ID: id, Serial: it.Serial, Wrapped: it.Wrapped, KMSKeyARN: it.KMSKeyARN}
+	var err error
 	if k.CreatedAt, err = time.Parse(time.RFC3339Nano, it.CreatedAt); err != nil {
 		return WrappedKey{}, false, fmt.Errorf("decode key %s: created at %q: %w", id, it.CreatedAt, err)
 	}
@@ -173,16 +203,158 @@ func (s *DynamoKeyStore) Get(ctx context.Context, id KeyID) (WrappedKey, bool, e
 	return k, true, nil
 }
 
-// Delete removes the key's item.
+// Delete removes the key's item; for a client key, then every copy Link
+// made of it and their records. A Link that races with it either wrote its
+// copy before the key was deleted, and its record is found here, or fails
+// its condition.
 func (s *DynamoKeyStore) Delete(ctx context.Context, id KeyID) error {
 	pk, sk, err := keyOf(id)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.table, Key: tableKey(pk, sk)}); err != nil {
+	if err := s.deleteItem(ctx, pk, sk); err != nil {
 		return fmt.Errorf("delete key %s: %w", id, err)
 	}
+	if pk == hourPartition {
+		return nil
+	}
+	links, err := s.links(ctx, pk)
+	if err != nil {
+		return fmt.Errorf("delete key %s: %w", id, err)
+	}
+	for _, link := range links {
+		if err := s.deleteItem(ctx, link, clientSortKey); err != nil {
+			return fmt.Errorf("delete key %s: copy %s: %w", id, link, err)
+		}
+		if err := s.deleteItem(ctx, pk, link); err != nil {
+			return fmt.Errorf("delete key %s: record of %s: %w", id, link, err)
+		}
+	}
 	return nil
+}
+
+func (s *DynamoKeyStore) deleteItem(ctx context.Context, pk, sk string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: s.table, Key: tableKey(pk, sk)})
+	return err
+}
+
+// links lists, strongly consistently, the partitions of the copies
+// recorded in client key partition pk.
+func (s *DynamoKeyStore) links(ctx context.Context, pk string) ([]string, error) {
+	keyCond := expression.Key(KeyTable.PK).Equal(expression.Value(pk)).
+		And(expression.Key(KeyTable.SK).BeginsWith(linkPrefix))
+	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).
+		WithProjection(expression.NamesList(expression.Name(KeyTable.SK))).Build()
+	if err != nil {
+		return nil, fmt.Errorf("build copies query: %w", err)
+	}
+	pages := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    expr.KeyCondition(),
+		ProjectionExpression:      expr.Projection(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	})
+	var links []string
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query copies: %w", err)
+		}
+		var items []keyItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, fmt.Errorf("decode copies: %w", err)
+		}
+		for _, it := range items {
+			links = append(links, it.SK)
+		}
+	}
+	return links, nil
+}
+
+// Link writes, in one transaction: a check that k is the stored key of
+// its id (same serial), the record of the copy in k's partition, and the
+// copy under the conversation's id.
+func (s *DynamoKeyStore) Link(ctx context.Context, conversationID string, k WrappedKey) (bool, error) {
+	pk, sk, err := keyOf(k.ID)
+	if err != nil {
+		return false, err
+	}
+	if pk == hourPartition {
+		return false, fmt.Errorf("%w: only a client key is linked to a conversation, not %s", ErrBadKeyID, k.ID)
+	}
+	lpk, lsk, err := linkKey(conversationID)
+	if err != nil {
+		return false, err
+	}
+	stored, err := expression.NewBuilder().WithCondition(
+		expression.Name("serial").Equal(expression.Value(k.Serial))).Build()
+	if err != nil {
+		return false, fmt.Errorf("build link condition: %w", err)
+	}
+	record, err := attributevalue.MarshalMap(keyItem{PK: pk, SK: lpk, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return false, fmt.Errorf("encode link record: %w", err)
+	}
+	copied, err := attributevalue.MarshalMap(linkItem{
+		keyItem: keyItem{PK: lpk, SK: lsk, Serial: k.Serial, Wrapped: k.Wrapped, KMSKeyARN: k.KMSKeyARN,
+			CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano)},
+		Key: string(k.ID),
+	})
+	if err != nil {
+		return false, fmt.Errorf("encode key copy: %w", err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: s.table, Key: tableKey(pk, sk), ConditionExpression: stored.Condition(),
+			ExpressionAttributeNames: stored.Names(), ExpressionAttributeValues: stored.Values(),
+		}},
+		{Put: &types.Put{TableName: s.table, Item: record}},
+		{Put: &types.Put{TableName: s.table, Item: copied}},
+	}})
+	var canceled *types.TransactionCanceledException
+	switch {
+	case errors.As(err, &canceled) && len(canceled.CancellationReasons) > 0 &&
+		aws.ToString(canceled.CancellationReasons[0].Code) == "ConditionalCheckFailed":
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("link %s to conversation %s: %w", k.ID, conversationID, err)
+	}
+	return true, nil
+}
+
+// linkItem is a copy of a client key stored under a conversation's id,
+// naming the key it copies.
+type linkItem struct {
+	keyItem
+	Key string `dynamodbav:"key"`
+}
+
+// Linked reads the copy strongly consistently.
+func (s *DynamoKeyStore) Linked(ctx context.Context, conversationID string) (WrappedKey, bool, error) {
+	pk, sk, err := linkKey(conversationID)
+	if err != nil {
+		return WrappedKey{}, false, err
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: s.table, Key: tableKey(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return WrappedKey{}, false, fmt.Errorf("get key of conversation %s: %w", conversationID, err)
+	}
+	if len(out.Item) == 0 {
+		return WrappedKey{}, false, nil
+	}
+	var it linkItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return WrappedKey{}, false, fmt.Errorf("decode key of conversation %s: %w", conversationID, err)
+	}
+	name, err := parseKeyID(KeyID(it.Key))
+	if err != nil || name.kind != kindClient {
+		return WrappedKey{}, false, fmt.Errorf("key of conversation %s names %q: %w", conversationID, it.Key, ErrBadKeyID)
+	}
+	return it.wrapped(name.id)
 }
 
 // HourKeysBefore queries the hour partition up to the hour holding t, then

@@ -84,6 +84,11 @@ func (c *countingKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns 
 	return c.next.Decrypt(ctx, in, optFns...)
 }
 
+func (c *countingKMS) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.GenerateDataKeyWithoutPlaintextInput, optFns ...func(*kms.Options)) (*kms.GenerateDataKeyWithoutPlaintextOutput, error) {
+	c.generated.Add(1)
+	return c.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
+}
+
 func (c *countingKMS) calls() int64 { return c.generated.Load() + c.decrypted.Load() }
 
 // env is one test's key table, with every Sealer on it sharing one

@@ -14,6 +14,9 @@ type KeyID string
 const (
 	hourPrefix   = "hour#"
 	clientPrefix = "client#"
+	// linkPrefix starts the partition of a conversation's copy of its
+	// client's key (KeyStore.Link).
+	linkPrefix = "conversation#"
 	// hourLayout is an hour in UTC; its strings sort as the hours do.
 	hourLayout = "2006-01-02T15"
 	// maxSubLen bounds a client's sub (a Cognito sub is a 36-character
@@ -85,6 +88,11 @@ func parseKeyID(id KeyID) (keyName, error) {
 	}
 	return keyName{}, fmt.Errorf("%w: neither an hour nor a client key", ErrBadKeyID)
 }
+
+// validConversationID reports whether id may name a conversation in the
+// key table: the characters and length a client's sub may have (a
+// conversation id is a 26-character ULID).
+func validConversationID(id string) bool { return validSub(id) }
 
 func validSub(sub string) bool {
 	if sub == "" || len(sub) > maxSubLen {

@@ -43,4 +43,13 @@ type KeyStore interface {
 	// HourKeysBefore lists the hour keys (HourKey) whose hour starts
 	// before t.
 	HourKeysBefore(ctx context.Context, t time.Time) ([]KeyID, error)
+	// Link stores a copy of client key k under a conversation's id, so
+	// that a writer who knows only the conversation finds it, and records
+	// the copy beside k, all in one write conditional on k still being the
+	// stored key of its id (linked is false, with no error, when it is
+	// not). Deleting k deletes every copy.
+	Link(ctx context.Context, conversationID string, k WrappedKey) (linked bool, err error)
+	// Linked returns the copy of a client key stored under a
+	// conversation's id by Link; found is false when there is none.
+	Linked(ctx context.Context, conversationID string) (k WrappedKey, found bool, err error)
 }

@@ -50,10 +50,13 @@ const (
 )
 
 // KMS is the part of the AWS KMS API a Sealer calls. *kms.Client satisfies
-// it. The functions' IAM policy allows exactly these two actions.
+// it. The functions that seal and open are allowed GenerateDataKey and
+// Decrypt; the retention function only GenerateDataKeyWithoutPlaintext
+// (MakeHourKey), so it never holds a key in the clear.
 type KMS interface {
 	GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput, optFns ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error)
 	Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error)
+	GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.GenerateDataKeyWithoutPlaintextInput, optFns ...func(*kms.Options)) (*kms.GenerateDataKeyWithoutPlaintextOutput, error)
 }
 
 var _ KMS = (*kms.Client)(nil)
@@ -266,6 +269,113 @@ func (s *Sealer) DestroyClient(ctx context.Context, sub string) error {
 	return nil
 }
 
+// MakeHourKey makes the key of an hour of expiry ahead of the messages it
+// will seal, so that the first message of the hour finds it stored (one
+// GetItem beside its other reads) instead of making it on its own path. It
+// has KMS generate the key without its plaintext and stores it wrapped
+// (the same conditional put as Seal's), so the caller never holds the key.
+// made is false when the key was there already or another writer stored
+// one first. An hour that has ended is refused with ErrHourEnded.
+func (s *Sealer) MakeHourKey(ctx context.Context, id KeyID) (made bool, err error) {
+	name, err := parseKeyID(id)
+	if err != nil {
+		return false, err
+	}
+	if name.kind != kindHour {
+		return false, fmt.Errorf("%w: %s is not an hour key", ErrBadKeyID, id)
+	}
+	if name.endedBy(s.now()) {
+		return false, fmt.Errorf("%w: %s", ErrHourEnded, id)
+	}
+	if _, found, err := s.keys.Get(ctx, id); err != nil || found {
+		return false, err
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return false, err
+	}
+	out, err := s.kms.GenerateDataKeyWithoutPlaintext(ctx, &kms.GenerateDataKeyWithoutPlaintextInput{
+		KeyId:             s.kmsKeyID,
+		KeySpec:           types.DataKeySpecAes256,
+		EncryptionContext: encryptionContext(id),
+	})
+	if err != nil {
+		return false, fmt.Errorf("generate data key %s: %w", id, err)
+	}
+	return s.keys.Create(ctx, WrappedKey{
+		ID: id, Serial: serial, Wrapped: out.CiphertextBlob, KMSKeyARN: aws.ToString(out.KeyId),
+		CreatedAt: s.now(), ExpiresAt: name.hourEnd().Add(MaxGrace),
+	})
+}
+
+// LinkConversation lets the id of a permanent conversation of client sub
+// find the client's key (KeyStore.Link), making the key first if there is
+// none, so that LoadConversation can read it beside the conversation when
+// a counsellor writes. Destroying the client's key destroys the link. It
+// fails with ErrKeyGone when the key was destroyed while it linked.
+func (s *Sealer) LinkConversation(ctx context.Context, conversationID, sub string) error {
+	id := ClientKey(sub)
+	if err := s.Prepare(ctx, id); err != nil {
+		return err
+	}
+	wk, found, err := s.keys.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if found {
+		linked, err := s.keys.Link(ctx, conversationID, wk)
+		if err != nil || linked {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %s was destroyed while linking conversation %s", ErrKeyGone, id, conversationID)
+}
+
+// LoadConversation fetches into the cache, when a conversation's id was
+// linked to its client's key (LinkConversation), that key: a Seal under
+// the client's key that follows finds it cached. Callers run it beside the
+// conversation's read, when they do not yet know its client. It returns
+// ErrKeyGone when there is no link (a 24h conversation, or a client
+// erased); a conversation found without a link is taken to have none for
+// a minute, as Load does.
+func (s *Sealer) LoadConversation(ctx context.Context, conversationID string) error {
+	if !validConversationID(conversationID) {
+		return fmt.Errorf("%w: conversation id of %d bytes", ErrBadKeyID, len(conversationID))
+	}
+	now := s.now()
+	link := KeyID(linkPrefix + conversationID)
+	if id, ok := s.cache.linked(conversationID); ok {
+		if _, ok := s.cache.get(id, now); ok {
+			return nil
+		}
+	}
+	if s.cache.recentlyAbsent(link, now) {
+		return fmt.Errorf("%w: no key linked to conversation %s", ErrKeyGone, conversationID)
+	}
+	_, err, _ := s.flights.Do("link "+conversationID, func() (any, error) {
+		epoch := s.cache.begin()
+		wk, found, err := s.keys.Linked(ctx, conversationID)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			s.cache.markAbsent(link, now)
+			return nil, fmt.Errorf("%w: no key linked to conversation %s", ErrKeyGone, conversationID)
+		}
+		s.cache.link(conversationID, wk.ID)
+		if _, ok := s.cache.get(wk.ID, s.now()); ok {
+			return nil, nil
+		}
+		k, err := s.unwrap(ctx, wk)
+		if err != nil {
+			return nil, err
+		}
+		s.cache.put(wk.ID, k, s.now(), epoch)
+		return nil, nil
+	})
+	return err
+}
+
 // dataKey is an unwrapped data key, ready to use.
 type dataKey struct {
 	aead   cipher.AEAD
@@ -333,13 +443,18 @@ func (s *Sealer) fetch(ctx context.Context, name keyName, create bool) (*dataKey
 			return nil, fmt.Errorf("%w: %s was destroyed as it was created", ErrKeyGone, name.id)
 		}
 	}
+	return s.unwrap(ctx, wk)
+}
+
+// unwrap has KMS decrypt the wrapped key wk.
+func (s *Sealer) unwrap(ctx context.Context, wk WrappedKey) (*dataKey, error) {
 	out, err := s.kms.Decrypt(ctx, &kms.DecryptInput{
 		KeyId:             aws.String(wk.KMSKeyARN),
 		CiphertextBlob:    wk.Wrapped,
-		EncryptionContext: encryptionContext(name.id),
+		EncryptionContext: encryptionContext(wk.ID),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("unwrap data key %s: %w", name.id, err)
+		return nil, fmt.Errorf("unwrap data key %s: %w", wk.ID, err)
 	}
 	return newDataKey(out.Plaintext, wk.Serial)
 }
@@ -348,9 +463,9 @@ func (s *Sealer) fetch(ctx context.Context, name keyName, create bool) (*dataKey
 // new random serial. created is false when another writer's key was stored
 // first; then the new key is thrown away.
 func (s *Sealer) generate(ctx context.Context, name keyName) (k *dataKey, created bool, err error) {
-	var serial [serialLen]byte
-	if _, err := rand.Read(serial[:]); err != nil {
-		return nil, false, fmt.Errorf("seal: key serial: %w", err)
+	serial, err := newSerial()
+	if err != nil {
+		return nil, false, err
 	}
 	out, err := s.kms.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
 		KeyId:             s.kmsKeyID,
@@ -362,7 +477,7 @@ func (s *Sealer) generate(ctx context.Context, name keyName) (k *dataKey, create
 	}
 	defer clear(out.Plaintext)
 	wk := WrappedKey{
-		ID: name.id, Serial: binary.BigEndian.Uint64(serial[:]),
+		ID: name.id, Serial: serial,
 		Wrapped: out.CiphertextBlob, KMSKeyARN: aws.ToString(out.KeyId), CreatedAt: s.now(),
 	}
 	if name.kind == kindHour {
@@ -373,6 +488,15 @@ func (s *Sealer) generate(ctx context.Context, name keyName) (k *dataKey, create
 	}
 	k, err = newDataKey(out.Plaintext, wk.Serial)
 	return k, err == nil, err
+}
+
+// newSerial draws a key's random serial.
+func newSerial() (uint64, error) {
+	var serial [serialLen]byte
+	if _, err := rand.Read(serial[:]); err != nil {
+		return 0, fmt.Errorf("seal: key serial: %w", err)
+	}
+	return binary.BigEndian.Uint64(serial[:]), nil
 }
 
 func encryptionContext(id KeyID) map[string]string {

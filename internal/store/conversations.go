@@ -206,6 +206,9 @@ func (s *Store) CreateConversation(ctx context.Context, c chat.Conversation) err
 			return fmt.Errorf("create conversation %s: %w", c.ID, err)
 		}
 		if failed == nil {
+			if c.Retention == chat.RetentionPermanent {
+				s.linkConversation(ctx, c.ID, c.UserID)
+			}
 			return nil
 		}
 		if _, ok := failed.failed(0); ok {

@@ -68,6 +68,9 @@ func (s *Store) SetRetention(ctx context.Context, id string, r chat.Retention) (
 		}
 		break
 	}
+	if r == chat.RetentionPermanent {
+		s.linkConversation(ctx, id, updated.UserID)
+	}
 	if err := s.restamp(ctx, id, updated.UserID, r, now); err != nil {
 		return chat.Conversation{}, fmt.Errorf("set retention of %s: %w", id, err)
 	}

@@ -24,6 +24,9 @@ type Sealer interface {
 	Reseal(ctx context.Context, ciphertext, aad []byte, to seal.KeyID) ([]byte, error)
 	DestroyExpiredHours(ctx context.Context, now time.Time, grace time.Duration) (int, error)
 	DestroyClient(ctx context.Context, sub string) error
+	MakeHourKey(ctx context.Context, id seal.KeyID) (bool, error)
+	LinkConversation(ctx context.Context, conversationID, sub string) error
+	LoadConversation(ctx context.Context, conversationID string) error
 }
 
 var _ Sealer = (*seal.Sealer)(nil)
@@ -98,26 +101,64 @@ func (s *Store) openText(ctx context.Context, ct []byte, pk, sk string) (text st
 }
 
 // PrepareMessage loads, beside send's reads, the keys a message sender
-// sends at may be sealed under, if they exist: the hour key of its expiry
-// were the conversation 24h (CreateConversation makes the one of its
-// hour), and, when a client sends, their own key (made when a permanent
-// conversation is). A key found missing is made by the write without a
-// second lookup; a staff message in a permanent conversation whose
-// client's key is not in memory fetches it in the write. Failures are left
-// for the write.
-func (s *Store) PrepareMessage(ctx context.Context, sender chat.Identity, at time.Time) {
+// sends at to conversation conversationID may be sealed under, if they
+// exist: the hour key of its expiry were the conversation 24h (the
+// retention sweep makes the keys of the coming hours, and
+// CreateConversation the one of its hour), and the client's key were it
+// permanent: by the client's own id when a client sends, else by the
+// conversation's link to it (CreateConversation and SetRetention link
+// every permanent conversation), since a counsellor's send does not know
+// the client before the conversation is read. A key found missing is
+// made by the write without a second lookup. Failures are left for the
+// write.
+func (s *Store) PrepareMessage(ctx context.Context, sender chat.Identity, conversationID string, at time.Time) {
 	if s.sealer == nil {
 		return
 	}
 	loads := []func(){func() { _ = s.sealer.Load(ctx, seal.HourKey(chat.Retention24h.Expiry(at).Time)) }}
 	if sender.Role == chat.RoleClient {
 		loads = append(loads, func() { _ = s.sealer.Load(ctx, seal.ClientKey(sender.UserID)) })
+	} else {
+		loads = append(loads, func() { _ = s.sealer.LoadConversation(ctx, conversationID) })
 	}
 	var wg sync.WaitGroup
 	for _, load := range loads {
 		wg.Go(load)
 	}
 	wg.Wait()
+}
+
+// MakeHourKeys makes the keys of the hours of these expiries that do not
+// exist yet (seal.Sealer.MakeHourKey).
+func (s *Store) MakeHourKeys(ctx context.Context, expiries []time.Time) (int, error) {
+	if s.sealer == nil {
+		return 0, nil
+	}
+	made := 0
+	for _, e := range expiries {
+		ok, err := s.sealer.MakeHourKey(ctx, seal.HourKey(e))
+		if err != nil {
+			return made, fmt.Errorf("make the key of %s: %w", seal.HourKey(e), err)
+		}
+		if ok {
+			made++
+		}
+	}
+	return made, nil
+}
+
+// linkConversation links permanent conversation id of client sub to the
+// client's key, so that a counsellor's message loads it beside the
+// conversation's read. Without the link that message looks the key up
+// after the read, one round trip more, so a failure is logged, not
+// returned: what was written stays written and opens as ever.
+func (s *Store) linkConversation(ctx context.Context, id, sub string) {
+	if s.sealer == nil {
+		return
+	}
+	if err := s.sealer.LinkConversation(ctx, id, sub); err != nil {
+		s.log.WarnContext(ctx, "permanent conversation not linked to its client's key", "conversationId", id, "error", err)
+	}
 }
 
 // DestroyExpiredHours destroys the hour keys that ended more than grace

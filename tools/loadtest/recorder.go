@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/confidechat/confide/internal/app"
@@ -81,9 +82,18 @@ func (r *Recorder) ManagementAPIOptions(o *apigatewaymanagementapi.Options) {
 	})
 }
 
+// KMSOptions adds the recorder's call counter to the KMS client, so the
+// reports count the data keys made and unwrapped per invocation.
+func (r *Recorder) KMSOptions(o *kms.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("loadtestUsage", usageMiddleware), middleware.Before)
+	})
+}
+
 // AppOptions are the app options that install the recorder's middleware.
 func (r *Recorder) AppOptions() []app.Option {
-	return []app.Option{app.WithDynamoDBOptions(r.DynamoDBOptions), app.WithManagementAPIOptions(r.ManagementAPIOptions)}
+	return []app.Option{app.WithDynamoDBOptions(r.DynamoDBOptions), app.WithManagementAPIOptions(r.ManagementAPIOptions),
+		app.WithKMSOptions(r.KMSOptions)}
 }
 
 func usageMiddleware(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
@@ -214,7 +224,7 @@ type RouteReport struct {
 	// OutsideDynamoDB the rest of its duration.
 	InDynamoDB      Summary `json:"inDynamoDB"`
 	OutsideDynamoDB Summary `json:"outsideDynamoDB"`
-	// CallsPerInvocation counts DynamoDB and management API calls by
+	// CallsPerInvocation counts DynamoDB, management API and KMS calls by
 	// operation.
 	CallsPerInvocation map[string]float64 `json:"callsPerInvocation"`
 	RRUPerInvocation   float64            `json:"estimatedRRUPerInvocation"`

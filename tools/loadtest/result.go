@@ -25,7 +25,11 @@ type Result struct {
 	// "frame:rate_limited", "connect:403", "closed:1006".
 	Errors map[string]int `json:"errors"`
 	// Stack is what the stack measured from inside, when it could be asked.
-	Stack  []RouteReport `json:"stackRoutes,omitempty"`
+	Stack []RouteReport `json:"stackRoutes,omitempty"`
+	// KMSCallsPer1000Messages counts the KMS calls of every invocation
+	// (data keys made and unwrapped) per 1,000 messages stored, when the
+	// stack could be asked.
+	KMSCallsPer1000Messages float64 `json:"kmsCallsPer1000Messages"`
 	Memory MemoryStats   `json:"memory"`
 	// Targets are the goals of issue 8 checked against this run.
 	Targets []TargetCheck `json:"targets"`
@@ -138,6 +142,24 @@ func checkTargets(r *Result, haveDynamo bool) []TargetCheck {
 	return out
 }
 
+// kmsOperations are the KMS calls the functions make.
+var kmsOperations = []string{"Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"}
+
+// kmsPer1000 is the KMS calls of every route per 1,000 of stored
+// messages.
+func kmsPer1000(routes []RouteReport, stored int) float64 {
+	if stored == 0 {
+		return 0
+	}
+	var calls float64
+	for _, rt := range routes {
+		for _, op := range kmsOperations {
+			calls += rt.CallsPerInvocation[op] * float64(rt.Invocations)
+		}
+	}
+	return calls / float64(stored) * 1000
+}
+
 // Met reports whether every target was met.
 func (r *Result) Met() bool {
 	for _, t := range r.Targets {
@@ -199,6 +221,9 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "  %-40s n=%-5d p50 %7.2f p99 %7.2f ms; outside DynamoDB p50 %6.2f p99 %6.2f ms; %.1f RRU %.1f WRU; calls %s\n",
 			rt.Route, rt.Invocations, rt.Duration.P50, rt.Duration.P99, rt.OutsideDynamoDB.P50, rt.OutsideDynamoDB.P99,
 			rt.RRUPerInvocation, rt.WRUPerInvocation, formatCalls(rt.CallsPerInvocation))
+	}
+	if len(r.Stack) > 0 {
+		fmt.Fprintf(w, "KMS: %.1f calls per 1,000 messages stored\n", r.KMSCallsPer1000Messages)
 	}
 	for _, t := range r.Targets {
 		mark := "MET "

@@ -495,6 +495,7 @@ func (r *runner) summarise(res *Result, stack *StackReport) {
 		ToInvocation: Summarize(toInvocation), InDynamoDB: Summarize(dbTimes),
 	}
 	res.Accounting = r.ledger.Account()
+	res.KMSCallsPer1000Messages = kmsPer1000(res.Stack, res.Accounting.Stored)
 	res.Errors = r.errs.snapshot()
 	res.Memory = r.memory()
 	res.Machine.LoadAverageEnd = loadAverage()

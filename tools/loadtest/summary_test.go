@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -65,6 +66,29 @@ func TestSummarize(t *testing.T) {
 				if in[i] != tt.in[i] {
 					t.Fatalf("Summarize changed its input: %v, was %v", in, tt.in)
 				}
+			}
+		})
+	}
+}
+
+func TestKMSCallsPer1000Messages(t *testing.T) {
+	routes := []RouteReport{
+		{Route: "message sendMessage", Invocations: 2000, CallsPerInvocation: map[string]float64{"Decrypt": 0.001, "GetItem": 2}},
+		{Route: "api POST /conversations", Invocations: 10, CallsPerInvocation: map[string]float64{"GenerateDataKey": 0.1, "Decrypt": 0.2}},
+		{Route: "retention", Invocations: 1, CallsPerInvocation: map[string]float64{"GenerateDataKeyWithoutPlaintext": 2}},
+	}
+	tests := []struct {
+		name   string
+		stored int
+		want   float64
+	}{
+		{"EveryFunctionsCallsCount", 2000, (2 + 3 + 2) / 2.0}, // per 1,000 of 2,000 stored
+		{"NothingStored", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := kmsPer1000(routes, tt.stored); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("kmsPer1000 = %g, want %g", got, tt.want)
 			}
 		})
 	}
