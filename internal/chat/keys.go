@@ -53,8 +53,8 @@ func hoursAhead(now time.Time) []time.Time {
 // noKeys is Keys when nothing is sealed (tests on memstore).
 type noKeys struct{}
 
-func (noKeys) PrepareMessage(context.Context, Identity, string, time.Time)     {}
-func (noKeys) MakeHourKeys(context.Context, []time.Time) (int, error) { return 0, nil }
+func (noKeys) PrepareMessage(context.Context, Identity, string, time.Time) {}
+func (noKeys) MakeHourKeys(context.Context, []time.Time) (int, error)      { return 0, nil }
 func (noKeys) DestroyExpiredHours(context.Context, time.Time, time.Duration) (int, error) {
 	return 0, nil
 }

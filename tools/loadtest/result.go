@@ -29,8 +29,8 @@ type Result struct {
 	// KMSCallsPer1000Messages counts the KMS calls of every invocation
 	// (data keys made and unwrapped) per 1,000 messages stored, when the
 	// stack could be asked.
-	KMSCallsPer1000Messages float64 `json:"kmsCallsPer1000Messages"`
-	Memory MemoryStats   `json:"memory"`
+	KMSCallsPer1000Messages float64     `json:"kmsCallsPer1000Messages"`
+	Memory                  MemoryStats `json:"memory"`
 	// Targets are the goals of issue 8 checked against this run.
 	Targets []TargetCheck `json:"targets"`
 }
