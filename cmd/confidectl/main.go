@@ -11,6 +11,7 @@
 //	users erase SUB
 //	staff list
 //	conversations export ID [--format json|text]
+//	migrate seal-plaintext
 //	seed
 package main
 
@@ -45,6 +46,7 @@ const usage = `usage: confidectl [global flags] COMMAND
   users erase SUB
   staff list
   conversations export ID [--format json|text]
+  migrate seal-plaintext   seal the words an earlier version stored in the clear
   seed
 global flags:`
 
@@ -88,7 +90,7 @@ func dispatch(ctx context.Context, a *admin.Admin, args []string) error {
 		return errors.New("no command; run confidectl -h")
 	}
 	cmd := args[0]
-	if len(args) > 1 && (cmd == "users" || cmd == "staff" || cmd == "conversations") {
+	if len(args) > 1 && (cmd == "users" || cmd == "staff" || cmd == "conversations" || cmd == "migrate") {
 		cmd += " " + args[1]
 		args = args[1:]
 	}
@@ -140,6 +142,11 @@ func dispatch(ctx context.Context, a *admin.Admin, args []string) error {
 			return err
 		}
 		_, err = a.Export(ctx, pos[0], *format)
+	case "migrate seal-plaintext":
+		if err := want(0); err != nil {
+			return err
+		}
+		_, err = a.SealPlaintext(ctx)
 	case "seed":
 		if err := want(0); err != nil {
 			return err
@@ -248,5 +255,6 @@ func (t target) admin(ctx context.Context) (*admin.Admin, error) {
 	}
 	st := store.New(db, table, store.WithSealer(sealer), store.WithLogger(log))
 	a.Store, a.Keys = st, st
+	a.Plaintext = func(ctx context.Context) (store.SealReport, error) { return st.SealPlaintext(ctx, db) }
 	return a, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/store"
 )
 
 // Cognito is the part of the Cognito admin API the commands use.
@@ -52,9 +53,13 @@ type Admin struct {
 	// Keys are the data keys that seal what people wrote (the store, when
 	// it seals): an erasure destroys the client's. EraseUser refuses to
 	// run without them.
-	Keys   chat.Keys
-	Pusher chat.Pusher
-	Out    io.Writer
+	Keys chat.Keys
+	// Plaintext seals the words a version before message encryption
+	// stored in the clear (store.Store.SealPlaintext with the table's
+	// Scan); SealPlaintext refuses to run without it.
+	Plaintext func(ctx context.Context) (store.SealReport, error)
+	Pusher    chat.Pusher
+	Out       io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -272,6 +277,24 @@ func (a *Admin) EraseUser(ctx context.Context, sub string) (int, error) {
 	}
 	a.printf("erased %s: %d item(s) removed\n", sub, n)
 	return n, nil
+}
+
+// SealPlaintext seals every message body and feedback comment that a
+// version of Confide before message encryption stored in the clear, so
+// that the table, and every backup taken from then on, holds no words
+// (issue 15). Backups taken before still hold them until they age out
+// (35 days of point-in-time recovery). Safe to run again.
+func (a *Admin) SealPlaintext(ctx context.Context) (store.SealReport, error) {
+	if a.Plaintext == nil {
+		return store.SealReport{}, errors.New("seal plaintext: the data keys are needed to seal (key table and KMS key)")
+	}
+	rep, err := a.Plaintext(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("seal plaintext: %w", err)
+	}
+	a.printf("sealed %d message(s) and comment(s); removed the words of %d expired or deleted message(s); %d changed meanwhile (run again)\n",
+		rep.Sealed, rep.Dropped, rep.Changed)
+	return rep, nil
 }
 
 func attribute(attrs []types.AttributeType, name string) string {

@@ -59,6 +59,7 @@ func newAdmin(out *bytes.Buffer) *admin.Admin {
 	}
 	st := store.New(db, stack.Endpoints.TableName, store.WithSealer(sealer), store.WithClock(stack.Clock.Now))
 	return &admin.Admin{
+		Plaintext:  func(ctx context.Context) (store.SealReport, error) { return st.SealPlaintext(ctx, db) },
 		Cognito:    stack.Cognito.Client(),
 		UserPoolID: stack.Endpoints.UserPoolID,
 		Store:      st,

@@ -10,9 +10,14 @@ import (
 	"github.com/confidechat/confide/internal/admin"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/store"
+	"github.com/confidechat/confide/internal/testkit"
 )
 
 func TestAddUserSignsInWithTheRole(t *testing.T) {
@@ -182,5 +187,63 @@ func TestAddUserByEmailVerifiesTheAddress(t *testing.T) {
 	}
 	if got["email"] != name || got["email_verified"] != "true" {
 		t.Errorf("attributes %v, want email %s verified", got, name)
+	}
+}
+
+// TestSealPlaintextSealsWordsStoredInTheClear: words an earlier version
+// stored in the clear (written here by a store without a sealer) are
+// sealed by the command, still read through the service's store, and a
+// second run finds nothing; without the data keys it refuses.
+func TestSealPlaintextSealsWordsStoredInTheClear(t *testing.T) {
+	ctx := testContext(t)
+	var out bytes.Buffer
+	a := newAdmin(&out)
+	db := dynamodb.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")},
+		func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(stack.Endpoints.DynamoDBEndpoint) })
+	earlier := store.New(db, stack.Endpoints.TableName, store.WithClock(stack.Clock.Now))
+	now := stack.Clock.Now()
+	c := chat.Conversation{ID: chat.NewID(now), UserID: uniqueName("plain"), Status: chat.StatusActive,
+		Retention: chat.RetentionPermanent, CreatedAt: chat.At(now)}
+	if err := earlier.CreateConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	m := chat.Message{ID: chat.NewID(now), ConversationID: c.ID, SenderID: c.UserID, SenderRole: chat.RoleClient,
+		Body: "periwinkle thunder", ClientMessageID: "plain-1", CreatedAt: chat.At(now), Owner: c.UserID}
+	if _, _, err := earlier.PutMessage(ctx, m, chat.Condition{Status: chat.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := (&admin.Admin{Out: &out}).SealPlaintext(ctx); err == nil || !strings.Contains(err.Error(), "data keys") {
+		t.Errorf("SealPlaintext without the data keys: error = %v, want one naming them", err)
+	}
+	rep, err := a.SealPlaintext(ctx)
+	if err != nil {
+		t.Fatalf("SealPlaintext() error = %v", err)
+	}
+	if rep.Sealed < 1 {
+		t.Errorf("SealPlaintext() = %+v, want the message sealed", rep)
+	}
+	raw, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(stack.Endpoints.TableName),
+		Key: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: "CONV#" + c.ID},
+			"sk": &ddbtypes.AttributeValueMemberS{Value: "MSG#" + m.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, av := range raw.Item {
+		for _, text := range testkit.AttributeTexts(av) {
+			if strings.Contains(text, "periwinkle") {
+				t.Errorf("attribute %s still holds the words", name)
+			}
+		}
+	}
+	got, err := a.Store.GetMessage(ctx, c.ID, m.ID, stack.Clock.Now())
+	if err != nil || got.Body != m.Body {
+		t.Errorf("after sealing the message reads %q, %v; want %q", got.Body, err, m.Body)
+	}
+	if again, err := a.SealPlaintext(ctx); err != nil || again != (store.SealReport{}) {
+		t.Errorf("a second run = %+v, %v; want nothing done", again, err)
+	}
+	if !strings.Contains(out.String(), "sealed") {
+		t.Errorf("output %q does not say what was sealed", out.String())
 	}
 }
