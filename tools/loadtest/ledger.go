@@ -50,14 +50,15 @@ type entry struct {
 	Send
 	acks    int
 	ackAt   time.Time
+	ackLast time.Time
 	errCode chat.Code
 	got     map[int]*receipt
 	stored  int
 }
 
 type receipt struct {
-	first time.Time
-	n     int
+	first, last time.Time
+	n           int
 }
 
 // NewLedger returns an empty ledger.
@@ -90,6 +91,7 @@ func (l *Ledger) Received(conn int, clientMessageID string, at time.Time) {
 		if e.acks == 1 {
 			e.ackAt = at
 		}
+		e.ackLast = at
 		return
 	}
 	r := e.got[conn]
@@ -101,6 +103,7 @@ func (l *Ledger) Received(conn int, clientMessageID string, at time.Time) {
 		}
 	}
 	r.n++
+	r.last = at
 }
 
 // otherSide reports whether conn is a recipient of the other role than the
@@ -257,7 +260,27 @@ type Accounting struct {
 	// not send; ForeignStored are such messages in the HTTP API's answers.
 	UnexpectedFrames int `json:"unexpectedFrames"`
 	ForeignStored    int `json:"foreignStored"`
+	// Duplicates are the first maxDuplicateSamples duplicated deliveries,
+	// to tell where they come from.
+	Duplicates []DuplicateSample `json:"duplicates,omitempty"`
 }
+
+// DuplicateSample is one message that a connection received more than
+// once.
+type DuplicateSample struct {
+	ClientMessageID string `json:"clientMessageId"`
+	Conn            int    `json:"conn"`
+	// Sender is set when the copies were the sender's acknowledgement.
+	Sender bool `json:"sender"`
+	Copies int  `json:"copies"`
+	// SentToFirst and FirstToLast are how long after the send the first
+	// copy came, and how long after it the last.
+	SentToFirst time.Duration `json:"sentToFirst"`
+	FirstToLast time.Duration `json:"firstToLast"`
+}
+
+// maxDuplicateSamples bounds Accounting.Duplicates.
+const maxDuplicateSamples = 20
 
 // Account returns the verdict on every message, once the run is over and
 // Stored has been given every conversation's messages.
@@ -276,9 +299,15 @@ func (l *Ledger) Account() Accounting {
 		}
 		if e.acks > 1 {
 			a.DuplicatedDeliveries += e.acks - 1
+			a.sample(DuplicateSample{ClientMessageID: e.ClientMessageID, Conn: e.Sender, Sender: true, Copies: e.acks,
+				SentToFirst: e.ackAt.Sub(e.At), FirstToLast: e.ackLast.Sub(e.ackAt)})
 		}
-		for _, r := range e.got {
+		for conn, r := range e.got {
 			a.DuplicatedDeliveries += r.n - 1
+			if r.n > 1 {
+				a.sample(DuplicateSample{ClientMessageID: e.ClientMessageID, Conn: conn, Copies: r.n,
+					SentToFirst: r.first.Sub(e.At), FirstToLast: r.last.Sub(r.first)})
+			}
 		}
 		switch {
 		case e.errCode != "":
@@ -314,6 +343,13 @@ func (l *Ledger) Account() Accounting {
 	a.Lost = a.LostStored + a.LostDeliveries
 	a.Duplicated = a.DuplicatedStored + a.DuplicatedDeliveries
 	return a
+}
+
+// sample keeps d among the first maxDuplicateSamples duplicates.
+func (a *Accounting) sample(d DuplicateSample) {
+	if len(a.Duplicates) < maxDuplicateSamples {
+		a.Duplicates = append(a.Duplicates, d)
+	}
 }
 
 // Latencies are the measured latencies of the acknowledged messages.

@@ -90,14 +90,18 @@ func TestLedgerAccount(t *testing.T) {
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
 				l.Received(clientConn, "a", t0)
-				l.Received(clientConn, "a", t0)
+				l.Received(clientConn, "a", t0.Add(time.Second))
 				l.Received(staffConn, "a", t0)
 				l.Received(staffConn, "a", t0)
-				l.Received(staffConn, "a", t0)
+				l.Received(staffConn, "a", t0.Add(2*time.Second))
 				l.Received(feedConn, "a", t0)
 				l.Stored(stored("a"))
 			},
-			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2, DuplicatedDeliveries: 3, Duplicated: 3},
+			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2, DuplicatedDeliveries: 3, Duplicated: 3,
+				Duplicates: []DuplicateSample{
+					{ClientMessageID: "a", Conn: clientConn, Sender: true, Copies: 2, FirstToLast: time.Second},
+					{ClientMessageID: "a", Conn: staffConn, Copies: 3, FirstToLast: 2 * time.Second},
+				}},
 		},
 		{
 			name: "StoredTwiceIsDuplicated",

@@ -196,6 +196,10 @@ func (r *Result) Print(w io.Writer) {
 		a.Sent, a.Acknowledged, a.Refused, a.Unanswered, a.StoredUnanswered, a.Stored, a.Unverified, a.Delivered, a.Deliveries)
 	fmt.Fprintf(w, "lost %d (not stored %d, not delivered %d); duplicated %d (stored %d, delivered %d)\n",
 		a.Lost, a.LostStored, a.LostDeliveries, a.Duplicated, a.DuplicatedStored, a.DuplicatedDeliveries)
+	for _, d := range a.Duplicates {
+		fmt.Fprintf(w, "  duplicate: %s to connection %d (sender %t): %d copies, first %.1f ms after the send, last %.1f ms after the first\n",
+			d.ClientMessageID, d.Conn, d.Sender, d.Copies, ms(d.SentToFirst), ms(d.FirstToLast))
+	}
 	if len(r.Errors) > 0 {
 		keys := make([]string, 0, len(r.Errors))
 		for k := range r.Errors {
