@@ -241,12 +241,25 @@ func (s *DynamoKeyStore) deleteItem(ctx context.Context, pk, sk string) error {
 // links lists, strongly consistently, the partitions of the copies
 // recorded in client key partition pk.
 func (s *DynamoKeyStore) links(ctx context.Context, pk string) ([]string, error) {
-	keyCond := expression.Key(KeyTable.PK).Equal(expression.Value(pk)).
-		And(expression.Key(KeyTable.SK).BeginsWith(linkPrefix))
-	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).
-		WithProjection(expression.NamesList(expression.Name(KeyTable.SK))).Build()
+	items, err := s.queryKeys(ctx, "copies", expression.Key(KeyTable.PK).Equal(expression.Value(pk)).
+		And(expression.Key(KeyTable.SK).BeginsWith(linkPrefix)))
 	if err != nil {
-		return nil, fmt.Errorf("build copies query: %w", err)
+		return nil, err
+	}
+	links := make([]string, len(items))
+	for i, it := range items {
+		links[i] = it.SK
+	}
+	return links, nil
+}
+
+// queryKeys reads the table keys of the items keyCond selects, strongly
+// consistently, every page; what names them in errors.
+func (s *DynamoKeyStore) queryKeys(ctx context.Context, what string, keyCond expression.KeyConditionBuilder) ([]keyItem, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).
+		WithProjection(expression.NamesList(expression.Name(KeyTable.PK), expression.Name(KeyTable.SK))).Build()
+	if err != nil {
+		return nil, fmt.Errorf("build %s query: %w", what, err)
 	}
 	pages := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 s.table,
@@ -256,21 +269,19 @@ func (s *DynamoKeyStore) links(ctx context.Context, pk string) ([]string, error)
 		ExpressionAttributeValues: expr.Values(),
 		ConsistentRead:            aws.Bool(true),
 	})
-	var links []string
+	var out []keyItem
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("query copies: %w", err)
+			return nil, fmt.Errorf("query %s: %w", what, err)
 		}
 		var items []keyItem
 		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("decode copies: %w", err)
+			return nil, fmt.Errorf("decode %s: %w", what, err)
 		}
-		for _, it := range items {
-			links = append(links, it.SK)
-		}
+		out = append(out, items...)
 	}
-	return links, nil
+	return out, nil
 }
 
 // Link writes, in one transaction: a check that k is the stored key of
@@ -361,41 +372,19 @@ func (s *DynamoKeyStore) Linked(ctx context.Context, conversationID string) (Wra
 // keeps the hours that start before t. Only the keys are read.
 func (s *DynamoKeyStore) HourKeysBefore(ctx context.Context, t time.Time) ([]KeyID, error) {
 	last := t.UTC().Truncate(time.Hour)
-	keyCond := expression.Key(KeyTable.PK).Equal(expression.Value(hourPartition)).
-		And(expression.Key(KeyTable.SK).LessThanEqual(expression.Value(last.Format(hourLayout))))
-	expr, err := expression.NewBuilder().
-		WithKeyCondition(keyCond).
-		WithProjection(expression.NamesList(expression.Name(KeyTable.PK), expression.Name(KeyTable.SK))).
-		Build()
+	items, err := s.queryKeys(ctx, "hour keys", expression.Key(KeyTable.PK).Equal(expression.Value(hourPartition)).
+		And(expression.Key(KeyTable.SK).LessThanEqual(expression.Value(last.Format(hourLayout)))))
 	if err != nil {
-		return nil, fmt.Errorf("build hour key query: %w", err)
+		return nil, err
 	}
-	pages := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    expr.KeyCondition(),
-		ProjectionExpression:      expr.Projection(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
-	})
 	var ids []KeyID
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+	for _, it := range items {
+		name, err := parseKeyID(idOf(it.PK, it.SK))
 		if err != nil {
-			return nil, fmt.Errorf("query hour keys: %w", err)
+			return nil, fmt.Errorf("hour key %q in the key table: %w", it.SK, err)
 		}
-		var items []keyItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("decode hour keys: %w", err)
-		}
-		for _, it := range items {
-			name, err := parseKeyID(idOf(it.PK, it.SK))
-			if err != nil {
-				return nil, fmt.Errorf("hour key %q in the key table: %w", it.SK, err)
-			}
-			if name.hour.Before(t) {
-				ids = append(ids, name.id)
-			}
+		if name.hour.Before(t) {
+			ids = append(ids, name.id)
 		}
 	}
 	return ids, nil

@@ -127,18 +127,7 @@ func TestSendMessageRoundTripsOnAColdInstance(t *testing.T) {
 			conns := map[string]string{alice.UserID: s.connected(t, alice, c.ID), staff.UserID: s.connected(t, staff, c.ID)}
 
 			s.App = s.NewInstance(t)
-			s.Calls.Reset()
-			mark := s.Posts.Count()
-			if res := s.frame(t, conns[tt.sender.UserID], sendFrame(c.ID, "c-1", "hello")); res.Body != "" {
-				t.Fatalf("route response %q, want none", res.Body)
-			}
-			if posts := s.Posts.Since(mark); len(posts) != 2 {
-				t.Fatalf("posted to %d connections, want 2", len(posts))
-			}
-			calls := s.Calls.All()
-			before := apptest.Before(calls, "DynamoDB", "PostToConnection")
-			kms := apptest.Before(calls, "KMS", "PostToConnection")
-			depth := apptest.SequentialDepth(before)
+			before, kms, depth := s.measureSend(t, conns[tt.sender.UserID], c.ID, 2)
 			t.Logf("cold instance, %s: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips",
 				tt.name, len(before), len(kms), depth)
 			if depth != tt.wantDepth {
@@ -182,18 +171,7 @@ func TestSendMessageRoundTripsForANewHour(t *testing.T) {
 			s.Clock.Set(s.Clock.Now().Truncate(time.Hour).Add(time.Hour + time.Minute))
 			s.App = s.NewInstance(t)
 
-			s.Calls.Reset()
-			mark := s.Posts.Count()
-			if res := s.frame(t, sender, sendFrame(conv, "c-1", "hello")); res.Body != "" {
-				t.Fatalf("route response %q, want none", res.Body)
-			}
-			if posts := s.Posts.Since(mark); len(posts) != 1 {
-				t.Fatalf("posted to %d connections, want 1", len(posts))
-			}
-			calls := s.Calls.All()
-			before := apptest.Before(calls, "DynamoDB", "PostToConnection")
-			kms := apptest.Before(calls, "KMS", "PostToConnection")
-			depth := apptest.SequentialDepth(before)
+			before, kms, depth := s.measureSend(t, sender, conv, 1)
 			t.Logf("new hour, %s: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips",
 				tt.name, len(before), len(kms), depth)
 			if depth != tt.wantDepth || len(kms) != 1 || kms[0].Operation != tt.wantKMS {
@@ -201,4 +179,23 @@ func TestSendMessageRoundTripsForANewHour(t *testing.T) {
 			}
 		})
 	}
+}
+
+// measureSend sends a message on connection conn to conversation conv,
+// checks that it was posted to posts connections, and returns the
+// DynamoDB and KMS calls made before the first post and how many
+// sequential DynamoDB round trips those were.
+func (s *stack) measureSend(t *testing.T, conn, conv string, posts int) (dynamo, kms []apptest.Call, depth int) {
+	t.Helper()
+	s.Calls.Reset()
+	mark := s.Posts.Count()
+	if res := s.frame(t, conn, sendFrame(conv, "c-1", "hello")); res.Body != "" {
+		t.Fatalf("route response %q, want none", res.Body)
+	}
+	if got := s.Posts.Since(mark); len(got) != posts {
+		t.Fatalf("posted to %d connections, want %d", len(got), posts)
+	}
+	calls := s.Calls.All()
+	dynamo = apptest.Before(calls, "DynamoDB", "PostToConnection")
+	return dynamo, apptest.Before(calls, "KMS", "PostToConnection"), apptest.SequentialDepth(dynamo)
 }
