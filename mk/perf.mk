@@ -15,7 +15,7 @@ RIE_MODULE := github.com/aws/aws-lambda-runtime-interface-emulator
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 HOST_ARCH := $(shell go env GOHOSTARCH)
 
-.PHONY: loadtest coldstart test-tools bench-emulator
+.PHONY: loadtest coldstart test-tools bench-emulator capacity
 
 test-tools: go-deps node-deps ## tests of the performance tools (tools/, a module of its own)
 	cd tools && go test -race -count=1 ./...
@@ -23,6 +23,18 @@ test-tools: go-deps node-deps ## tests of the performance tools (tools/, a modul
 loadtest: node-deps ## the load generator (tools/cmd/loadtest): 1,000 WebSockets at 50 messages/s for 60 s on the local stack: latencies, loss, memory (build/loadtest/result.json)
 	cd tools && go build -o $(CURDIR)/$(BUILD_DIR)/loadtest/loadtest ./cmd/loadtest
 	$(BUILD_DIR)/loadtest/loadtest $(LOADTEST_ARGS)
+
+# The capacity curve (issue 12): the same connections loaded at rising rates,
+# 20 s a step, until a step loses, duplicates or leaves a message unanswered,
+# falls behind its rate or delivers with p99 over 100 ms; at 1,000 and at
+# 5,000 connections. Prints each step's figures and CPU per message of each
+# process, and the knee (build/capacity/*.json). A report: it exits 0.
+CAPACITY_1000 := -rates 50,100,150,200,250,300,400
+CAPACITY_5000 := -conversations 2500 -counsellors 500 -feeds 500 -staff-conversations 1997 -rates 50,100,150,200,300
+capacity: node-deps ## the capacity curve: rates stepped up at 1,000 and 5,000 connections until a target breaks; the knee and CPU per message by process (build/capacity/)
+	cd tools && go build -o $(CURDIR)/$(BUILD_DIR)/loadtest/loadtest ./cmd/loadtest
+	$(BUILD_DIR)/loadtest/loadtest -duration 20s -drain 10s $(CAPACITY_1000) -out $(BUILD_DIR)/capacity/1000.json
+	$(BUILD_DIR)/loadtest/loadtest -duration 20s -drain 10s $(CAPACITY_5000) -out $(BUILD_DIR)/capacity/5000.json
 
 bench-emulator: go-deps ## benchmark (tools/loadtest): what a call costs the embedded DynamoDB (minidyn) as its table grows
 	cd tools && go test -run '^$$' -bench Emulator -benchtime 30x ./loadtest/

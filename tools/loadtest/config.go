@@ -76,7 +76,7 @@ var Default = Config{
 
 // The bounds every run stays within.
 const (
-	MaxConnections = 2000
+	MaxConnections = 5000
 	MaxRate        = 500
 	MaxDuration    = 10 * time.Minute
 	MaxMessages    = 100_000

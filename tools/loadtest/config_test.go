@@ -18,7 +18,7 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("Default.Connections() = %d, want 1000", c.Connections())
 			}
 		}, ""},
-		{"TooManyConnections", func(c *Config) { c.Conversations, c.StaffConversationConnections = 1500, 1000 }, "connections, at most"},
+		{"TooManyConnections", func(c *Config) { c.Conversations, c.Counsellors, c.StaffConversationConnections = 4000, 500, 1000 }, "connections, at most"},
 		{"RateOverTheBound", func(c *Config) { c.Rate = MaxRate + 1 }, "rate"},
 		{"DurationOverTheBound", func(c *Config) { c.Duration = MaxDuration + time.Second }, "duration"},
 		{"TooManyMessages", func(c *Config) { c.Rate, c.Duration = MaxRate, MaxDuration }, "messages, at most"},

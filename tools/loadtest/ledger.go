@@ -128,6 +128,15 @@ func (l *Ledger) Failed(clientMessageID string, code chat.Code) {
 	}
 }
 
+// Reset forgets every message and what came of it, for the next step of a
+// run on the same connections; the connections that closed stay closed.
+func (l *Ledger) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.messages, l.order, l.unread = map[string]*entry{}, nil, map[string]bool{}
+	l.unexpected, l.foreign, l.recent = 0, 0, nil
+}
+
 // Gone records that connection conn closed before the end of the run.
 func (l *Ledger) Gone(conn int) {
 	l.mu.Lock()

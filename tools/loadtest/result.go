@@ -88,6 +88,10 @@ type LoadStats struct {
 	// number over the sending phase and the drain.
 	FramesReceived  int64   `json:"framesReceived"`
 	FramesPerSecond float64 `json:"framesPerSecond"`
+	// CPU is what each process (the load generator and, when known, the
+	// stack's: the functions with the local gateway, dynoxide,
+	// cognito-local) spent sending and draining.
+	CPU []ProcessCPU `json:"cpu"`
 }
 
 // LatencyStats summarise the latencies of acknowledged messages.
@@ -191,6 +195,9 @@ func (r *Result) Print(w io.Writer) {
 	l := r.Load
 	fmt.Fprintf(w, "throughput: %.1f sent/s, %.1f acknowledged/s, %d frames received (%.0f/s); drain %.1fs\n",
 		l.SentPerSecond, l.AcknowledgedPerSecond, l.FramesReceived, l.FramesPerSecond, l.DrainSeconds)
+	for _, p := range l.CPU {
+		fmt.Fprintf(w, "  cpu %-14s (pid %d) %6.1f s, %5.2f ms per message\n", p.Name, p.PID, p.Seconds, p.MsPerMessage)
+	}
 	a := r.Accounting
 	fmt.Fprintf(w, "messages: %d sent, %d acknowledged, %d refused, %d unanswered (%d of them stored), %d stored, %d unverified; deliveries %d/%d\n",
 		a.Sent, a.Acknowledged, a.Refused, a.Unanswered, a.StoredUnanswered, a.Stored, a.Unverified, a.Delivered, a.Deliveries)

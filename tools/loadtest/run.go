@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -73,7 +74,28 @@ type runner struct {
 // the run cannot be set up; what goes wrong once messages flow is counted in
 // the result.
 func Run(ctx context.Context, cfg Config, target Target, progress io.Writer) (*Result, error) {
+	results, err := RunSteps(ctx, cfg, target, []float64{cfg.Rate}, progress, nil)
+	if err != nil {
+		return nil, err
+	}
+	return results[0], nil
+}
+
+// RunSteps sets a run up once (users, conversations, connections), then
+// loads it at each of rates in turn, for cfg.Duration each, and returns
+// what each step measured on its own: its messages, verified, its
+// latencies, its CPU. It stops after a step for which more (nil: always
+// true) returns false. The stack's route report is cumulative over the
+// steps.
+func RunSteps(ctx context.Context, cfg Config, target Target, rates []float64, progress io.Writer, more func(*Result) bool) ([]*Result, error) {
 	cfg = cfg.withDefaults()
+	for _, rate := range rates {
+		step := cfg
+		step.Rate = rate
+		if err := step.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -85,35 +107,50 @@ func Run(ctx context.Context, cfg Config, target Target, progress io.Writer) (*R
 		progress = io.Discard
 	}
 	r := &runner{cfg: cfg, target: target, out: progress, runID: randomHex(3), ledger: NewLedger(), errs: newTally()}
-	res := &Result{Config: cfg, StartedAt: time.Now().UTC(), Machine: thisMachine()}
-
+	machine := thisMachine()
 	began := time.Now()
 	if err := r.setUp(ctx); err != nil {
 		return nil, err
 	}
-	res.SetupSeconds = time.Since(began).Seconds()
+	setup := time.Since(began).Seconds()
 
 	defer r.closeAll()
-	if err := r.connectAll(ctx, &res.Connect); err != nil {
+	var connect ConnectStats
+	if err := r.connectAll(ctx, &connect); err != nil {
 		return nil, err
 	}
-	r.load(ctx, &res.Load)
-	if err := r.verify(ctx); err != nil {
-		return nil, err
-	}
-	r.closeAll()
-
-	var stack *StackReport
-	if target.Report != nil {
-		rep, err := target.Report(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("loadtest: read the stack's measurements: %w", err)
+	var results []*Result
+	for i, rate := range rates {
+		if i > 0 {
+			r.ledger.Reset()
+			r.errs.reset()
+			machine = thisMachine()
 		}
-		stack = &rep
-		res.Stack = rep.Routes
+		r.cfg.Rate = rate
+		res := &Result{Config: r.cfg, StartedAt: time.Now().UTC(), Machine: machine, SetupSeconds: setup, Connect: connect}
+		r.load(ctx, &res.Load)
+		if err := r.verify(ctx); err != nil {
+			return nil, err
+		}
+		if i == len(rates)-1 {
+			r.closeAll()
+		}
+		var stack *StackReport
+		if target.Report != nil {
+			rep, err := target.Report(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("loadtest: read the stack's measurements: %w", err)
+			}
+			stack = &rep
+			res.Stack = rep.Routes
+		}
+		r.summarise(res, stack)
+		results = append(results, res)
+		if more != nil && !more(res) {
+			break
+		}
 	}
-	r.summarise(res, stack)
-	return res, nil
+	return results, nil
 }
 
 // setUp creates the users, signs them in and opens the conversations.
@@ -281,6 +318,7 @@ func (r *runner) load(ctx context.Context, st *LoadStats) {
 	body := strings.Repeat("x", r.cfg.BodyBytes)
 	fmt.Fprintf(r.out, "load: %d messages over %s\n", n, r.cfg.Duration)
 
+	cpuAtStart := sampleCPU(slices.Collect(maps.Keys(r.processes())))
 	began := time.Now()
 	var framesAtStart = r.frames.Load()
 	stopProgress := r.every(func() { r.progressLine(began) })
@@ -322,6 +360,43 @@ func (r *runner) load(ctx context.Context, st *LoadStats) {
 	st.AcknowledgedPerSecond = float64(counts.Acknowledged) / st.Seconds
 	st.FramesReceived = r.frames.Load() - framesAtStart
 	st.FramesPerSecond = float64(st.FramesReceived) / (st.Seconds + st.DrainSeconds)
+	procs := r.processes()
+	st.CPU = cpuBetween(cpuAtStart, sampleCPU(slices.Collect(maps.Keys(procs))), counts.Acknowledged)
+	for i := range st.CPU {
+		if name := procs[st.CPU[i].PID]; name != "" {
+			st.CPU[i].Name = name
+		}
+	}
+}
+
+// processes names this process and the stack's, when known: the load
+// generator (with the stack inside it when it runs in this process), the
+// stack's own process (the functions, the local gateway and the local
+// KMS), and its children by their own names (dynoxide, node for
+// cognito-local).
+func (r *runner) processes() map[int]string {
+	self := os.Getpid()
+	procs := map[int]string{self: "load generator"}
+	if r.target.InProcess {
+		procs[self] = "load generator and stack"
+	}
+	if r.target.StackPIDs == nil {
+		return procs
+	}
+	for i, pid := range r.target.StackPIDs() {
+		switch {
+		case pid == self:
+		case i == 0 && !r.target.InProcess:
+			procs[pid] = "functions+gateway"
+		default:
+			_, name, _ := ReadCPU(pid)
+			if name == "node" {
+				name = "cognito-local"
+			}
+			procs[pid] = name
+		}
+	}
+	return procs
 }
 
 // message plans send number i: conversation order[i mod n], whose turns
@@ -550,6 +625,12 @@ func newTally() *tally { return &tally{n: map[string]int{}} }
 func (t *tally) add(name string) {
 	t.mu.Lock()
 	t.n[name]++
+	t.mu.Unlock()
+}
+
+func (t *tally) reset() {
+	t.mu.Lock()
+	clear(t.n)
 	t.mu.Unlock()
 }
 

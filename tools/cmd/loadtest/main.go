@@ -23,6 +23,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,6 +43,7 @@ func main() {
 		inProcess = flag.Bool("in-process", false, "run the local stack inside this process (its memory is then not told apart)")
 		serve     = flag.Bool("serve-stack", false, "internal: run the local stack for a parent loadtest and announce it on stdout")
 		noCheck   = flag.Bool("no-check", false, "exit 0 even when a target is missed")
+		rates     = flag.String("rates", "", "a capacity curve: load the same connections at each of these rates (e.g. 50,100,200) for -duration each, until a step misses the capacity targets; writes the curve to -out")
 		verbose   = flag.Bool("v", false, "log the stack's warnings and errors to stderr")
 	)
 	flag.IntVar(&cfg.Conversations, "conversations", cfg.Conversations, "clients, each with one conversation and one connection")
@@ -81,6 +84,14 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	if *rates != "" {
+		err := curve(ctx, cfg, target, *rates, *out)
+		cleanup()
+		if err != nil {
+			fail(err)
+		}
+		return
+	}
 	res, err := loadtest.Run(ctx, cfg, target, os.Stderr)
 	cleanup()
 	if err != nil {
@@ -94,6 +105,33 @@ func main() {
 	if !res.Met() && !*noCheck {
 		os.Exit(1)
 	}
+}
+
+// curve runs a capacity curve at the rates listed in list and writes it
+// to out.
+func curve(ctx context.Context, cfg loadtest.Config, target loadtest.Target, list, out string) error {
+	var rates []float64
+	for _, f := range strings.Split(list, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return fmt.Errorf("-rates: %q: %w", f, err)
+		}
+		rates = append(rates, r)
+	}
+	steps, err := loadtest.RunSteps(ctx, cfg, target, rates, os.Stderr, func(r *loadtest.Result) bool {
+		ok, _ := loadtest.CapacityMet(r)
+		return ok
+	})
+	if err != nil {
+		return err
+	}
+	c := loadtest.NewCurve(steps)
+	c.Print(os.Stdout)
+	if err := writeJSON(out, c); err != nil {
+		return err
+	}
+	fmt.Printf("result: %s\n", out)
+	return nil
 }
 
 func fail(err error) {
