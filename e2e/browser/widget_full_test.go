@@ -55,7 +55,7 @@ func TestWidgetFullView(t *testing.T) {
 	if got := len(shownTexts(p, ".body")); got != 20 {
 		t.Errorf("the panel shows %d messages, want the last 20", got)
 	}
-	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
 	p.waitFor("the first page", `(() => { const r = `+shadow+`; return !r.querySelector('.full').hidden && r.querySelectorAll('.full li.m').length === 50; })()`, 5*time.Second)
 	if got := eval[string](p, `document.activeElement === document.querySelector('confide-widget') && `+shadow+`.activeElement.textContent`); got != "Back" {
 		t.Errorf("focus on opening the full view: %q, want the Back button", got)

@@ -80,7 +80,7 @@ func TestWidgetScreenshots(t *testing.T) {
 			shot(p, "minimised")
 
 			openPanel(p)
-			p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+			p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
 			p.waitFor("the full view", `(() => { const r = `+shadow+`; return !r.querySelector('.full').hidden && r.querySelectorAll('.full li.m').length === 6; })()`, 5*time.Second)
 			shot(p, "expanded")
 
