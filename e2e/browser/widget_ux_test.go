@@ -80,9 +80,13 @@ func TestWidgetWhereTheyStandIsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.waitFor("the joined line", joinedLine("A counsellor has joined the conversation"), 10*time.Second)
-	if got := eval[string](p, shadow+`.querySelector('.next').textContent`); got != "You are talking with a counsellor." {
-		t.Errorf("once claimed the chat says %q", got)
+	if !eval[bool](p, shadow+`.querySelector('.next').hidden`) {
+		t.Errorf("once claimed the chat still says %q above the messages", eval[string](p, shadow+`.querySelector('.next').textContent`))
 	}
+	// A page loaded later has no joined line: the line above the messages says it.
+	q := p.tab(a)
+	openPanel(q)
+	q.waitFor("who they are talking with, on another page", shadow+`.querySelector('.next')?.textContent === 'You are talking with a counsellor.'`, 10*time.Second)
 	if text := eval[string](p, shadow+`.querySelector('.panel').textContent`); strings.Contains(text, sam.UserID) || strings.Contains(text, sam.Username) {
 		t.Errorf("the panel shows the counsellor's account (%s / %s): %q", sam.UserID, sam.Username, text)
 	}

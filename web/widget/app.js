@@ -245,7 +245,8 @@ class Widget {
     const items = this.model.items();
     const wrote = items.some((m) => m.senderRole === Role.Client);
     let say = '';
-    if (c.assignee) say = 'You are talking with ' + (c.assigneeName || 'a counsellor') + '.';
+    // Once a counsellor joined, the joined line says it (a reload has none: then this line does).
+    if (c.assignee) say = this.notes.length ? '' : 'You are talking with ' + (c.assigneeName || 'a counsellor') + '.';
     else if (!a || items.some((m) => m.senderRole === Role.Staff)) say = '';
     else if (!wrote) say = online ? 'A counsellor is online. Write whenever you are ready.' : 'No counsellor is online right now. Write whenever you are ready: your message is saved.';
     else if (!online) say = 'No counsellor is online right now. Your message is saved, and a counsellor will answer when they are back. ' + this.theme.hours;
@@ -328,14 +329,15 @@ class Widget {
     const opt = (value, label, hint, checked) => h('label', { class: 'opt' },
       h('input', { type: 'radio', name: 'retention', value, checked }), h('span', {}, label, h('span', { class: 'hint' }, hint)));
     const form = h('form', { class: 'start' },
-      h('h3', {}, this.theme.welcome || 'Talk to a counsellor'),
+      h('h3', {}, 'Talk to a counsellor'),
+      this.theme.welcome ? h('p', { class: 'welcome' }, this.theme.welcome) : null,
       h('p', { class: 'avail', role: 'status' }),
       this.hours(),
       h('p', { class: 'notice' }, 'This chat is confidential: only counsellors read it, and nothing you write is shared with this website.'),
       h('fieldset', {}, h('legend', {}, 'Keep my messages'),
         opt('24h', 'For 24 hours', RETENTION['24h'], true),
         opt('permanent', 'Until I delete them', 'Messages stay so you can come back to them; you can delete the conversation once it is closed.')),
-      privacy(),
+      privacy('Private by design.'),
       h('button', { type: 'submit', class: 'primary' }, 'Start conversation'),
       this.crisis());
     form.addEventListener('submit', async (e) => {

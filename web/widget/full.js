@@ -16,10 +16,10 @@ export const RETENTION = {
 };
 
 /**
- * privacy is the privacy promise (summary: its text, by default the start
- * screen's) opening onto what deleting means, in plain words.
+ * privacy is the privacy promise (summary: its text) opening onto what
+ * deleting means, in plain words.
  */
-export function privacy(summary = 'How are messages deleted?') {
+export function privacy(summary) {
   return h('details', { class: 'why' }, h('summary', {}, summary, h('span', { class: 'more' }, ' What this means')),
     h('p', {}, 'Your words are stored encrypted: scrambled, so that only a key can turn them back into words. '
       + 'Messages kept for 24 hours are locked with a key that is destroyed soon after those 24 hours (within about an hour and a half). '
