@@ -60,8 +60,15 @@ func TestWidgetFullView(t *testing.T) {
 	if got := eval[string](p, `document.activeElement === document.querySelector('confide-widget') && `+shadow+`.activeElement.textContent`); got != "Back" {
 		t.Errorf("focus on opening the full view: %q, want the Back button", got)
 	}
+	focusedInFull := func() string {
+		return eval[string](p, shadow+`.activeElement?.closest('.full') ? `+shadow+`.activeElement.textContent : 'outside'`)
+	}
 	p.do("Shift+Tab from Back", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
-	if got := eval[string](p, shadow+`.activeElement?.closest('.full') ? `+shadow+`.activeElement.textContent : 'outside'`); got != "Send" {
+	if got := focusedInFull(); got != "Quick exit" {
+		t.Errorf("Shift+Tab from Back went to %q, want Quick exit, first in the full view as in the panel", got)
+	}
+	p.do("Shift+Tab from Quick exit", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if got := focusedInFull(); got != "Send" {
 		t.Errorf("Shift+Tab from the first control went to %q, want the last one of the full view (Send)", got)
 	}
 	p.do("show earlier", chromedp.Click(inWidget(".full .older")))

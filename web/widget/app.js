@@ -212,7 +212,7 @@ class Widget {
    */
   watch(now = false) {
     clearTimeout(this.availTimer);
-    const wanted = this.isOpen && !document.hidden && (this.view === 'start' || (this.view === 'chat' && !!this.conv && !this.conv.assignee));
+    const wanted = !!this.run && this.isOpen && !document.hidden && (this.view === 'start' || (this.view === 'chat' && !!this.conv && !this.conv.assignee));
     if (!wanted) return;
     if (now) return this.lookAtAvailability();
     this.availTimer = setTimeout(() => this.lookAtAvailability(), AVAILABILITY_EVERY);
@@ -225,7 +225,7 @@ class Widget {
     } catch (err) {
       // What was shown stays until the next look.
     }
-    if (run !== this.run) return;
+    if (!run || run !== this.run) return;
     this.showAvailability();
     this.watch();
   }
@@ -669,6 +669,7 @@ class Widget {
 
   destroy() {
     this.run = null;
+    clearTimeout(this.availTimer);
     if (this.link) this.link.stop();
     this.link = null;
     this.drop();

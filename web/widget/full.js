@@ -205,7 +205,7 @@ export class Full {
     this.head.replaceChildren(h('div', {},
       h('p', { class: 'status' }, 'Started ' + day(sel.createdAt) + (sel.status === 'active' ? ' · active' : ' · closed')),
       keep('retention', sel.retention, (v) => this.retention(v, sel.id)),
-      privacy(RETENTION[sel.retention] || ''),
+      privacy(h('span', { class: 'hint' }, RETENTION[sel.retention] || '')),
       sel.status !== 'closed' ? null : this.deleting
         ? h('div', { class: 'row' }, h('span', {}, 'Delete this conversation from your views?'),
           button('Delete', { class: 'danger', onclick: () => this.remove() }), button('Cancel', { onclick: () => { this.deleting = null; this.draw(); } }))
