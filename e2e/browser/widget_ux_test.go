@@ -361,3 +361,52 @@ func TestWidgetHeaderAndQuickExitPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestWidgetPanelEditsDeletesAndKeeps: editing and deleting one's own
+// messages and choosing how long they are kept work in the panel itself,
+// not only in the full view; the privacy promise opens onto what deleting
+// means.
+func TestWidgetPanelEditsDeletesAndKeeps(t *testing.T) {
+	a := newAccount(t, false)
+	p := clientBrowser(t, a, "")
+	conv := startConversation(p, a)
+	typeAndSend(p, "A message to change")
+	typeAndSend(p, "A message to take back")
+	p.waitFor("both stored", shadow+`.querySelectorAll('.body li.mine [data-act=edit]').length === 2`, 10*time.Second)
+	me := a.api(t)
+
+	p.do("edit", chromedp.Click(inWidget(`.body li.mine [data-act=edit]`)))
+	p.waitFor("the editor", shadow+`.activeElement?.classList.contains('edit')`, 5*time.Second)
+	p.do("change the text",
+		chromedp.Evaluate[chromedp.Void](shadow+`.activeElement.select()`),
+		chromedp.SendKeys(inWidget(".body textarea.edit"), "A message, changed"),
+		chromedp.Click(inWidget(`.body [data-act=save]`)))
+	waitShown(p, ".body", "A message, changed", 5*time.Second)
+
+	p.do("delete", chromedp.Click(inWidget(`.body li.mine:nth-last-child(1) [data-act=del]`)))
+	p.do("confirm", chromedp.Click(inWidget(`.body [data-act=del-yes]`)))
+	p.waitFor("the message gone", `![...`+shadow+`.querySelectorAll('.body li .text')].some(e => e.textContent === 'A message to take back')`, 5*time.Second)
+
+	p.do("keep for good", chromedp.SetValue(inWidget("#keep"), "permanent"), chromedp.Evaluate[chromedp.Void](shadow+`.querySelector('#keep').dispatchEvent(new Event('change'))`))
+	p.waitFor("the promise follows", shadow+`.querySelector('.body .conf').textContent === 'Confidential. Messages are kept until you delete the conversation.'`, 5*time.Second)
+	c, err := me.Conversation(ctxT(t), conv)
+	if err != nil || c.Retention != chat.RetentionPermanent {
+		t.Errorf("retention = %q (%v), want permanent", c.Retention, err)
+	}
+	list, err := me.Messages(ctxT(t), conv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range list.Messages {
+		bodies = append(bodies, m.Body)
+	}
+	if trimmed(bodies) != "A message, changed" {
+		t.Errorf("stored: %v, want the edited message only", bodies)
+	}
+
+	p.do("what deleting means", chromedp.Click(inWidget(".body .bar summary")))
+	if got := eval[string](p, shadow+`.querySelector('.body .bar details[open] p')?.textContent ?? ''`); !strings.Contains(got, "Once the key is gone nobody can read them again") {
+		t.Errorf("the explanation says %q, want what destroying the key means", got)
+	}
+}
