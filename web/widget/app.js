@@ -235,27 +235,29 @@ class Widget {
     const a = this.avail;
     const online = !!a && a.counsellorsOnline > 0;
     const el = this.body.querySelector('.avail');
+    // A status is set only when it changes: a screen reader says it again otherwise.
+    const say = (node, text) => { if (node.textContent !== text) node.textContent = text; };
     if (el && this.view === 'start') {
       el.classList.toggle('on', online);
-      el.textContent = !a ? '' : online ? 'A counsellor is online now.'
-        : 'No counsellor is online right now. You can still write: your message is saved, and a counsellor will answer when they are back.';
+      say(el, !a ? '' : online ? 'A counsellor is online now.'
+        : 'No counsellor is online right now. You can still write: your message is saved, and a counsellor will answer when they are back.');
     }
     if (!this.nextEl || !this.model) return;
     const c = this.conv;
     const items = this.model.items();
     const wrote = items.some((m) => m.senderRole === Role.Client);
-    let say = '';
+    let next = '';
     // Once a counsellor joined, the joined line says it (a reload has none: then this line does).
-    if (c.assignee) say = this.notes.length ? '' : 'You are talking with ' + (c.assigneeName || 'a counsellor') + '.';
-    else if (!a || items.some((m) => m.senderRole === Role.Staff)) say = '';
-    else if (!wrote) say = online ? 'A counsellor is online. Write whenever you are ready.' : 'No counsellor is online right now. Write whenever you are ready: your message is saved.';
-    else if (!online) say = 'No counsellor is online right now. Your message is saved, and a counsellor will answer when they are back. ' + this.theme.hours;
+    if (c.assignee) next = this.notes.length ? '' : 'You are talking with ' + (c.assigneeName || 'a counsellor') + '.';
+    else if (!a || items.some((m) => m.senderRole === Role.Staff)) next = '';
+    else if (!wrote) next = online ? 'A counsellor is online. Write whenever you are ready.' : 'No counsellor is online right now. Write whenever you are ready: your message is saved.';
+    else if (!online) next = 'No counsellor is online right now. Your message is saved, and a counsellor will answer when they are back. ' + this.theme.hours;
     else if (a.queuePosition) {
-      say = (a.queuePosition === 1 ? 'You are next in the queue.' : 'You are number ' + a.queuePosition + ' in the queue.')
+      next = (a.queuePosition === 1 ? 'You are next in the queue.' : 'You are number ' + a.queuePosition + ' in the queue.')
         + (a.expectedWaitSeconds != null ? ' A counsellor usually answers within ' + about(a.expectedWaitSeconds) + '.' : ' A counsellor will answer as soon as they can.');
     }
-    this.nextEl.textContent = say.trim();
-    this.nextEl.hidden = !say;
+    say(this.nextEl, next.trim());
+    this.nextEl.hidden = !next;
   }
 
   /** boot (re)starts from the host's token: sign-in prompt, nothing for staff, or the client's chat. */

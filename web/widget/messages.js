@@ -59,7 +59,8 @@ function item(m, st) {
   const mine = m.senderRole !== Role.Staff;
   const at = time(m.createdAt || Date.now());
   // Written while offline: where it landed is when it was sent; say when it was written.
-  const meta = [m.offline || m.writtenAt ? 'written ' + time(m.writtenAt || m.createdAt) + ' while offline' + (m.id ? ', sent ' + at : '') : at];
+  const written = time(m.writtenAt || m.createdAt);
+  const meta = [m.offline || m.writtenAt ? 'written ' + (written === at && m.id ? '' : written + ' ') + 'while offline' + (m.id ? ', sent ' + at : '') : at];
   if (m.editedAt) meta.push('edited');
   if (!m.id) meta.push('not sent yet');
   if (st.read) meta.push('Read');
