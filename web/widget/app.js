@@ -158,7 +158,7 @@ class Widget {
     if (!lines.length) return null;
     const tel = (n) => (/^[+\d\s()-]+$/.test(n) ? h('a', { href: 'tel:' + n.replace(/[^+\d]/g, '') }, n) : h('strong', {}, n));
     return h('div', { class: 'crisis' }, h('h4', {}, 'Need help right now?'),
-      h('ul', {}, lines.map((l) => h('li', {}, l.label + ' ', l.url ? h('a', { href: l.url, target: '_blank', rel: 'noopener noreferrer' }, l.number || 'open') : tel(l.number)))));
+      h('ul', {}, lines.map((l) => h('li', {}, l.label + ' ', l.url ? h('a', { href: l.url, target: '_blank', rel: 'noopener noreferrer' }, l.number || new URL(l.url).host) : tel(l.number)))));
   }
 
   /** hours is the service's opening hours (null when it sets none). */
@@ -615,7 +615,7 @@ class Widget {
     this.show('ended', h('h3', {}, 'This conversation has ended'),
       h('p', {}, 'Thank you for talking with us. Whenever you want to talk again, start a new conversation here. '
         + (c.retention === 'permanent' ? 'This one stays in the full view until you delete it.' : 'Its messages are deleted 24 hours after they were sent.')),
-      asked ? null : this.feedback(c), again, this.hours(), this.crisis());
+      this.crisis(), asked ? null : this.feedback(c), again, this.hours());
     this.seen();
   }
 
