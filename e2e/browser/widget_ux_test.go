@@ -410,3 +410,16 @@ func TestWidgetPanelEditsDeletesAndKeeps(t *testing.T) {
 		t.Errorf("the explanation says %q, want what destroying the key means", got)
 	}
 }
+
+// TestWidgetSaysWhatHappensWhenNobodyIsOnline: after the first message,
+// with no counsellor online, the chat says the message is saved and when
+// counsellors answer (the service's opening hours).
+func TestWidgetSaysWhatHappensWhenNobodyIsOnline(t *testing.T) {
+	a := newAccount(t, false)
+	p := clientBrowser(t, a, "")
+	startConversation(p, a)
+	typeAndSend(p, "Is anyone there tonight?")
+	want := "No counsellor is online right now. Your message is saved, and a counsellor will answer when they are back. " + devstack.DemoTheme.Hours
+	p.waitFor("what happens next", shadow+`.querySelector('.next').textContent === `+js(want), 10*time.Second)
+	checkAccessible(p, "waiting, nobody online")
+}
