@@ -23,12 +23,12 @@ func TestCounsellorsClaimAndASupervisorReassigns(t *testing.T) {
 	samFeed := connect(t, sam, "")
 	stanFeed := connect(t, stan, "")
 
-	n, err := alice.Availability(ctx)
+	av, err := alice.Availability(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n < 2 {
-		t.Fatalf("availability = %d with sam's and stan's feeds open, want at least 2", n)
+	if av.CounsellorsOnline < 2 {
+		t.Fatalf("availability = %d with sam's and stan's feeds open, want at least 2", av.CounsellorsOnline)
 	}
 
 	_, err = alice.Claim(ctx, convID)

@@ -22,7 +22,8 @@ const (
 
 // TestSendingLimitHoldsAcrossHTTPAndSockets: one person sending from two
 // tabs and over HTTP at once gets exactly the limit accepted, the rest
-// refused with rate_limited (and Retry-After over HTTP), and every accepted
+// refused with rate_limited (and Retry-After over HTTP, retryAfterSeconds
+// in the socket's error frame), and every accepted
 // message is stored exactly once while no refused one is.
 func TestSendingLimitHoldsAcrossHTTPAndSockets(t *testing.T) {
 	// The limit counts in fixed windows: a burst that happens to straddle
@@ -93,6 +94,8 @@ func burstWithinOneWindow(t *testing.T) bool {
 					results <- result{cmid: cmid, err: fmt.Errorf("socket send %s: %w", cmid, err)}
 				case f.Type == "error" && f.Code != chat.CodeRateLimited:
 					results <- result{cmid: cmid, err: fmt.Errorf("socket send %s: error %s", cmid, f.Code)}
+				case f.Type == "error" && (f.RetryAfterSeconds < 1 || f.RetryAfterSeconds > int(sendingWindow/time.Second)+1):
+					results <- result{cmid: cmid, err: fmt.Errorf("socket send %s: rate_limited with retryAfterSeconds %d, want 1–%d", cmid, f.RetryAfterSeconds, sendingWindow/time.Second+1)}
 				default:
 					results <- result{cmid: cmid, accepted: f.Type == "message.created"}
 				}

@@ -83,6 +83,8 @@ func TestInvalidSettingsStopTheSynth(t *testing.T) {
 		{"PlainHTTPOrigin", map[string]any{"allowedOrigins": "http://example.org"}, nil, "allowedOrigins"},
 		{"UnknownLogLevel", map[string]any{"logLevel": "verbose"}, nil, "logLevel"},
 		{"ThrottleNotANumber", map[string]any{"wsThrottleRate": "fast"}, nil, "wsThrottleRate"},
+		{"ThemeAccentNotAColour", map[string]any{"theme": `{"accent":"teal"}`}, nil, "theme accent"},
+		{"ThemeUnknownField", map[string]any{"theme": map[string]any{"colour": "#0f766e"}}, nil, "theme"},
 		{"MissingBootstrap", nil, func(t *testing.T) string {
 			dir := t.TempDir()
 			for _, f := range functionNames()[1:] {

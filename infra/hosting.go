@@ -181,7 +181,8 @@ func webConfig(stack awscdk.Stack, cfg settings, id *identity, ws *webSocketAPI,
 	})
 }
 
-// webConfigOf is c with the limits cfg gives the functions, as JSON.
+// webConfigOf is c with the limits cfg gives the functions and the
+// widget's theme, as JSON.
 func webConfigOf(cfg settings, c webconfig.Config) (map[string]any, error) {
 	var limits chat.Limits
 	if v, ok := cfg.limits[envvar.MaxMessageChars]; ok {
@@ -192,5 +193,6 @@ func webConfigOf(cfg settings, c webconfig.Config) (map[string]any, error) {
 		limits.MaxMessageChars = n
 	}
 	c.Limits = webconfig.LimitsOf(limits)
+	c.Theme = cfg.theme
 	return c.Map(), nil
 }

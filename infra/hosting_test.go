@@ -210,7 +210,7 @@ func TestWebConfigIsTheLocalStacksShape(t *testing.T) {
 				t.Fatal(err)
 			}
 			keys := slices.Sorted(maps.Keys(got))
-			if want := []string{"cognitoEndpoint", "httpApi", "limits", "userPoolClientId", "websocket"}; !slices.Equal(keys, want) {
+			if want := []string{"cognitoEndpoint", "httpApi", "limits", "theme", "userPoolClientId", "websocket"}; !slices.Equal(keys, want) {
 				t.Errorf("config.json keys = %v, want %v", keys, want)
 			}
 			limits := got["limits"].(map[string]any)
@@ -218,5 +218,18 @@ func TestWebConfigIsTheLocalStacksShape(t *testing.T) {
 				t.Errorf("limits = %v, want messageChars %v and frameBytes %d", limits, tt.want, routes.MaxFrameBytes)
 			}
 		})
+	}
+}
+
+// TestWebConfigCarriesTheTheme: the theme context reaches config.json.
+func TestWebConfigCarriesTheTheme(t *testing.T) {
+	theme := webconfig.Theme{Name: "Northfield", Accent: "#0f766e", Crisis: []webconfig.CrisisLine{{Label: "Emergency", Number: "999"}}}
+	got, err := webConfigOf(settings{theme: theme}, webconfig.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _ := got["theme"].(map[string]any)
+	if th["name"] != "Northfield" || th["accent"] != "#0f766e" || len(th["crisis"].([]any)) != 1 {
+		t.Errorf("config.json theme = %v, want %+v", th, theme)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/confidechat/confide/internal/app/envvar"
+	"github.com/confidechat/confide/internal/webconfig"
 )
 
 // Context keys read by the stack. Pass them with `cdk -c key=value` (the
@@ -44,6 +46,9 @@ import (
 //	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
 //	staffCidrs, logLevel, triage ("off" stops screening client messages):
 //	                   function settings, set only when given (limitContext)
+//	theme              the widget's theme in config.json (webconfig.Theme:
+//	                   name, logo, accent, welcome, hours, crisis), as a
+//	                   JSON object in cdk.json or a JSON string with -c
 //	assetRoot, webRoot folders of the bootstraps and web files as make build
 //	                   writes them (../build, ../build/web)
 const (
@@ -64,6 +69,7 @@ const (
 	ctxOpenConnectionCeiling = "openConnectionCeiling"
 	ctxAlarmEmails           = "alarmEmails"
 	ctxUrgentAlertEmails     = "urgentAlertEmails"
+	ctxTheme                 = "theme"
 )
 
 // limitContext names the context key that sets each optional function
@@ -130,6 +136,8 @@ type settings struct {
 	// limits holds the optional function settings given by context, by
 	// environment variable name.
 	limits map[string]string
+	// theme is the widget's theme written into config.json.
+	theme webconfig.Theme
 }
 
 // readSettings reads the stack's settings from the context of node.
@@ -174,6 +182,11 @@ func readSettings(node constructs.Node) (settings, error) {
 			return s, fmt.Errorf("context %s: %q is none of debug, info, warn, error", limitContext[envvar.LogLevel], v)
 		}
 	}
+	theme, err := readTheme(node)
+	if err != nil {
+		return s, err
+	}
+	s.theme = theme
 	if (s.userPoolID == "") != (s.userPoolClientID == "") {
 		return s, fmt.Errorf("context %s and %s go together: give both or neither", ctxUserPoolID, ctxUserPoolClientID)
 	}
@@ -188,6 +201,34 @@ func readSettings(node constructs.Node) (settings, error) {
 		}
 	}
 	return s, c.err
+}
+
+// readTheme reads the theme context: a JSON object (cdk.json) or a JSON
+// string (-c theme='{...}'), checked by webconfig.Theme.Validate.
+func readTheme(node constructs.Node) (webconfig.Theme, error) {
+	var t webconfig.Theme
+	key := ctxTheme
+	v := node.TryGetContext(&key)
+	if v == nil {
+		return t, nil
+	}
+	raw, ok := v.(string)
+	if !ok {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return t, fmt.Errorf("context %s: %w", ctxTheme, err)
+		}
+		raw = string(b)
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t); err != nil {
+		return t, fmt.Errorf("context %s: not a theme object: %w", ctxTheme, err)
+	}
+	if err := t.Validate(); err != nil {
+		return t, fmt.Errorf("context %s: %w", ctxTheme, err)
+	}
+	return t, nil
 }
 
 // contextReader reads typed context values and keeps the first error.

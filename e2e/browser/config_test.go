@@ -1,11 +1,13 @@
 package browser
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/dev/devstack"
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/webconfig"
 )
@@ -25,8 +27,9 @@ func TestPagesGetTheEndpointsUnderTheProductionPolicy(t *testing.T) {
 		CognitoEndpoint:  stack.Endpoints.CognitoEndpoint,
 		UserPoolClientID: stack.Endpoints.UserPoolClientID,
 		Limits:           webconfig.Limits{MessageChars: chat.DefaultLimits().MaxMessageChars, FrameBytes: routes.MaxFrameBytes},
+		Theme:            devstack.DemoTheme,
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config.json = %+v, want %+v", got, want)
 	}
 	// An inserted inline script runs during appendChild, unless the policy

@@ -145,7 +145,7 @@ func TestWidgetSaysTheChatIsConfidential(t *testing.T) {
 				t.Errorf("the chat panel says %q above the messages, want %q", got, "Confidential. "+tt.hint)
 			}
 
-			p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+			p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
 			p.waitFor("the conversation in the full view", `!`+shadow+`.querySelector('.full').hidden && `+shadow+`.querySelector('.full .chead .hint')`, 5*time.Second)
 			if got := eval[string](p, shadow+`.querySelector('.full .chead .hint').textContent`); got != tt.hint {
 				t.Errorf("the full view says %q of the retention, want %q", got, tt.hint)

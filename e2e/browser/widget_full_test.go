@@ -55,13 +55,20 @@ func TestWidgetFullView(t *testing.T) {
 	if got := len(shownTexts(p, ".body")); got != 20 {
 		t.Errorf("the panel shows %d messages, want the last 20", got)
 	}
-	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
 	p.waitFor("the first page", `(() => { const r = `+shadow+`; return !r.querySelector('.full').hidden && r.querySelectorAll('.full li.m').length === 50; })()`, 5*time.Second)
 	if got := eval[string](p, `document.activeElement === document.querySelector('confide-widget') && `+shadow+`.activeElement.textContent`); got != "Back" {
 		t.Errorf("focus on opening the full view: %q, want the Back button", got)
 	}
+	focusedInFull := func() string {
+		return eval[string](p, shadow+`.activeElement?.closest('.full') ? `+shadow+`.activeElement.textContent : 'outside'`)
+	}
 	p.do("Shift+Tab from Back", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
-	if got := eval[string](p, shadow+`.activeElement?.closest('.full') ? `+shadow+`.activeElement.textContent : 'outside'`); got != "Send" {
+	if got := focusedInFull(); got != "Quick exit" {
+		t.Errorf("Shift+Tab from Back went to %q, want Quick exit, first in the full view as in the panel", got)
+	}
+	p.do("Shift+Tab from Quick exit", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if got := focusedInFull(); got != "Send" {
 		t.Errorf("Shift+Tab from the first control went to %q, want the last one of the full view (Send)", got)
 	}
 	p.do("show earlier", chromedp.Click(inWidget(".full .older")))

@@ -121,6 +121,8 @@ func view(p *page) string {
 func openPanel(p *page) {
 	p.t.Helper()
 	if eval[bool](p, shadow+`.querySelector('.panel').hidden`) {
+		// The widget stays invisible (clicks go through it) until its stylesheet has loaded.
+		p.waitFor("the widget styled", `document.querySelector('confide-widget').style.visibility === ''`, 5*time.Second)
 		p.do("open the panel", chromedp.Click(inWidget(".launcher")))
 	}
 	p.waitFor("the open panel", `!`+shadow+`.querySelector('.panel').hidden`, 5*time.Second)

@@ -107,7 +107,7 @@ func TestWidgetIsSmallAndTalksOnlyToTheStack(t *testing.T) {
 	conv := startConversation(p, a)
 	counsellorSays(t, staff, conv, "Hello")
 	waitShown(p, ".body", "Hello", 5*time.Second)
-	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+	p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
 	p.waitFor("the full view", shadow+`.querySelectorAll('.full li.m').length === 1`, 5*time.Second)
 
 	allowed := map[string]bool{}
@@ -311,7 +311,7 @@ func TestWidgetMemorySettles(t *testing.T) {
 	cycle := func(i int) {
 		p.do("open", chromedp.Click(inWidget(".launcher")))
 		p.do("type", chromedp.SendKeys(inWidget("textarea#msg"), "x"))
-		p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
+		p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
 		p.waitFor("the full view", `!`+shadow+`.querySelector('.full').hidden && `+shadow+`.querySelector('.full .composer')`, 5*time.Second)
 		p.do("back", chromedp.Click(inWidget(".full header button.hb")))
 		if i%10 == 9 {

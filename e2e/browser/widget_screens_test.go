@@ -15,9 +15,11 @@ import (
 
 // TestWidgetScreenshots walks through every state of the widget on a
 // desktop (1280×800) and a phone (390×844) and saves a screenshot of each
-// in build/screenshots/widget-<size>-<state>.png, for people to look at.
-// Along the way it checks what a phone needs (the panel fills the screen)
-// and, in every state, contrast and labels.
+// in build/screenshots/widget-<size>-<state>.png, for people to look at:
+// signed-out, start, waiting (the place in the queue), joined, chat,
+// offline, minimised, expanded (the full view) and ended. Along the way
+// it checks what a phone needs (the panel fills the screen), what the
+// ended state offers and, in every state, contrast and labels.
 func TestWidgetScreenshots(t *testing.T) {
 	sizes := []struct {
 		name      string
@@ -35,6 +37,11 @@ func TestWidgetScreenshots(t *testing.T) {
 			}
 			a := newAccount(t, false)
 			staff := counsellor(t)
+			feed, err := staff.Connect(ctxT(t), stack.Endpoints.WebSocket, "")
+			if err != nil {
+				t.Fatalf("counsellor's staff feed: %v", err)
+			}
+			defer feed.Close()
 			p := newBrowser(t)
 			watchCSP(p)
 			p.do("emulate", size.emulate)
@@ -58,6 +65,13 @@ func TestWidgetScreenshots(t *testing.T) {
 
 			conv := startConversation(p, a)
 			typeAndSend(p, "Hi. I have been feeling low for a few weeks and wanted to talk to someone.")
+			p.waitFor("the place in the queue", queuePlace+` > 0`, 10*time.Second)
+			shot(p, "waiting")
+			if _, err := staff.Claim(ctxT(t), conv); err != nil {
+				t.Fatalf("claim: %v", err)
+			}
+			p.waitFor("the joined line", joinedLine("A counsellor has joined the conversation"), 10*time.Second)
+			shot(p, "joined")
 			counsellorSays(t, staff, conv, "Hello, thank you for reaching out. I'm Sam, one of the counsellors. Take your time.")
 			typeAndSend(p, xssPayloads[0])
 			counsellorSays(t, staff, conv, xssPayloads[2])
@@ -73,6 +87,14 @@ func TestWidgetScreenshots(t *testing.T) {
 				p.do("keyboard down", size.emulate)
 			}
 
+			setOffline(p, true)
+			p.waitFor("the offline banner", `!`+shadow+`.querySelector('.banner').hidden`, 5*time.Second)
+			typeAndSend(p, "Sorry, my connection keeps dropping.")
+			p.waitFor("waiting to be sent", shadow+`.querySelector('.body li.pending') !== null`, 5*time.Second)
+			shot(p, "offline")
+			setOffline(p, false)
+			p.waitFor("back online, everything sent", `document.querySelector('confide-widget').dataset.conn === 'open' && !`+shadow+`.querySelector('.body li.pending')`, 30*time.Second)
+
 			p.do("minimise", chromedp.Click(inWidget(`.panel header button[aria-label="Minimise the chat"]`)))
 			counsellorSays(t, staff, conv, "Are you still there?")
 			counsellorSays(t, staff, conv, "No rush.")
@@ -80,8 +102,8 @@ func TestWidgetScreenshots(t *testing.T) {
 			shot(p, "minimised")
 
 			openPanel(p)
-			p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open the full chat view"]`)))
-			p.waitFor("the full view", `(() => { const r = `+shadow+`; return !r.querySelector('.full').hidden && r.querySelectorAll('.full li.m').length === 6; })()`, 5*time.Second)
+			p.do("expand", chromedp.Click(inWidget(`.panel header button[aria-label="Open full view"]`)))
+			p.waitFor("the full view", `(() => { const r = `+shadow+`; return !r.querySelector('.full').hidden && r.querySelectorAll('.full li.m').length === 7; })()`, 5*time.Second)
 			shot(p, "expanded")
 
 			p.do("back", chromedp.Click(inWidget(`.full header button.hb`)))
@@ -89,7 +111,16 @@ func TestWidgetScreenshots(t *testing.T) {
 				t.Fatalf("close: %v", err)
 			}
 			p.waitFor("the feedback prompt", shadow+`.querySelector('form.feedback') !== null`, 5*time.Second)
-			shot(p, "feedback")
+			ended := eval[map[string]bool](p, `(() => { const b = `+shadow+`.querySelector('.body'); return {
+				crisis: !!b.querySelector('.crisis a[href^="tel:"]'),
+				again: [...b.querySelectorAll('button')].some((x) => x.textContent === 'Start a new conversation'),
+				hours: !!b.querySelector('.hours') }; })()`)
+			for what, ok := range ended {
+				if !ok {
+					t.Errorf("the ended state lacks %s", what)
+				}
+			}
+			shot(p, "ended")
 		})
 	}
 }

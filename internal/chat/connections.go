@@ -175,8 +175,3 @@ func (s *Service) relayTyping(ctx context.Context, conn Connection, conversation
 		eventFrames(Event{Type: EventTyping, ConversationID: conversationID, Role: conn.Role, Typing: &typing}))
 	return nil
 }
-
-// Availability counts the counsellors with an open connection.
-func (s *Service) Availability(ctx context.Context) (int, error) {
-	return s.store.OnlineStaff(ctx, s.now())
-}

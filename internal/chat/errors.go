@@ -51,6 +51,16 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// RetryAfterSeconds is RetryAfter in whole seconds, rounded up (0: none):
+// what the HTTP Retry-After header, the HTTP error body and the WebSocket
+// error frame say.
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
 // Is makes errors.Is(err, &Error{Code: c}) match any error with code c.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)

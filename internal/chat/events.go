@@ -41,12 +41,14 @@ type ErrorFrame struct {
 	Code            Code   `json:"code"`
 	Message         string `json:"message"`
 	ClientMessageID string `json:"clientMessageId,omitempty"`
+	// RetryAfterSeconds, on rate_limited, is when sending again may succeed.
+	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
 }
 
 // NewErrorFrame returns the frame for err, which says nothing about internals.
 func NewErrorFrame(err error, clientMessageID string) ErrorFrame {
 	e := Public(err)
-	return ErrorFrame{Type: EventError, Code: e.Code, Message: e.Message, ClientMessageID: clientMessageID}
+	return ErrorFrame{Type: EventError, Code: e.Code, Message: e.Message, ClientMessageID: clientMessageID, RetryAfterSeconds: e.RetryAfterSeconds()}
 }
 
 // Pong is the answer to a ping.

@@ -182,12 +182,7 @@ func (s *Service) Queue(ctx context.Context, caller Identity) ([]Conversation, e
 		}
 		after = page.Next
 	}
-	slices.SortStableFunc(all, func(a, b Conversation) int {
-		if d := b.Risk.Rank() - a.Risk.Rank(); d != 0 {
-			return d
-		}
-		return a.ActivityAt().Compare(b.ActivityAt())
-	})
+	slices.SortStableFunc(all, QueueOrder)
 	if err := s.fillUnread(ctx, caller, all); err != nil {
 		return nil, err
 	}

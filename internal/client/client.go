@@ -229,13 +229,12 @@ func (c *Client) Feedback(ctx context.Context, conversationID string, rating int
 	return err
 }
 
-// Availability returns how many counsellors are online.
-func (c *Client) Availability(ctx context.Context) (int, error) {
-	var out struct {
-		N int `json:"counsellorsOnline"`
-	}
+// Availability returns GET /availability: how many counsellors are online
+// and, for a client waiting for one, its place in the queue.
+func (c *Client) Availability(ctx context.Context) (chat.Availability, error) {
+	var out chat.Availability
 	_, err := c.call(ctx, "GET", "/availability", nil, &out)
-	return out.N, err
+	return out, err
 }
 
 // Widget returns GET /widget/messages.

@@ -22,6 +22,8 @@ type Frame struct {
 	Code            chat.Code `json:"code,omitempty"`
 	ErrorMessage    string    `json:"-"`
 	ClientMessageID string    `json:"clientMessageId,omitempty"`
+	// RetryAfterSeconds is set on a rate_limited error frame.
+	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
 	// Raw is the frame as received.
 	Raw []byte `json:"-"`
 	// At is when it arrived.

@@ -133,6 +133,9 @@ type errorBody struct {
 	Error struct {
 		Code    chat.Code `json:"code"`
 		Message string    `json:"message"`
+		// RetryAfterSeconds repeats Retry-After in the body, which a page
+		// of another origin can read (CORS does not expose the header).
+		RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
 	} `json:"error"`
 	ConversationID string `json:"conversationId,omitempty"`
 }
@@ -144,9 +147,12 @@ func writeError(err error) events.APIGatewayV2HTTPResponse {
 	var b errorBody
 	b.Error.Code, b.Error.Message = e.Code, e.Message
 	b.ConversationID = e.ConversationID
+	if e.Code == chat.CodeRateLimited {
+		b.Error.RetryAfterSeconds = e.RetryAfterSeconds()
+	}
 	res := writeJSON(status, b)
-	if e.Code == chat.CodeRateLimited && e.RetryAfter > 0 {
-		res.Headers["Retry-After"] = strconv.Itoa(int(e.RetryAfter.Seconds()))
+	if b.Error.RetryAfterSeconds > 0 {
+		res.Headers["Retry-After"] = strconv.Itoa(b.Error.RetryAfterSeconds)
 	}
 	return res
 }

@@ -146,6 +146,10 @@ func TestSendingIsRateLimited(t *testing.T) {
 	if secs, err := strconv.Atoi(retryAfter); err != nil || secs < 1 || secs > 11 {
 		t.Errorf("Retry-After = %q, want whole seconds within the 10 s window", retryAfter)
 	}
+	// The body says it too: a page of another origin cannot read the header.
+	if want := `"retryAfterSeconds":` + retryAfter + `}`; !strings.Contains(body, want) {
+		t.Errorf("21st message: body %s, want %s in its error", body, want)
+	}
 	if n := len(s.messages(t, token, id)); n != 20 {
 		t.Errorf("%d messages stored, want exactly 20", n)
 	}

@@ -298,13 +298,11 @@ func (a *API) feedback(ctx context.Context, r request) (response, error) {
 }
 
 func (a *API) availability(ctx context.Context, r request) (response, error) {
-	n, err := a.Service.Availability(ctx)
+	av, err := a.Service.Availability(ctx, r.caller)
 	if err != nil {
 		return response{}, err
 	}
-	return ok(struct {
-		CounsellorsOnline int `json:"counsellorsOnline"`
-	}{n})
+	return ok(av)
 }
 
 func (a *API) widget(ctx context.Context, r request) (response, error) {

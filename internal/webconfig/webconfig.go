@@ -5,6 +5,10 @@ package webconfig
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/routes"
@@ -23,6 +27,62 @@ type Config struct {
 	UserPoolClientID string `json:"userPoolClientId"`
 	// Limits are the server's, for the clients to check before sending.
 	Limits Limits `json:"limits"`
+	// Theme is how the widget presents the service that runs the stack
+	// (an embed snippet's data- attributes override it field by field).
+	Theme Theme `json:"theme"`
+}
+
+// Theme is the embedding service's look and words in the widget. Every
+// field is optional; the widget checks each again (web/widget/theme.js)
+// and leaves out what it cannot use, with a console warning.
+type Theme struct {
+	// Name is the service's name, the widget's title.
+	Name string `json:"name,omitempty"`
+	// Logo is the https address of the service's logo.
+	Logo string `json:"logo,omitempty"`
+	// Accent is the service's colour, #rrggbb: the widget picks white or
+	// near-black text on it, whichever reads at 4.5:1 or more.
+	Accent string `json:"accent,omitempty"`
+	// Welcome is the first line a client reads.
+	Welcome string `json:"welcome,omitempty"`
+	// Hours says when counsellors answer.
+	Hours string `json:"hours,omitempty"`
+	// Crisis lists the numbers and links for help now, shown before a
+	// conversation starts, after it ends and to someone not signed in.
+	Crisis []CrisisLine `json:"crisis,omitempty"`
+}
+
+// CrisisLine is one way to get help at once: a label and a phone number,
+// or a label and an https link.
+type CrisisLine struct {
+	Label  string `json:"label"`
+	Number string `json:"number,omitempty"`
+	URL    string `json:"url,omitempty"`
+}
+
+// accentPattern is the one colour form a theme takes.
+var accentPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// Validate says what is wrong with a theme a deployment configures, so
+// that the stack refuses it before the widget would quietly drop it.
+func (t Theme) Validate() error {
+	if t.Accent != "" && !accentPattern.MatchString(t.Accent) {
+		return fmt.Errorf("theme accent %q is not a #rrggbb colour", t.Accent)
+	}
+	if t.Logo != "" && !strings.HasPrefix(t.Logo, "https://") {
+		return fmt.Errorf("theme logo %q is not an https address", t.Logo)
+	}
+	for _, l := range t.Crisis {
+		switch {
+		case strings.TrimSpace(l.Label) == "":
+			return errors.New("theme crisis line without a label")
+		case l.Number == "" && l.URL == "":
+			return fmt.Errorf("theme crisis line %q has neither a number nor a url", l.Label)
+		case l.URL != "" && !strings.HasPrefix(l.URL, "https://"):
+			return fmt.Errorf("theme crisis line %q: url %q is not https", l.Label, l.URL)
+		}
+	}
+	return nil
 }
 
 // Limits are the server's limits the clients check before sending, so that

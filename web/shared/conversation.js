@@ -110,14 +110,20 @@ export class Conversation {
   /**
    * refused takes an error frame. When it answers a send still waiting
    * here, the message is dropped and the change says why; "too fast" is
-   * retried instead, and so is "access ended" (the credential was refused,
-   * not the message: it is sent once the person is signed in again).
-   * Otherwise it returns null.
+   * sent again when the server said it may ({ kind: 'limited' }: the
+   * outbox's limited holds its words and when), and "access ended" is
+   * retried (the credential was refused, not the message: it is sent once
+   * the person is signed in again). Otherwise it returns null.
    */
   refused(frame) {
     const cmid = frame.clientMessageId;
     if (!cmid || !this.outbox.has(cmid)) return null;
-    if (frame.code === Code.RateLimited || frame.code === Code.Unauthorized) {
+    if (frame.code === Code.RateLimited) {
+      this.outbox.limit(frame.message, frame.retryAfterSeconds, this.retries);
+      this.retryLater();
+      return { kind: 'limited' };
+    }
+    if (frame.code === Code.Unauthorized) {
       this.retryLater();
       return null;
     }
@@ -137,7 +143,7 @@ export class Conversation {
   send(body) {
     const why = tooLong(body, this.limits);
     if (why) return why;
-    this.outbox.add(body);
+    this.outbox.add(body, !!this.socket && !this.socket.isOpen);
     this.track(this.outbox.sending);
     return null;
   }
@@ -162,14 +168,23 @@ export class Conversation {
     }).finally(() => this.retryLater());
   }
 
-  /** retryLater sends what still waits again after the policy's wait. */
+  /**
+   * retryLater sends what still waits again after the policy's wait, or
+   * when the server said it may (the outbox is limited: the same
+   * clientMessageIds go again then).
+   */
   retryLater() {
     clearTimeout(this.retryTimer);
     if (this.stopped || !this.outbox.list().length) {
       this.retries = 0;
+      this.outbox.limited = null;
       return;
     }
-    this.retryTimer = setTimeout(() => this.flush(), retryDelay(this.retries++));
+    const limited = this.outbox.limited;
+    this.retryTimer = setTimeout(() => {
+      this.outbox.limited = null;
+      this.flush();
+    }, limited ? Math.max(0, limited.until - Date.now()) : retryDelay(this.retries++));
   }
 
   /**
@@ -191,9 +206,15 @@ export class Conversation {
     }
   }
 
-  /** items lists what to show, oldest first: the stored messages (tombstones too with deleted), then what waits, marked pending. */
+  /**
+   * items lists what to show, oldest first: the stored messages (tombstones
+   * too with deleted; one written offline with writtenAt, when it was
+   * written), then what waits, marked pending.
+   */
   items({ deleted = false } = {}) {
-    const out = this.timeline.list().filter((m) => deleted || !m.deleted);
+    const late = this.outbox.written;
+    const out = this.timeline.list().filter((m) => deleted || !m.deleted)
+      .map((m) => (late.has(m.clientMessageId) ? { ...m, writtenAt: late.get(m.clientMessageId) } : m));
     for (const p of this.outbox.list()) {
       if (!this.timeline.hasClientMessageId(p.clientMessageId)) out.push({ ...p, senderRole: this.side, pending: true });
     }

@@ -164,13 +164,66 @@ describe('Conversation sends', () => {
     await settled();
     const cmid = (body) => f.frames.find((x) => x.body === body).clientMessageId;
     const [one, two] = [cmid('one'), cmid('two')];
-    assert.equal(f.model.apply({ type: 'error', code: 'rate_limited', message: 'slow down', clientMessageId: one }), null);
+    assert.deepEqual(f.model.apply({ type: 'error', code: 'rate_limited', message: 'slow down', clientMessageId: one }), { kind: 'limited' });
     assert.equal(f.model.apply({ type: 'error', code: 'unauthorized', message: 'ended', clientMessageId: one }), null);
     assert.deepEqual(f.bodies(), ['(one)', '(two)']);
     assert.deepEqual(f.model.apply({ type: 'error', code: 'conflict', message: 'The conversation is closed.', clientMessageId: two }),
       { kind: 'refused', refused: 'The conversation is closed.' });
     assert.deepEqual(f.bodies(), ['(one)']);
     assert.equal(f.model.apply({ type: 'error', code: 'conflict', message: 'not ours', clientMessageId: 'c-other' }), null);
+  });
+
+  test('"too fast" over the socket: the server\'s words and time are kept, and the same message goes again then', async (t) => {
+    const f = fixture(t);
+    f.socket.isOpen = true;
+    f.model.send('quick');
+    await settled();
+    const cmid = f.frames[0].clientMessageId;
+    const before = Date.now();
+    assert.deepEqual(f.model.apply({ type: 'error', code: 'rate_limited', message: 'You are sending messages too quickly.', clientMessageId: cmid, retryAfterSeconds: 7 }),
+      { kind: 'limited' });
+    const { why, until } = f.model.outbox.limited;
+    assert.equal(why, 'You are sending messages too quickly.');
+    assert.ok(until >= before + 7000 && until <= Date.now() + 7000, 'until is 7 s from now');
+    t.mock.timers.tick(6900);
+    await settled();
+    assert.equal(f.frames.length, 1, 'not before the server said');
+    t.mock.timers.tick(200);
+    await settled();
+    assert.deepEqual(f.frames.map((x) => x.clientMessageId), [cmid, cmid], 'sent again, the same clientMessageId');
+    assert.equal(f.model.outbox.limited, null, 'no longer limited once sent again');
+  });
+
+  test('"too fast" over HTTP: Retry-After is kept and the message sent again then', async (t) => {
+    const f = fixture(t);
+    f.failWith = { status: 429, code: 'rate_limited', message: 'You are sending messages too quickly.', retryAfter: 3 };
+    f.model.send('quick');
+    await settled();
+    assert.equal(f.model.outbox.limited.why, 'You are sending messages too quickly.');
+    f.failWith = null;
+    t.mock.timers.tick(2900);
+    await settled();
+    assert.equal(f.posts.length, 1);
+    t.mock.timers.tick(200);
+    await settled();
+    assert.equal(f.posts.length, 2);
+    assert.deepEqual(f.bodies(), ['quick']);
+  });
+
+  test('a message written while the socket is down is marked with when it was written once stored', async (t) => {
+    const f = fixture(t);
+    f.failWith = { status: 0 };
+    f.model.send('written offline');
+    await settled();
+    const written = f.model.outbox.list()[0].createdAt;
+    f.failWith = null;
+    f.socket.isOpen = true;
+    await f.model.catchUp();
+    f.model.send('written online');
+    const sent = new Map(f.frames.map((x) => [x.clientMessageId, x.body])); // sent more than once, stored once
+    for (const [id, body] of sent) f.model.apply(f.created(f.store(id, body, 'client')));
+    const items = f.model.items();
+    assert.deepEqual(items.map((m) => [m.body, m.writtenAt]), [['written offline', written], ['written online', undefined]]);
   });
 
   test('a refusal over HTTP drops the message and is told', async (t) => {

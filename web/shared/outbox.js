@@ -43,6 +43,10 @@ export class Outbox {
     this.frameBytes = frameBytes;
     this.pending = new Map();
     this.inFlight = new Set(); // clientMessageIds being sent over HTTP now
+    /** written maps the clientMessageId of a message written offline, now stored, to when it was written. */
+    this.written = new Map();
+    /** limited is the server's "too fast" ({ why, until: ms }) until the next try, else null. */
+    this.limited = null;
     if (this.storage) {
       try {
         for (const p of JSON.parse(this.storage.getItem(this.key) || '[]')) this.pending.set(p.clientMessageId, p);
@@ -58,13 +62,16 @@ export class Outbox {
   }
 
   /**
-   * add queues a body and tries to send it; it returns the pending entry.
+   * add queues a body and tries to send it; it returns the pending entry
+   * (offline: written while not connected, remembered in written once
+   * stored).
    * The attempt is this.sending (flush's promise: await it for the messages
    * HTTP stored, or catch its refusal); an unobserved refusal is not an
    * unhandled rejection.
    */
-  add(body) {
+  add(body, offline = false) {
     const p = { clientMessageId: newClientMessageId(), body, createdAt: new Date().toISOString() };
+    if (offline) p.offline = true;
     this.pending.set(p.clientMessageId, p);
     this.save();
     this.sending = this.flush();
@@ -77,7 +84,10 @@ export class Outbox {
 
   /** acknowledge removes a pending entry once its message is stored; it says whether there was one. */
   acknowledge(clientMessageId) {
-    if (!this.pending.delete(clientMessageId)) return false;
+    const p = this.pending.get(clientMessageId);
+    if (!p) return false;
+    if (p.offline) this.written.set(clientMessageId, p.createdAt);
+    this.pending.delete(clientMessageId);
     this.save();
     return true;
   }
@@ -97,6 +107,14 @@ export class Outbox {
   clear() {
     this.pending.clear();
     if (this.storage) this.storage.removeItem(this.key);
+  }
+
+  /**
+   * limit takes the server's "too fast": why (its words) and seconds to
+   * wait (null: the retry policy's next wait, retryDelay(n)).
+   */
+  limit(why, seconds, n = 0) {
+    this.limited = { why, until: Date.now() + (seconds ? seconds * 1000 : retryDelay(n)) };
   }
 
   /** fits says whether a frame may go over the socket under the server's frame limit. */
@@ -126,6 +144,7 @@ export class Outbox {
         this.acknowledge(p.clientMessageId);
         stored.push(message);
       } catch (err) {
+        if (err.status === 429) this.limit(err.message, err.retryAfter);
         if (err.status === 0 || err.status === 429 || err.status >= 500) break;
         this.acknowledge(p.clientMessageId);
         err.clientMessageId = p.clientMessageId;

@@ -13,7 +13,8 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.conversationId = extra.conversationId || null;
-    this.retryAfter = extra.retryAfter || null;
+    /** retryAfter, on rate_limited, is when to try again, in seconds (null: not said). */
+    this.retryAfter = Number(extra.retryAfter) || null;
   }
 }
 
@@ -61,7 +62,8 @@ export class Api {
       const e = (data && data.error) || {};
       throw new ApiError(res.status, e.code || 'internal', e.message || 'Something went wrong.', {
         conversationId: data && data.conversationId,
-        retryAfter: res.headers.get('Retry-After'),
+        // The body's copy: a page of another origin cannot read the header.
+        retryAfter: e.retryAfterSeconds || res.headers.get('Retry-After'),
       });
     }
     return data;
@@ -166,27 +168,46 @@ export class Socket extends EventTarget {
     this.freshToken = false;
     this.stopped = true;
     this.onOnline = () => { if (!this.stopped && this.state !== ConnState.Open) this.connectSoon(0); };
+    // The browser knows it is offline before the socket does: say so at
+    // once, and come back on 'online' (or the next retry).
+    this.onOffline = () => {
+      if (this.stopped) return;
+      this.drop();
+      this.retry();
+    };
   }
 
   /** start connects (again) and keeps the connection up until stop(). */
   start() {
     if (!this.stopped) return;
     this.stopped = false;
-    globalThis.addEventListener && globalThis.addEventListener('online', this.onOnline);
+    this.listen('addEventListener');
     this.connect();
+  }
+
+  /** listen adds (or removes: 'removeEventListener') the browser's online and offline listeners. */
+  listen(how) {
+    if (!globalThis[how]) return;
+    globalThis[how]('online', this.onOnline);
+    globalThis[how]('offline', this.onOffline);
+  }
+
+  /** drop closes the WebSocket without a word to the listeners. */
+  drop() {
+    clearInterval(this.pinger);
+    const ws = this.ws;
+    this.ws = null;
+    if (!ws) return;
+    ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
+    try { ws.close(1000, 'bye'); } catch (err) { /* already closed */ }
   }
 
   /** stop closes the connection for good (sign-out, quick exit, unload). */
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
-    clearInterval(this.pinger);
-    globalThis.removeEventListener && globalThis.removeEventListener('online', this.onOnline);
-    if (this.ws) {
-      this.ws.onclose = this.ws.onmessage = this.ws.onerror = this.ws.onopen = null;
-      try { this.ws.close(1000, 'bye'); } catch (err) { /* already closed */ }
-      this.ws = null;
-    }
+    this.listen('removeEventListener');
+    this.drop();
     this.setState(ConnState.Closed);
   }
 

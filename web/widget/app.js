@@ -10,12 +10,14 @@ import { Typing } from '../shared/typing.js';
 import { limitsOf } from '../shared/config.js';
 import { Action, Code, ConnState, Frame, Role, SocketEvent } from '../shared/frames.js';
 import { h, button } from '../shared/dom.js';
-import { Full, RETENTION } from './full.js';
+import { Full, RETENTION, act, keep, privacy } from './full.js';
 import { Link } from './link.js';
-import { composer, renderMessages } from './messages.js';
+import { composer, renderMessages, time } from './messages.js';
+import { themeOf } from './theme.js';
 
 const KEY = 'confide.'; // prefix of every key the widget stores
 const DEFAULT_EXIT = 'https://www.bbc.co.uk/weather';
+const AVAILABILITY_EVERY = 15000; // ms between two looks at who is online, while the panel is open and seen
 let current = null;
 
 /** init shows the widget for the person whose token options.getToken returns. */
@@ -57,10 +59,35 @@ function forget() {
   }
 }
 
+/** icon is an inline SVG drawing of path d (24×24, stroked in the text colour), hidden from screen readers. */
+function icon(d) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const path = document.createElementNS(ns, 'path');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  path.setAttribute('d', d);
+  svg.append(path);
+  return svg;
+}
+
+/** ib is an icon button: its label is its accessible name and its tooltip. */
+function ib(label, d, onclick) {
+  return button(icon(d), { class: 'hb', 'aria-label': label, title: label, onclick });
+}
+
+/** about says a wait in seconds in words: "about 3 minutes". */
+function about(s) {
+  const m = Math.max(1, Math.round(s / 60));
+  const hr = Math.round(m / 60);
+  return 'about ' + (m < 60 ? (m === 1 ? 'a minute' : m + ' minutes') : hr === 1 ? 'an hour' : hr + ' hours');
+}
+
 /** Widget is one widget on the page. */
 class Widget {
   constructor(o) {
     this.o = { exitUrl: DEFAULT_EXIT, ...o };
+    this.theme = themeOf(o.theme, o.snippetTheme);
     this.api = new Api({ apiUrl: o.apiUrl, getToken: async (x) => o.getToken(x) });
     this.limits = limitsOf(o);
     this.cleanups = [];
@@ -74,9 +101,18 @@ class Widget {
     this.root.append(css, this.build());
     this.full = new Full(this);
     this.root.append(this.full.el);
+    const t = this.theme;
+    for (const el of [this.wrap, this.full.el]) {
+      el.style.setProperty('--a', t.accent);
+      el.style.setProperty('--on', t.on);
+      el.style.setProperty('--ink', t.ink);
+    }
     document.body.append(this.host);
     this.on(document, 'keydown', (e) => this.onKey(e), true);
-    this.on(document, 'visibilitychange', () => this.seen());
+    this.on(document, 'visibilitychange', () => {
+      this.seen();
+      this.watch(true);
+    });
     if (window.visualViewport) for (const t of ['resize', 'scroll']) this.on(visualViewport, t, () => this.fit());
     this.on(window, 'resize', () => this.fit());
     // Reopened on the next page once the chat is there to show.
@@ -92,21 +128,42 @@ class Widget {
   build() {
     this.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
     this.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel',
-      onclick: () => this.setOpen(!this.isOpen) }, h('span', { class: 'bubble', 'aria-hidden': 'true' }), h('span', {}, 'Talk to a counsellor'), this.badge);
+      onclick: () => this.setOpen(!this.isOpen) }, icon('M21 11.5a8.4 8.4 0 0 1-12.2 7.5L3 20.5l1.6-5A8.4 8.4 0 1 1 21 11.5z'), h('span', {}, 'Talk to a counsellor'), this.badge);
     this.banner = h('p', { class: 'banner', role: 'status', hidden: true });
     this.live = h('p', { class: 'sr', 'aria-live': 'polite' });
     this.body = h('div', { class: 'body' });
-    this.expandBtn = button('Expand', { class: 'hb', hidden: true, 'aria-label': 'Open the full chat view', onclick: () => this.full.open() });
+    this.expandBtn = ib('Open full view', 'M14 4h6v6M10 20H4v-6M20 4l-7 7M4 20l7-7', () => this.full.open());
+    this.expandBtn.hidden = true;
     this.panel = h('section', { class: 'panel', id: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: true,
       onkeydown: (e) => { if (e.key === 'Escape') this.setOpen(false, true); } },
-    h('header', {}, h('h2', { id: 'title' }, 'Confide'), this.expandBtn,
-      button('Minimise', { class: 'hb', 'aria-label': 'Minimise the chat', onclick: () => this.setOpen(false, true) }), this.exitButton()),
+    this.header('title', this.expandBtn, ib('Minimise the chat', 'M6 9l6 6 6-6', () => this.setOpen(false, true))),
     this.banner, this.body, this.live);
-    return h('div', { class: 'w' }, this.panel, this.launcher);
+    return (this.wrap = h('div', { class: 'w' }, this.panel, this.launcher));
+  }
+
+  /** header is a header with Quick exit first (always the same corner), the service's logo and name, then tools. */
+  header(id, ...tools) {
+    const t = this.theme;
+    return h('header', {}, this.exitButton(), t.logo ? h('img', { src: t.logo, alt: '', class: 'logo' }) : null,
+      h('h2', { id }, t.name || 'Confide'), tools);
   }
 
   exitButton() {
     return button('Quick exit', { class: 'exit', title: 'Leave this page now (or press Shift three times)', onclick: () => this.exit() });
+  }
+
+  /** crisis is the service's crisis lines (null when it sets none). */
+  crisis() {
+    const lines = this.theme.crisis;
+    if (!lines.length) return null;
+    const tel = (n) => (/^[+\d\s()-]+$/.test(n) ? h('a', { href: 'tel:' + n.replace(/[^+\d]/g, '') }, n) : h('strong', {}, n));
+    return h('div', { class: 'crisis' }, h('h4', {}, 'Need help right now?'),
+      h('ul', {}, lines.map((l) => h('li', {}, l.label + ' ', l.url ? h('a', { href: l.url, target: '_blank', rel: 'noopener noreferrer' }, l.number || new URL(l.url).host) : tel(l.number)))));
+  }
+
+  /** hours is the service's opening hours (null when it sets none). */
+  hours() {
+    return this.theme.hours ? h('p', { class: 'hours' }, this.theme.hours) : null;
   }
 
   get isOpen() { return !this.panel.hidden; }
@@ -116,6 +173,7 @@ class Widget {
     this.panel.hidden = !open;
     this.launcher.setAttribute('aria-expanded', String(open));
     store(() => sessionStorage.setItem(KEY + 'open', open ? '1' : '0'));
+    this.watch(open);
     if (open) {
       this.fit();
       if (focus) (this.root.querySelector('.body textarea, .body button, .body input') || this.panel.querySelector('.hb')).focus();
@@ -143,6 +201,63 @@ class Widget {
     this.expandBtn.hidden = !['chat', 'start', 'ended'].includes(view);
     if (view !== 'chat') this.log = null;
     this.body.replaceChildren(...nodes);
+    this.watch();
+  }
+
+  /**
+   * watch keeps who is online (and, while the conversation waits, the
+   * queue) current: looked at every AVAILABILITY_EVERY ms while the panel
+   * is open on the start screen or a waiting conversation and the tab is
+   * seen, and at once (now) when something may have changed it.
+   */
+  watch(now = false) {
+    clearTimeout(this.availTimer);
+    const wanted = !!this.run && this.isOpen && !document.hidden && (this.view === 'start' || (this.view === 'chat' && !!this.conv && !this.conv.assignee));
+    if (!wanted) return;
+    if (now) return this.lookAtAvailability();
+    this.availTimer = setTimeout(() => this.lookAtAvailability(), AVAILABILITY_EVERY);
+  }
+
+  async lookAtAvailability() {
+    const run = this.run;
+    try {
+      this.avail = await this.api.availability();
+    } catch (err) {
+      // What was shown stays until the next look.
+    }
+    if (!run || run !== this.run) return;
+    this.showAvailability();
+    this.watch();
+  }
+
+  /** showAvailability says who is online on the start screen, and in the chat what happens next. */
+  showAvailability() {
+    const a = this.avail;
+    const online = !!a && a.counsellorsOnline > 0;
+    const el = this.body.querySelector('.avail');
+    // A status is set only when it changes: a screen reader says it again otherwise.
+    const say = (node, text) => { if (node.textContent !== text) node.textContent = text; };
+    if (el && this.view === 'start') {
+      el.classList.toggle('on', online);
+      say(el, !a ? '' : online ? 'A counsellor is online now.'
+        : 'No counsellor is online right now. You can still write: your message is saved, and a counsellor will answer when they are back.');
+    }
+    if (!this.nextEl || !this.model) return;
+    const c = this.conv;
+    const items = this.model.items();
+    const wrote = items.some((m) => m.senderRole === Role.Client);
+    let next = '';
+    // Once a counsellor joined, the joined line says it (a reload has none: then this line does).
+    if (c.assignee) next = this.notes.length ? '' : 'You are talking with ' + (c.assigneeName || 'a counsellor') + '.';
+    else if (!a || items.some((m) => m.senderRole === Role.Staff)) next = '';
+    else if (!wrote) next = online ? 'A counsellor is online. Write whenever you are ready.' : 'No counsellor is online right now. Write whenever you are ready: your message is saved.';
+    else if (!online) next = 'No counsellor is online right now. Your message is saved, and a counsellor will answer when they are back. ' + this.theme.hours;
+    else if (a.queuePosition) {
+      next = (a.queuePosition === 1 ? 'You are next in the queue.' : 'You are number ' + a.queuePosition + ' in the queue.')
+        + (a.expectedWaitSeconds != null ? ' A counsellor usually answers within ' + about(a.expectedWaitSeconds) + '.' : ' A counsellor will answer as soon as they can.');
+    }
+    say(this.nextEl, next.trim());
+    this.nextEl.hidden = !next;
   }
 
   /** boot (re)starts from the host's token: sign-in prompt, nothing for staff, or the client's chat. */
@@ -177,6 +292,7 @@ class Widget {
     this.drop();
     this.conv = null;
     this.me = null;
+    this.avail = null;
     this.unread = 0;
     this.full.close(false);
     this.banner.hidden = true;
@@ -192,13 +308,14 @@ class Widget {
   signedOut() {
     const o = this.o;
     this.show('signed-out', h('h3', {}, 'Talk to a counsellor'),
-      h('p', {}, 'Sign in to start a confidential conversation with a counsellor.'),
+      h('p', {}, 'Sign in on this website to start a confidential conversation with a counsellor. If you have no account yet, the website\'s sign-in page lets you make one.'),
       o.signInUrl && !o.onSignInRequested
         ? h('a', { class: 'btn primary', href: o.signInUrl }, 'Sign in')
         : button('Sign in', { class: 'primary', onclick: () => {
           this.setOpen(false, false);
           if (o.onSignInRequested) o.onSignInRequested();
-        } }));
+        } }),
+      this.hours(), this.crisis());
   }
 
   async loadStart() {
@@ -206,23 +323,25 @@ class Widget {
     const last = list.conversations[0];
     if (last && last.status === 'closed' && !store(() => sessionStorage.getItem(KEY + 'fb.' + last.id))
       && Date.now() - Date.parse(last.closedAt) < 7 * 864e5) return this.ended(last);
-    this.start(avail);
+    this.avail = avail;
+    this.start();
   }
 
-  start(avail) {
-    const online = avail && avail.counsellorsOnline > 0;
+  start() {
     const opt = (value, label, hint, checked) => h('label', { class: 'opt' },
       h('input', { type: 'radio', name: 'retention', value, checked }), h('span', {}, label, h('span', { class: 'hint' }, hint)));
     const form = h('form', { class: 'start' },
       h('h3', {}, 'Talk to a counsellor'),
-      h('p', { class: 'notice' }, 'This chat is confidential: only Confide counsellors read it, and nothing you write is shared with this website.'),
-      h('p', { class: 'avail' + (online ? ' on' : '') }, online
-        ? 'A counsellor is online now.'
-        : 'No counsellor is online right now. Your message will wait, and a counsellor will answer as soon as they can.'),
+      this.theme.welcome ? h('p', { class: 'welcome' }, this.theme.welcome) : null,
+      h('p', { class: 'avail', role: 'status' }),
+      this.hours(),
+      h('p', { class: 'notice' }, 'This chat is confidential: only counsellors read it, and nothing you write is shared with this website.'),
       h('fieldset', {}, h('legend', {}, 'Keep my messages'),
-        opt('24h', 'For 24 hours', 'Each message is deleted 24 hours after it is sent.', true),
+        opt('24h', 'For 24 hours', RETENTION['24h'], true),
         opt('permanent', 'Until I delete them', 'Messages stay so you can come back to them; you can delete the conversation once it is closed.')),
-      h('button', { type: 'submit', class: 'primary' }, 'Start conversation'));
+      privacy('Private by design.'),
+      h('button', { type: 'submit', class: 'primary' }, 'Start conversation'),
+      this.crisis());
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const submit = form.querySelector('[type=submit]');
@@ -239,6 +358,7 @@ class Widget {
       this.link.post({ t: 'conv' });
     });
     this.show('start', form);
+    this.showAvailability();
   }
 
   async loadActive() {
@@ -266,6 +386,7 @@ class Widget {
       this.model = new Conversation({ api: this.api, socket: this.link, conversation: c, side: Role.Client, limits: this.limits,
         storageKey: KEY + 'outbox.' + c.id, storage: store(() => sessionStorage), onChange: (ch) => this.changed(ch) });
       this.cursor = undefined;
+      this.notes = [];
       this.typer.reset();
       this.synced = false; // set by the first open: later opens are reconnects
     } else {
@@ -299,16 +420,22 @@ class Widget {
   }
 
   chat() {
-    const { form, input } = composer('msg', (body) => this.refuse(this.send(body)), (e) => this.typing(e));
-    this.list = h('ol', { class: 'msgs' });
-    this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.list);
+    const { form, input } = composer('msg', (body) => this.refuse(this.send(body)), (e) => this.typing(e), this.limits);
+    this.editing = this.confirming = null;
+    this.msgs = h('ol', { class: 'msgs', onclick: (e) => act(this, e) });
+    this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.msgs);
     this.typingEl = h('p', { class: 'typing' });
     this.notice = h('p', { class: 'err', role: 'alert', hidden: true });
+    this.wait = h('p', { class: 'wait', role: 'status', hidden: true });
+    this.nextEl = h('p', { class: 'next', role: 'status', hidden: true });
     // Always in sight while the conversation runs: it is confidential, and
-    // what happens to the messages (kept in step with retention changes).
-    this.conf = h('p', { class: 'conf' });
-    this.show('chat', this.conf, this.log, this.typingEl, this.notice, form);
+    // what happens to the messages (kept in step with retention changes),
+    // with the choice to change it.
+    this.conf = h('span', { class: 'conf' });
+    this.keep = keep('keep', this.conv.retention, (v) => this.full.retention(v, this.conv.id));
+    this.show('chat', h('div', { class: 'bar' }, privacy(this.conf), this.keep), this.nextEl, this.log, this.typingEl, this.notice, this.wait, form);
     this.render();
+    this.showAvailability();
     mark('confide:messages-shown');
     if (this.reopen) this.setOpen(true, false);
     this.reopen = false;
@@ -320,14 +447,24 @@ class Widget {
     const model = this.model;
     if (this.view === 'chat' && model) {
       this.conf.textContent = 'Confidential. ' + (RETENTION[this.conv.retention] || '');
+      this.keep.value = this.conv.retention;
       const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 40;
-      renderMessages(this.list, model.items().slice(-50), { readId: model.readMark() });
+      // The system lines ("… has joined") go after the message shown when they happened.
+      const items = model.items();
+      for (const n of this.notes) items.splice(items.findIndex((m) => m.id === n.after) + 1, 0, n);
+      renderMessages(this.msgs, items.slice(-50), { readId: model.readMark(), tools: true, editing: this.editing, confirming: this.confirming });
       if (stick) this.log.scrollTop = this.log.scrollHeight;
       this.typingEl.textContent = model.typing ? 'Counsellor is typing…' : '';
+      const l = model.outbox.limited;
+      this.wait.hidden = !l;
+      if (l) this.wait.textContent = l.why + ' Your message will be sent by itself at ' + time(l.until, true) + '.';
     }
     this.full.changed();
     this.seen();
   }
+
+  /** redraw is render, for act (full.js): the panel's list of messages. */
+  redraw() { this.render(); }
 
   /**
    * send sends a message of the client (the panel's or the full view's form);
@@ -363,6 +500,8 @@ class Widget {
   onframe(f) {
     if (!this.model) return;
     if (f.type === Frame.Error && f.code === Code.Unauthorized) this.link.restart();
+    const before = this.conv.assignee;
+    const wrote = this.model.items().some((m) => m.senderRole === Role.Client && m.id);
     const change = this.model.apply(f);
     if (!change) return;
     if (change.kind === 'refused') this.unsent(change.refused);
@@ -373,8 +512,21 @@ class Widget {
     if (change.kind === 'conversation') {
       this.conv = this.model.conversation;
       if (!this.model.active) return this.ended(this.conv);
+      if (this.conv.assignee && this.conv.assignee !== before) this.joined(this.conv);
     }
+    // The first message stored: say where it stands in the queue.
+    if (change.kind === 'message' && !wrote) this.watch(true);
     this.render();
+    this.showAvailability();
+  }
+
+  /** joined shows, where it happened, that a counsellor (by the name they chose, never their account) joined. */
+  joined(c) {
+    const text = (c.assigneeName || 'A counsellor') + ' has joined the conversation';
+    const items = this.model.items().filter((m) => m.id);
+    this.notes.push({ id: 'note-' + this.notes.length, system: true, body: text, after: items.length ? items[items.length - 1].id : '' });
+    this.live.textContent = text;
+    this.watch();
   }
 
   onstate(s) {
@@ -391,6 +543,7 @@ class Widget {
     mark('confide:ws-open');
     const model = this.model;
     if (!model || !model.active) return;
+    this.watch(true);
     try {
       // The first open fetches what came since the page was read; a
       // reconnect reads what it holds again (edits and deletions too).
@@ -460,8 +613,9 @@ class Widget {
     const asked = store(() => sessionStorage.getItem(KEY + 'fb.' + c.id));
     store(() => sessionStorage.setItem(KEY + 'fb.' + c.id, '1'));
     this.show('ended', h('h3', {}, 'This conversation has ended'),
-      h('p', {}, 'Thank you for talking with us. You can find it again in the full view.'),
-      asked ? null : this.feedback(c), again);
+      h('p', {}, 'Thank you for talking with us. Whenever you want to talk again, start a new conversation here. '
+        + (c.retention === 'permanent' ? 'This one stays in the full view until you delete it.' : 'Its messages are deleted 24 hours after they were sent.')),
+      this.crisis(), asked ? null : this.feedback(c), again, this.hours());
     this.seen();
   }
 
@@ -517,6 +671,7 @@ class Widget {
 
   destroy() {
     this.run = null;
+    clearTimeout(this.availTimer);
     if (this.link) this.link.stop();
     this.link = null;
     this.drop();

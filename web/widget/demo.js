@@ -20,6 +20,7 @@ Confide.init({
   apiUrl: cfg.httpApi,
   wsUrl: cfg.websocket,
   limits: cfg.limits,
+  theme: cfg.theme, // the stack's theme; the script tag's data- attributes win over it
   getToken: (opts) => session.getToken(opts),
   onSignInRequested: () => $('username').focus(),
   exitUrl: new URL('neutral.html', location.href).href,

@@ -15,6 +15,69 @@ export const RETENTION = {
   permanent: 'Messages are kept until you delete the conversation.',
 };
 
+/**
+ * privacy is the privacy promise (summary: its text) opening onto what
+ * deleting means, in plain words.
+ */
+export function privacy(summary) {
+  return h('details', { class: 'why' }, h('summary', {}, summary, h('span', { class: 'more' }, ' What this means')),
+    h('p', {}, 'Your words are stored encrypted: scrambled, so that only a key can turn them back into words. '
+      + 'Messages kept for 24 hours are locked with a key that is destroyed soon after those 24 hours (within about an hour and a half). '
+      + 'Once the key is gone nobody can read them again: not the counsellors, not the people who run the service, not even from a backup. '
+      + 'Messages you choose to keep stay stored, encrypted, until you delete them. '
+      + 'What stays is only that a message was sent, when, and how long it was: never the words.'));
+}
+
+/** keep is the labelled choice of how long a conversation's messages are kept; onchange(value). */
+export function keep(id, value, onchange) {
+  const pick = h('select', { id, onchange: () => onchange(pick.value) },
+    h('option', { value: '24h' }, 'For 24 hours'), h('option', { value: 'permanent' }, 'Until I delete the conversation'));
+  pick.value = value;
+  return h('div', { class: 'row keep' }, h('label', { for: id }, 'Keep messages'), pick);
+}
+
+/**
+ * act handles the Edit, Save, Delete and Cancel buttons of the client's
+ * own messages in a list: the full view's or the panel's. v is that view:
+ * its model (a Conversation), msgs (the list), log, editing and
+ * confirming (the message being edited or asked about), redraw() and
+ * refuse(why).
+ */
+export async function act(v, e) {
+  const b = e.target.closest('button[data-act]');
+  if (!b) return;
+  const { act: what, id } = b.dataset;
+  const was = v.editing || v.confirming;
+  const model = v.model;
+  v.editing = what === 'edit' ? id : null;
+  v.confirming = what === 'del' ? id : null;
+  try {
+    if (what === 'save') {
+      const body = v.msgs.querySelector('textarea.edit').value.trim();
+      if (!body) return;
+      const why = tooLong(body, model.limits);
+      if (why) {
+        // The edit stays open with its text.
+        v.editing = id;
+        return v.refuse(why);
+      }
+      const { message } = await model.api.editMessage(model.id, id, body);
+      model.timeline.upsert(message);
+    } else if (what === 'del-yes') {
+      await model.api.deleteMessage(model.id, id);
+      model.timeline.markDeleted(id);
+    }
+  } catch (err) {
+    v.refuse((err && err.message) || 'Something went wrong.');
+  }
+  v.redraw();
+  const at = (sel) => v.msgs.querySelector(sel);
+  const li = at('[data-id="' + (id || was) + '"]');
+  const target = what === 'edit' ? at('textarea.edit') : what === 'del' ? at('[data-act=del-yes]') : li && li.querySelector('button');
+  if (target) target.focus();
+  else v.log.focus();
+}
+
 /** Full is the full view of a Widget w. */
 export class Full {
   constructor(w) {
@@ -25,7 +88,7 @@ export class Full {
     this.nav = h('ul', { class: 'convs' });
     this.head = h('div', { class: 'chead' });
     this.older = button('Show earlier messages', { class: 'older', hidden: true, onclick: () => this.loadOlder() });
-    this.msgs = h('ol', { class: 'msgs', onclick: (e) => this.act(e) });
+    this.msgs = h('ol', { class: 'msgs', onclick: (e) => act(this, e) });
     this.log = h('div', { class: 'log', tabindex: '0', 'aria-label': 'Messages' }, this.older, this.msgs);
     this.err = h('p', { class: 'err', role: 'alert', hidden: true });
     this.foot = h('div', { class: 'foot' });
@@ -33,7 +96,7 @@ export class Full {
     this.back = button('Back', { class: 'hb', 'aria-label': 'Back to the chat panel', onclick: () => this.close(true) });
     this.el = h('section', { class: 'full', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ftitle', hidden: true,
       onkeydown: (e) => this.key(e) },
-    h('header', {}, this.back, h('h2', { id: 'ftitle' }, 'Your conversations'), w.exitButton()), this.bar,
+    h('header', {}, w.exitButton(), this.back, h('h2', { id: 'ftitle' }, 'Your conversations')), this.bar,
     h('div', { class: 'cols' }, h('nav', { 'aria-label': 'Your conversations' }, this.nav),
       h('div', { class: 'conv' }, this.head, this.log, this.err, this.foot)));
   }
@@ -88,7 +151,7 @@ export class Full {
     const w = this.w;
     if (w.conv && w.conv.id === c.id) this.sel = w.conv;
     const live = this.live();
-    this.model = live ? w.model : new Conversation({ api: this.api, conversation: c, side: Role.Client });
+    this.model = live ? w.model : new Conversation({ api: this.api, conversation: c, side: Role.Client, limits: w.limits });
     this.cursor = live ? w.cursor : undefined;
     this.draw();
     if (this.cursor === undefined) {
@@ -139,19 +202,16 @@ export class Full {
       this.foot.replaceChildren();
       return this.drawMessages();
     }
-    const pick = h('select', { id: 'retention', onchange: () => this.retention(pick.value) },
-      h('option', { value: '24h' }, 'For 24 hours'), h('option', { value: 'permanent' }, 'Until I delete the conversation'));
-    pick.value = sel.retention;
     this.head.replaceChildren(h('div', {},
       h('p', { class: 'status' }, 'Started ' + day(sel.createdAt) + (sel.status === 'active' ? ' · active' : ' · closed')),
-      h('div', { class: 'row' }, h('label', { for: 'retention' }, 'Keep messages'), pick),
-      h('p', { class: 'hint' }, RETENTION[sel.retention] || ''),
+      keep('retention', sel.retention, (v) => this.retention(v, sel.id)),
+      privacy(h('span', { class: 'hint' }, RETENTION[sel.retention] || '')),
       sel.status !== 'closed' ? null : this.deleting
         ? h('div', { class: 'row' }, h('span', {}, 'Delete this conversation from your views?'),
           button('Delete', { class: 'danger', onclick: () => this.remove() }), button('Cancel', { onclick: () => { this.deleting = null; this.draw(); } }))
         : button('Delete this conversation', { class: 'danger', onclick: () => { this.deleting = true; this.draw(); } })));
     if (this.live()) {
-      const { form } = composer('fmsg', (body) => this.refuse(this.w.send(body)), (e) => this.w.typing(e));
+      const { form } = composer('fmsg', (body) => this.refuse(this.w.send(body)), (e) => this.w.typing(e), this.w.limits);
       this.foot.replaceChildren(form);
     } else {
       this.foot.replaceChildren(h('p', { class: 'hint' }, 'This conversation is closed.'));
@@ -166,47 +226,19 @@ export class Full {
     if (stick) this.log.scrollTop = this.log.scrollHeight;
   }
 
-  /** act handles the Edit, Save, Delete and Cancel buttons of the messages. */
-  async act(e) {
-    const b = e.target.closest('button[data-act]');
-    if (!b) return;
-    const { act, id } = b.dataset;
-    const was = this.editing || this.confirming;
-    this.editing = act === 'edit' ? id : null;
-    this.confirming = act === 'del' ? id : null;
-    try {
-      if (act === 'save') {
-        const body = this.msgs.querySelector('textarea.edit').value.trim();
-        if (!body) return;
-        const why = tooLong(body, this.w.limits);
-        if (why) {
-          // The edit stays open with its text.
-          this.editing = id;
-          return this.refuse(why);
-        }
-        const { message } = await this.api.editMessage(this.sel.id, id, body);
-        this.model.timeline.upsert(message);
-      } else if (act === 'del-yes') {
-        await this.api.deleteMessage(this.sel.id, id);
-        this.model.timeline.markDeleted(id);
-      }
-    } catch (err) {
-      this.error(err);
-    }
-    this.drawMessages();
-    const at = (sel) => this.msgs.querySelector(sel);
-    const li = at('[data-id="' + (id || was) + '"]');
-    const target = act === 'edit' ? at('textarea.edit') : act === 'del' ? at('[data-act=del-yes]') : li && li.querySelector('button');
-    if (target) target.focus();
-    else this.log.focus();
-  }
+  /** redraw is drawMessages, for act. */
+  redraw() { this.drawMessages(); }
 
-  async retention(value) {
+  /** retention keeps conversation id's messages for value ('24h' or 'permanent'), from the full view or the panel. */
+  async retention(value, id) {
     try {
-      const { conversation } = await this.api.setRetention(this.sel.id, value);
-      this.changedConversation(this.w.updated(conversation));
+      const { conversation } = await this.api.setRetention(id, value);
+      const c = this.w.updated(conversation);
+      if (!this.el.hidden && this.sel && this.sel.id === id) this.changedConversation(c);
+      this.w.render();
     } catch (err) {
-      this.error(err);
+      if (this.el.hidden) this.w.refuse(err.message);
+      else this.error(err);
     }
   }
 

@@ -3,11 +3,12 @@
 // message form. Text only ever becomes text nodes (shared/dom.js).
 import { h, button, bindComposer } from '../shared/dom.js';
 import { Role } from '../shared/frames.js';
+import { charCount } from '../shared/config.js';
 
-/** time shows a timestamp as the local hour and minute. */
-function time(iso) {
-  const d = new Date(iso);
-  return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** time shows a timestamp (ISO text or ms) as the local hour and minute (and second, with secs). */
+export function time(t, secs = false) {
+  const d = new Date(t);
+  return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: secs ? '2-digit' : undefined });
 }
 
 /** day shows a timestamp as a local date. */
@@ -33,7 +34,7 @@ export function renderMessages(ol, items, { readId = '', tools = false, editing 
   for (const m of items) {
     const key = m.id || m.clientMessageId;
     const st = { read: !!m.id && m.id === readId, tools, editing: editing === key, confirming: confirming === key };
-    const sig = JSON.stringify([m.body, m.editedAt, st]);
+    const sig = JSON.stringify([m.body, m.editedAt, m.writtenAt, st]);
     let e = cache.get(key);
     if (!e || e.sig !== sig) {
       const li = item(m, st);
@@ -54,8 +55,12 @@ export function renderMessages(ol, items, { readId = '', tools = false, editing 
 }
 
 function item(m, st) {
+  if (m.system) return h('li', { class: 'sys' }, h('p', { class: 'note' }, m.body));
   const mine = m.senderRole !== Role.Staff;
-  const meta = [time(m.createdAt || new Date().toISOString())];
+  const at = time(m.createdAt || Date.now());
+  // Written while offline: where it landed is when it was sent; say when it was written.
+  const written = time(m.writtenAt || m.createdAt);
+  const meta = [m.offline || m.writtenAt ? 'written ' + (written === at && m.id ? '' : written + ' ') + 'while offline' + (m.id ? ', sent ' + at : '') : at];
   if (m.editedAt) meta.push('edited');
   if (!m.id) meta.push('not sent yet');
   if (st.read) meta.push('Read');
@@ -83,10 +88,24 @@ function item(m, st) {
  * not take the text, or null; the text area has no maxlength, which would
  * cut a pasted message short without a word.
  */
-export function composer(id, onSend, onType) {
-  const input = h('textarea', { id, rows: 2, placeholder: 'Write a message', oninput: onType });
+export function composer(id, onSend, onType, limits = {}) {
+  const count = h('p', { class: 'count', id: id + '-n', hidden: true });
+  const input = h('textarea', { id, rows: 2, placeholder: 'Write a message', 'aria-describedby': count.id,
+    oninput: (e) => { onType(e); counter(); } });
+  // Near the limit (from 90 %), how many characters, counted as the server counts them.
+  const counter = () => {
+    const max = limits.messageChars;
+    const n = max ? charCount(input.value.trim()) : 0;
+    count.hidden = n < 0.9 * max || !max;
+    count.classList.toggle('over', n > max);
+    count.textContent = n > max ? `${n - max} characters too many: ${n} of ${max}` : `${n} of ${max} characters`;
+  };
   const form = h('form', { class: 'composer' }, h('label', { class: 'sr', for: id }, 'Your message'), input,
-    h('button', { type: 'submit', class: 'primary' }, 'Send'));
-  bindComposer(form, input, onSend);
+    h('button', { type: 'submit', class: 'primary' }, 'Send'), count);
+  bindComposer(form, input, (body) => {
+    const why = onSend(body);
+    if (why === null) queueMicrotask(counter);
+    return why;
+  });
   return { form, input };
 }

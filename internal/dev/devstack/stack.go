@@ -24,6 +24,7 @@ import (
 	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/seal"
 	"github.com/confidechat/confide/internal/store"
+	"github.com/confidechat/confide/internal/webconfig"
 )
 
 // Account is a seeded demo login.
@@ -65,6 +66,30 @@ type Options struct {
 	// SDK middleware that measures their calls).
 	AppOptions []app.Option
 	Logger     *slog.Logger
+	// Theme is the widget's theme in /config.json (nil: DemoTheme).
+	Theme *webconfig.Theme
+}
+
+// DemoTheme is the theme the local stack serves unless told otherwise: a
+// made-up service with the opening hours and crisis lines a real one sets.
+var DemoTheme = webconfig.Theme{
+	Name:    "Confide demo service",
+	Accent:  "#1d4ed8",
+	Welcome: "Whatever is on your mind, you can talk to us. A trained counsellor reads every message.",
+	Hours:   "Counsellors answer every day from 8 am to 10 pm. At other times your message waits for the next counsellor.",
+	Crisis: []webconfig.CrisisLine{
+		{Label: "In an emergency, call", Number: "999"},
+		{Label: "Samaritans, any time, free", Number: "116 123"},
+		{Label: "Shout, text SHOUT to", Number: "85258"},
+	},
+}
+
+// themeOr is *t, or DemoTheme when t is nil.
+func themeOr(t *webconfig.Theme) webconfig.Theme {
+	if t == nil {
+		return DemoTheme
+	}
+	return *t
 }
 
 // Pool is an existing Cognito user pool and app client.
@@ -260,7 +285,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		WidgetDemo:       webURL + "/widget/demo.html",
 		Dashboard:        webURL + "/dashboard/",
 	}
-	s.serve(listeners["web"], s.webHandler(filepath.Join(o.Root, "web")))
+	s.serve(listeners["web"], s.webHandler(filepath.Join(o.Root, "web"), themeOr(o.Theme)))
 
 	if o.Seed && s.Cognito != nil {
 		for _, acc := range DemoAccounts {

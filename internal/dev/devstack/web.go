@@ -17,13 +17,13 @@ import (
 // webHandler serves web/ as a deployment does (minified, see webbuild) and
 // the local stack's own controls:
 //
-//	GET  /config.json          the endpoints for the browser clients
+//	GET  /config.json          the endpoints, limits and theme for the browser clients
 //	POST /_devstack/clock      {"advance":"25h"} moves the service clock
 //	POST /_devstack/retention  runs the retention function once
 //
 // The controls exist only in the local stack: tests use them instead of
 // waiting for hours.
-func (s *Stack) webHandler(dir string) http.Handler {
+func (s *Stack) webHandler(dir string, theme webconfig.Theme) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /", webbuild.Handler(dir, webbuild.Bundles))
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +33,7 @@ func (s *Stack) webHandler(dir string) http.Handler {
 			CognitoEndpoint:  s.Endpoints.CognitoEndpoint,
 			UserPoolClientID: s.Endpoints.UserPoolClientID,
 			Limits:           webconfig.LimitsOf(s.App.Config.Limits),
+			Theme:            theme,
 		})
 	})
 	mux.HandleFunc("POST /_devstack/clock", func(w http.ResponseWriter, r *http.Request) {
