@@ -272,6 +272,20 @@ type Accounting struct {
 	// Duplicates are the first maxDuplicateSamples duplicated deliveries,
 	// to tell where they come from.
 	Duplicates []DuplicateSample `json:"duplicates,omitempty"`
+	// LostSamples are the first maxDuplicateSamples deliveries that never
+	// came, to tell where they go missing.
+	LostSamples []LostSample `json:"lostSamples,omitempty"`
+}
+
+// LostSample is one acknowledged message that one recipient never
+// received.
+type LostSample struct {
+	ClientMessageID string    `json:"clientMessageId"`
+	Conn            int       `json:"conn"`
+	Role            chat.Role `json:"role"`
+	// Received is how many of the message's other recipients got it.
+	Received   int `json:"received"`
+	Recipients int `json:"recipients"`
 }
 
 // DuplicateSample is one message that a connection received more than
@@ -346,6 +360,10 @@ func (l *Ledger) Account() Accounting {
 				a.Delivered++
 			} else {
 				a.LostDeliveries++
+				if len(a.LostSamples) < maxDuplicateSamples {
+					a.LostSamples = append(a.LostSamples, LostSample{ClientMessageID: e.ClientMessageID, Conn: r.Conn, Role: r.Role,
+						Received: len(e.got), Recipients: len(e.Recipients)})
+				}
 			}
 		}
 	}

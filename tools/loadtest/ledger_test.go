@@ -72,7 +72,8 @@ func TestLedgerAccount(t *testing.T) {
 				l.Received(staffConn, "a", t0)
 				l.Stored(stored("a"))
 			},
-			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 1, LostDeliveries: 1, Lost: 1},
+			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 1, LostDeliveries: 1, Lost: 1,
+				LostSamples: []LostSample{{ClientMessageID: "a", Conn: feedConn, Role: chat.RoleStaff, Received: 1, Recipients: 2}}},
 		},
 		{
 			name: "ARecipientThatDisconnectedIsNotCounted",

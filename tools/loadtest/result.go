@@ -203,6 +203,9 @@ func (r *Result) Print(w io.Writer) {
 		a.Sent, a.Acknowledged, a.Refused, a.Unanswered, a.StoredUnanswered, a.Stored, a.Unverified, a.Delivered, a.Deliveries)
 	fmt.Fprintf(w, "lost %d (not stored %d, not delivered %d); duplicated %d (stored %d, delivered %d)\n",
 		a.Lost, a.LostStored, a.LostDeliveries, a.Duplicated, a.DuplicatedStored, a.DuplicatedDeliveries)
+	for _, l := range a.LostSamples {
+		fmt.Fprintf(w, "  lost: %s to connection %d (%s); %d of its %d recipients got it\n", l.ClientMessageID, l.Conn, l.Role, l.Received, l.Recipients)
+	}
 	for _, d := range a.Duplicates {
 		fmt.Fprintf(w, "  duplicate: %s to connection %d (sender %t): %d copies, first %.1f ms after the send, last %.1f ms after the first\n",
 			d.ClientMessageID, d.Conn, d.Sender, d.Copies, ms(d.SentToFirst), ms(d.FirstToLast))

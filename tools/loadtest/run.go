@@ -47,6 +47,10 @@ type runner struct {
 	target Target
 	out    io.Writer
 	runID  string
+	// step counts the load phases of RunSteps, so that every message of
+	// the run has its own clientMessageId (one sent again would be taken
+	// for a retry of the first, acknowledged and never delivered).
+	step int
 
 	ledger *Ledger
 	errs   *tally
@@ -126,7 +130,7 @@ func RunSteps(ctx context.Context, cfg Config, target Target, rates []float64, p
 			r.errs.reset()
 			machine = thisMachine()
 		}
-		r.cfg.Rate = rate
+		r.cfg.Rate, r.step = rate, i
 		res := &Result{Config: r.cfg, StartedAt: time.Now().UTC(), Machine: machine, SetupSeconds: setup, Connect: connect}
 		r.load(ctx, &res.Load)
 		if err := r.verify(ctx); err != nil {
@@ -426,7 +430,7 @@ func (r *runner) message(i int, order []int) (Send, *client.Socket, bool) {
 		}
 	}
 	return Send{
-		ClientMessageID: fmt.Sprintf("lt-%s-%d", r.runID, i),
+		ClientMessageID: fmt.Sprintf("lt-%s-%d-%d", r.runID, r.step, i),
 		ConversationID:  r.convs[ci],
 		Sender:          sender,
 		SenderRole:      r.conns[sender].role,

@@ -70,3 +70,42 @@ func TestRunAgainstTheLocalStack(t *testing.T) {
 		t.Error("the stack logged a message body")
 	}
 }
+
+// TestRunStepsOnTheSameConnections: a capacity run's steps load the same
+// connections one after the other, each accounted for on its own: every
+// message of each step is new (a clientMessageId sent again in a later
+// step would be taken for a retry and never delivered), the second step
+// finds the first's messages stored beside its own, and each step says
+// what CPU each process spent.
+func TestRunStepsOnTheSameConnections(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stack, err := StartLocal(ctx, "../..", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("start the local stack: %v", err)
+	}
+	t.Cleanup(func() { stack.Close() })
+	cfg := Config{
+		Conversations: 1, Counsellors: 1, Feeds: 1, StaffConversationConnections: 1,
+		Duration: 3 * time.Second, Drain: 20 * time.Second, Progress: time.Second,
+	}
+	steps, err := RunSteps(ctx, cfg, stack.Target(), []float64{2, 3}, nil, nil)
+	if err != nil {
+		t.Fatalf("RunSteps: %v", err)
+	}
+	if len(steps) != 2 {
+		t.Fatalf("%d steps, want 2", len(steps))
+	}
+	for i, want := range []int{6, 9} {
+		a := steps[i].Accounting
+		if a.Sent != want || a.Acknowledged != want || a.Stored != want || a.Lost != 0 || a.Duplicated != 0 || a.Delivered != a.Deliveries {
+			t.Errorf("step %d: %+v; want %d sent, acknowledged, stored and delivered, none lost or duplicated", i+1, a, want)
+		}
+		if len(steps[i].Load.CPU) == 0 || steps[i].Config.Rate != float64(want)/3 {
+			t.Errorf("step %d: rate %g, CPU %+v; want rate %g and the CPU of each process", i+1, steps[i].Config.Rate, steps[i].Load.CPU, float64(want)/3)
+		}
+	}
+	if got := steps[1].Accounting.ForeignStored; got != 6 {
+		t.Errorf("the second step found %d earlier messages stored, want the first step's 6", got)
+	}
+}
