@@ -138,14 +138,14 @@ type errorBody struct {
 }
 
 // writeError turns an error into the protocol's error answer: its status
-// from apierr, its body, and Retry-After on rate_limited.
+// from apierr, its body, and Retry-After on rate_limited and unavailable.
 func writeError(err error) events.APIGatewayV2HTTPResponse {
 	e, status := apierr.Answer(err)
 	var b errorBody
 	b.Error.Code, b.Error.Message = e.Code, e.Message
 	b.ConversationID = e.ConversationID
 	res := writeJSON(status, b)
-	if e.Code == chat.CodeRateLimited && e.RetryAfter > 0 {
+	if e.RetryAfter > 0 {
 		res.Headers["Retry-After"] = strconv.Itoa(int(e.RetryAfter.Seconds()))
 	}
 	return res
