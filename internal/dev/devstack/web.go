@@ -53,7 +53,8 @@ func (s *Stack) webHandler(dir string) http.Handler {
 		off := s.Clock.Advance(d)
 		writeJSON(w, http.StatusOK, map[string]string{"offset": off.String(), "now": s.Clock.Now().UTC().Format(time.RFC3339Nano)})
 	})
-	mux.Handle("/_devstack/faults", s.Faults)
+	mux.Handle("GET /_devstack/faults", s.Faults)
+	mux.Handle("PUT /_devstack/faults", s.Faults)
 	retention := lambda.NewHandler(s.App.Retention)
 	mux.HandleFunc("POST /_devstack/retention", func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := json.Marshal(events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.events", Time: time.Now().UTC()})

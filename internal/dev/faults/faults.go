@@ -82,6 +82,9 @@ type ManagementFaults struct {
 	Error500 Fault `json:"error500"`
 	// Gone answers 410 GoneException, as for a connection that closed.
 	Gone Fault `json:"gone"`
+	// Connections, when set, limits these faults to the posts to these
+	// connection ids: one recipient failing while the others do not.
+	Connections []string `json:"connections,omitempty"`
 }
 
 // JWKSFaults are the faults of fetching the token issuer's keys.

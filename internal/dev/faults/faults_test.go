@@ -235,6 +235,15 @@ func TestManagementFaultsReachTheSDKAsAWSErrors(t *testing.T) {
 			if _, err := mgmt.GetConnection(t.Context(), &apigatewaymanagementapi.GetConnectionInput{ConnectionId: aws.String("c1")}); err != nil {
 				t.Errorf("GetConnection = %v: only posts fail", err)
 			}
+			// Limited to another connection, the fault spares this one.
+			plan := tt.plan
+			plan.Connections = []string{"c2"}
+			if _, err := in.Set(Plan{Management: plan}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := mgmt.PostToConnection(t.Context(), &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String("c1"), Data: []byte("{}")}); err != nil {
+				t.Errorf("PostToConnection to c1 with faults on c2 only = %v", err)
+			}
 		})
 	}
 }

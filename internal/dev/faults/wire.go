@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -112,7 +114,7 @@ func (in *Injector) decide(service string, r *http.Request) (time.Duration, *ans
 		return wait, nil
 	case Management:
 		f := &in.plan.Management
-		if r.Method != http.MethodPost {
+		if r.Method != http.MethodPost || (len(f.Connections) > 0 && !slices.Contains(f.Connections, path.Base(r.URL.Path))) {
 			return 0, nil
 		}
 		wait := in.delay(f.Latency)

@@ -1,0 +1,179 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/client"
+	"github.com/confidechat/confide/internal/dev/faults"
+	"github.com/confidechat/confide/internal/testkit"
+)
+
+// newSocketID opens a socket with open and returns it with the id the
+// gateway gave it.
+func newSocketID(t *testing.T, s *Stack, open func() (*client.Socket, error)) (*client.Socket, string) {
+	t.Helper()
+	before := s.Gateway.ConnectionIDs()
+	sock, err := open()
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { sock.Close() })
+	for _, id := range s.Gateway.ConnectionIDs() {
+		if !slices.Contains(before, id) {
+			return sock, id
+		}
+	}
+	t.Fatal("the new connection has no id")
+	return nil, ""
+}
+
+// setFaults replaces the stack's fault plan.
+func setFaults(t *testing.T, s *Stack, p faults.Plan) {
+	t.Helper()
+	if _, err := s.Faults.Set(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// acknowledged waits for the message.created of cmid on sock.
+func acknowledged(ctx context.Context, sock *client.Socket, cmid string) error {
+	_, err := sock.WaitType(ctx, chat.EventMessageCreated, func(f client.Frame) bool {
+		return f.Message != nil && f.Message.ClientMessageID == cmid
+	})
+	return err
+}
+
+// TestFaultsOverTheLocalStack: what clients see of AWS's failures, through
+// the real gateway and SDK clients, with the faults the local stack injects.
+func TestFaultsOverTheLocalStack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Options{Root: "../../.."})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+
+	// A client on a waiting conversation, and a counsellor with two
+	// dashboards on the staff feed: every one receives its messages.
+	const password = "Confide-test-password-1"
+	name := fmt.Sprintf("faults-staff-%d", time.Now().UnixNano()%1e6)
+	if _, err := s.Cognito.CreateUser(ctx, name, password, true); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := s.Cognito.SignIn(ctx, name, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(s.Endpoints.WidgetDemo)
+	staff := client.New(s.Endpoints.HTTPAPI, token, u.Scheme+"://"+u.Host)
+	sock, _, _ := signedInSocket(t, s)
+	feedA, idA := newSocketID(t, s, func() (*client.Socket, error) { return staff.Connect(ctx, s.Endpoints.WebSocket, "") })
+	feedB, _ := newSocketID(t, s, func() (*client.Socket, error) { return staff.Connect(ctx, s.Endpoints.WebSocket, "") })
+	convs, err := staff.Conversations(ctx, url.Values{"status": {"active"}})
+	if err != nil || len(convs.Conversations) == 0 {
+		t.Fatalf("the staff list: %v, %v", convs, err)
+	}
+	var convID string
+	for _, c := range convs.Conversations {
+		convID = c.ID // the only active one of this fresh stack
+	}
+	send := func(cmid string) {
+		t.Helper()
+		if err := sock.SendMessage(ctx, convID, cmid, "hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, tt := range []struct {
+		name  string
+		fault faults.ManagementFaults
+		count string
+	}{
+		{"A500OnOneRecipientDoesNotStopTheOthers", faults.ManagementFaults{Error500: faults.Fault{Rate: 1}}, "management.error500"},
+		{"A429OnOneRecipientDoesNotStopTheOthers", faults.ManagementFaults{Throttle: faults.Fault{Rate: 1}}, "management.throttle"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fault.Connections = []string{idA}
+			setFaults(t, s, faults.Plan{Management: tt.fault})
+			cmid := "mgmt-" + tt.count
+			send(cmid)
+			if err := acknowledged(ctx, sock, cmid); err != nil {
+				t.Fatalf("the sender's acknowledgement: %v", err)
+			}
+			if err := acknowledged(ctx, feedB, cmid); err != nil {
+				t.Fatalf("the other dashboard: %v", err)
+			}
+			// Every attempt of the SDK's retryer on the failing recipient.
+			testkit.WaitUntil(t, "the retries of the failing post", 30*time.Second, func() bool {
+				return s.Faults.Counts()[tt.count] >= int64(app.ManagementPolicy.Attempts)
+			})
+			if slices.ContainsFunc(feedA.Frames(), func(f client.Frame) bool { return f.Message != nil && f.Message.ClientMessageID == cmid }) {
+				t.Error("the failing dashboard received the message")
+			}
+			// Once the fault ends the connection still receives: a 500 or a
+			// 429 is not a gone connection.
+			setFaults(t, s, faults.Plan{})
+			send(cmid + "-after")
+			if err := acknowledged(ctx, feedA, cmid+"-after"); err != nil {
+				t.Errorf("the dashboard after the fault: %v", err)
+			}
+		})
+	}
+
+	t.Run("ASendDuringADynamoDBOutageIsUnavailableThenStoredOnce", func(t *testing.T) {
+		setFaults(t, s, faults.Plan{Outages: []faults.Outage{{Service: faults.DynamoDB, For: faults.Duration(time.Hour)}}})
+		send("outage-1")
+		f, err := sock.WaitType(ctx, "error", func(f client.Frame) bool { return f.ClientMessageID == "outage-1" })
+		if err != nil {
+			t.Fatalf("no error frame for the send: %v", err)
+		}
+		if f.Code != chat.CodeUnavailable {
+			t.Errorf("error frame code %q, want unavailable", f.Code)
+		}
+		setFaults(t, s, faults.Plan{})
+		send("outage-1")
+		if err := acknowledged(ctx, sock, "outage-1"); err != nil {
+			t.Fatalf("the resend after the outage: %v", err)
+		}
+		send("outage-1") // once more: still stored once
+		msgs, err := staff.Messages(ctx, convID, url.Values{"limit": {"100"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range msgs.Messages {
+			if m.ClientMessageID == "outage-1" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("the message is stored %d times, want once", n)
+		}
+	})
+
+	t.Run("APanicLeavesTheGatewayServing", func(t *testing.T) {
+		setFaults(t, s, faults.Plan{Functions: map[string]faults.FunctionFaults{"message": {Panic: faults.Fault{Next: 1}}}})
+		send("panic-1")
+		if _, err := sock.Wait(ctx, func(f client.Frame) bool { return strings.Contains(string(f.Raw), "Internal server error") }); err != nil {
+			t.Fatalf("no API Gateway error frame for the panicked invocation: %v", err)
+		}
+		// Nothing acknowledged it: the client sends it again, and the
+		// gateway serves it.
+		send("panic-1")
+		if err := acknowledged(ctx, sock, "panic-1"); err != nil {
+			t.Fatalf("the resend after the panic: %v", err)
+		}
+		if got := s.Faults.Counts()["functions.message.panic"]; got != 1 {
+			t.Errorf("%d panics injected, want 1", got)
+		}
+	})
+}
