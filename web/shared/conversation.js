@@ -5,9 +5,9 @@
 // side's read marker, and the server's limits. The apps are views: they
 // hand it the server's frames and render what it holds. Plain ES module.
 
-import { Action, Code, Frame, Role, conversationOf } from './frames.js';
+import { Action, Frame, Role, conversationOf } from './frames.js';
 import { Timeline, backfill, reread } from './timeline.js';
-import { Outbox, retryDelay } from './outbox.js';
+import { Outbox, retryable, retryDelay } from './outbox.js';
 import { TYPING_SHOWN_FOR } from './typing.js';
 import { tooLong } from './config.js';
 
@@ -109,15 +109,14 @@ export class Conversation {
 
   /**
    * refused takes an error frame. When it answers a send still waiting
-   * here, the message is dropped and the change says why; "too fast" is
-   * retried instead, and so is "access ended" (the credential was refused,
-   * not the message: it is sent once the person is signed in again).
+   * here, the message is dropped and the change says why, unless its code
+   * is retryable (outbox.js): then it keeps waiting and is sent again.
    * Otherwise it returns null.
    */
   refused(frame) {
     const cmid = frame.clientMessageId;
     if (!cmid || !this.outbox.has(cmid)) return null;
-    if (frame.code === Code.RateLimited || frame.code === Code.Unauthorized) {
+    if (retryable(frame.code)) {
       this.retryLater();
       return null;
     }
