@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"fmt"
 	"net/url"
 	"slices"
@@ -138,6 +140,12 @@ func TestFaultsOverTheLocalStack(t *testing.T) {
 		}
 		if f.Code != chat.CodeUnavailable {
 			t.Errorf("error frame code %q, want unavailable", f.Code)
+		}
+		// Over HTTP: 503 with the code and when to try again.
+		_, _, err = staff.Send(ctx, convID, "outage-http", "hello")
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusServiceUnavailable || apiErr.Code != chat.CodeUnavailable || apiErr.RetryAfter != "1" {
+			t.Errorf("an HTTP send during the outage = %v, want 503 unavailable with Retry-After 1", err)
 		}
 		setFaults(t, s, faults.Plan{})
 		send("outage-1")
