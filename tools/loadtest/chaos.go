@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -717,4 +718,44 @@ func (c *chaosClient) watch(sock *client.Socket) {
 		c.flush()
 		return
 	}
+}
+
+// Print writes the run's summary for people.
+func (r *ChaosResult) Print(w io.Writer) {
+	c := r.Config
+	fmt.Fprintf(w, "\nchaos: %d connections (%d clients, %d dashboards), %.0f messages/s for %s; load average %s -> %s\n",
+		r.Connections, c.Conversations, c.Counsellors*c.FeedsPerCounsellor, c.Rate, c.Duration, r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd)
+	fmt.Fprintf(w, "messages: sent %d (in %d frames), stored %d, lost %d, duplicated %d\n", r.Sent, r.Attempts, r.Stored, r.Lost, r.Duplicated)
+	fmt.Fprintf(w, "unanswered at first %d, resolved by retry %d, never acknowledged %d, refused %d\n", r.Unanswered, r.ResolvedByRetry, r.Unresolved, r.Refused)
+	fmt.Fprintf(w, "acknowledgement (retries included): p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.AckLatency.P50, r.AckLatency.P95, r.AckLatency.P99, r.AckLatency.Max)
+	fmt.Fprintf(w, "reconnects %d, settled by catch-up %d, dashboard deliveries %d of %d\n", r.Reconnects, r.CatchUps, r.FeedDeliveries, r.FeedExpected)
+	for _, o := range r.Outages {
+		fmt.Fprintf(w, "%s outage %s: first acknowledgement %.1f s after it ended, backlog cleared %.1f s after\n",
+			o.Service, o.End.Sub(o.Start), o.FirstAckSeconds, o.BacklogClearedSeconds)
+	}
+	fmt.Fprintf(w, "client errors: %s\n", sortedCounts(r.ClientErrors))
+	injected := make(map[string]int, len(r.Injected))
+	for k, v := range r.Injected {
+		injected[k] = int(v)
+	}
+	fmt.Fprintf(w, "faults injected: %s\n", sortedCounts(injected))
+	verdict := "PASS: nothing lost, nothing duplicated, every message stored once"
+	if !r.Passed() {
+		verdict = "FAIL: messages lost, duplicated or never acknowledged"
+	}
+	fmt.Fprintln(w, verdict)
+}
+
+// sortedCounts writes counts as "a=1 b=2", by name.
+func sortedCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
 }

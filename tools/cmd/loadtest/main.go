@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -67,7 +66,7 @@ func main() {
 
 	// Every connection is a socket at both ends, and the stack's management
 	// API and DynamoDB clients hold more.
-	if err := raiseFileLimit(uint64(4*cfg.Connections() + 1024)); err != nil {
+	if err := loadtest.RaiseFileLimit(uint64(4*cfg.Connections() + 1024)); err != nil {
 		fail(err)
 	}
 	if *serve {
@@ -87,7 +86,7 @@ func main() {
 		fail(err)
 	}
 	res.Print(os.Stdout)
-	if err := writeJSON(*out, res); err != nil {
+	if err := loadtest.WriteJSON(*out, res); err != nil {
 		fail(err)
 	}
 	fmt.Printf("result: %s\n", *out)
@@ -209,35 +208,4 @@ func serveStack(ctx context.Context, root string, logger *slog.Logger) error {
 	}()
 	<-ctx.Done()
 	return nil
-}
-
-// raiseFileLimit lifts the soft limit on open files to at least want (up to
-// the hard limit).
-func raiseFileLimit(want uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("read the open-file limit: %w", err)
-	}
-	if lim.Cur >= want {
-		return nil
-	}
-	if want > lim.Max {
-		return fmt.Errorf("%d open files needed, the hard limit is %d (raise it with ulimit -Hn)", want, lim.Max)
-	}
-	lim.Cur = want
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("raise the open-file limit to %d: %w", want, err)
-	}
-	return nil
-}
-
-func writeJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
