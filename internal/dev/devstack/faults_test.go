@@ -168,6 +168,20 @@ func TestFaultsOverTheLocalStack(t *testing.T) {
 		}
 	})
 
+	t.Run("AConnectDuringADynamoDBOutageFailsRatherThanIsRefused", func(t *testing.T) {
+		ticket, err := staff.Ticket(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setFaults(t, s, faults.Plan{Outages: []faults.Outage{{Service: faults.DynamoDB, For: faults.Duration(time.Hour)}}})
+		defer setFaults(t, s, faults.Plan{})
+		_, err = client.Dial(ctx, s.Endpoints.WebSocket, ticket, "", staff.Origin)
+		var dialErr *client.DialError
+		if !errors.As(err, &dialErr) || dialErr.Status != http.StatusInternalServerError {
+			t.Errorf("a connect while DynamoDB is down = %v, want API Gateway's 500 (the authorizer failed), not a refusal", err)
+		}
+	})
+
 	t.Run("APanicLeavesTheGatewayServing", func(t *testing.T) {
 		setFaults(t, s, faults.Plan{Functions: map[string]faults.FunctionFaults{"message": {Panic: faults.Fault{Next: 1}}}})
 		send("panic-1")
