@@ -41,7 +41,7 @@ type keyCache struct {
 	// fetchFailed: the last fetch failed (the issuer did not answer, or
 	// not with a JWKS), as opposed to answering without the key asked for.
 	fetchFailed bool
-	inflight   *fetchCall
+	inflight    *fetchCall
 }
 
 // fetchCall is one JWKS fetch that several callers may wait for.

@@ -3,8 +3,8 @@ package devstack
 import (
 	"context"
 	"errors"
-	"net/http"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
