@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -360,28 +361,18 @@ func (r *chaosRun) load(ctx context.Context) {
 	}
 	fmt.Fprintf(r.out, "load: %d messages over %s with faults on\n", n, r.cfg.Duration)
 	began := time.Now()
-	stop := r.every(began)
+	stop := r.progress(began)
 	defer stop()
-	timer := time.NewTimer(0)
-	<-timer.C
-	for i := range n {
-		if wait := time.Until(began.Add(time.Duration(i) * interval)); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
-		}
+	pace(ctx, began, n, interval, func(i int) {
 		c := r.clients[order[i%len(order)]]
 		go c.write(fmt.Sprintf("ch-%s-%d", r.runID, i), drops[i])
-	}
+	})
 }
 
 // drain waits until every message is acknowledged (or refused), or Drain.
 func (r *chaosRun) drain(ctx context.Context) {
 	fmt.Fprintf(r.out, "drain: waiting for every message to be acknowledged\n")
-	stop := r.every(time.Now())
+	stop := r.progress(time.Now())
 	defer stop()
 	deadline := time.Now().Add(r.cfg.Drain)
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -402,23 +393,12 @@ func (r *chaosRun) waiting() int {
 	return n
 }
 
-// every prints a progress line each Progress until stop is called.
-func (r *chaosRun) every(began time.Time) (stop func()) {
-	t := time.NewTicker(r.cfg.Progress)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			select {
-			case <-t.C:
-				fmt.Fprintf(r.out, "t=%3.0fs attempts %d waiting %d reconnects %d client errors %d\n",
-					time.Since(began).Seconds(), r.attempts.Load(), r.waiting(), r.reconnects.Load(), r.errs.total())
-			case <-done:
-				return
-			}
-		}
+// progress prints a progress line each Progress until stop is called.
+func (r *chaosRun) progress(began time.Time) (stop func()) {
+	return every(r.cfg.Progress, func() {
+		fmt.Fprintf(r.out, "t=%3.0fs attempts %d waiting %d reconnects %d client errors %d\n",
+			time.Since(began).Seconds(), r.attempts.Load(), r.waiting(), r.reconnects.Load(), r.errs.total())
 	})
-	return func() { t.Stop(); close(done); wg.Wait() }
 }
 
 // readBack reads every conversation over HTTP, as its client, and counts
@@ -748,11 +728,7 @@ func (r *ChaosResult) Print(w io.Writer) {
 
 // sortedCounts writes counts as "a=1 b=2", by name.
 func sortedCounts(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])

@@ -14,7 +14,9 @@ package faults
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -220,11 +222,8 @@ func (in *Injector) Plan() Plan {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	p := in.plan
-	p.Functions = make(map[string]FunctionFaults, len(in.plan.Functions))
-	for k, v := range in.plan.Functions {
-		p.Functions[k] = v
-	}
-	p.Outages = append([]Outage(nil), in.plan.Outages...)
+	p.Functions = maps.Clone(in.plan.Functions)
+	p.Outages = slices.Clone(in.plan.Outages)
 	return p
 }
 
@@ -233,11 +232,7 @@ func (in *Injector) Plan() Plan {
 func (in *Injector) Counts() map[string]int64 {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	out := make(map[string]int64, len(in.counts))
-	for k, v := range in.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(in.counts)
 }
 
 // Status is what the control shows: the plan and the faults injected.

@@ -21,11 +21,7 @@ const SpecHelp = `comma-separated faults: dynamodb.{throttle,throughput,error500
 // See SpecHelp. The empty string is the empty plan.
 func ParseSpec(spec string) (Plan, error) {
 	var p Plan
-	for _, item := range strings.Split(spec, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
+	for _, item := range items(spec) {
 		key, value, ok := strings.Cut(item, "=")
 		if !ok {
 			return Plan{}, fmt.Errorf("faults: %q: want key=value", item)
@@ -160,11 +156,7 @@ const OutageHelp = `comma-separated outages SERVICE:FOR@AFTER (dynamodb:10s@60s:
 // "dynamodb:10s@60s,jwks:5s@0s".
 func ParseOutages(spec string) ([]Outage, error) {
 	var out []Outage
-	for _, item := range strings.Split(spec, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
+	for _, item := range items(spec) {
 		service, rest, ok := strings.Cut(item, ":")
 		if !ok {
 			return nil, fmt.Errorf("faults: outage %q: want SERVICE:FOR@AFTER", item)
@@ -183,4 +175,15 @@ func ParseOutages(spec string) ([]Outage, error) {
 		out = append(out, o)
 	}
 	return out, Plan{Outages: out}.Validate()
+}
+
+// items splits a comma-separated list, trimmed, without empty items.
+func items(spec string) []string {
+	var out []string
+	for _, item := range strings.Split(spec, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
