@@ -185,12 +185,9 @@ func conditionFailed(err error) (old item, failed bool) {
 	return nil, false
 }
 
-// reason codes of TransactionCanceledException.
-const (
-	reasonNone            = "None"
-	reasonConditionFailed = "ConditionalCheckFailed"
-	reasonConflict        = "TransactionConflict"
-)
+// reasonConditionFailed is the reason code of TransactionCanceledException
+// for an item whose condition failed (ddb.OnlyConflicts reads the others).
+const reasonConditionFailed = "ConditionalCheckFailed"
 
 // cancellation is a cancelled transaction: one reason per item, in order.
 type cancellation []types.CancellationReason
