@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/confidechat/confide/internal/app"
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/client"
 	"github.com/confidechat/confide/internal/dev/faults"
+	"github.com/confidechat/confide/internal/routes"
 	"github.com/confidechat/confide/internal/testkit"
 )
 
@@ -198,4 +202,46 @@ func TestFaultsOverTheLocalStack(t *testing.T) {
 			t.Errorf("%d panics injected, want 1", got)
 		}
 	})
+}
+
+// fixedFaults injects the same faults into every invocation.
+type fixedFaults faults.Invocation
+
+func (f fixedFaults) Invoke(string) faults.Invocation { return faults.Invocation(f) }
+
+func TestInjectedInvocationFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		inject faults.Invocation
+		// cancel stands in for the function's timeout running out.
+		cancel bool
+		want   string
+		runs   bool
+	}{
+		{"Panic", faults.Invocation{Panic: true}, false, "panicked", false},
+		{"Timeout", faults.Invocation{Timeout: true}, true, "timed out", false},
+		{"SlowColdStart", faults.Invocation{ColdStart: time.Millisecond}, false, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ran := false
+			h := lambda.NewHandler(func(context.Context) (string, error) { ran = true; return "ok", nil })
+			g := NewGateway(GatewayConfig{Handlers: map[routes.Function]lambda.Handler{routes.API: h}, Faults: fixedFaults(tt.inject), Logger: slog.New(slog.DiscardHandler)})
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.cancel {
+				cancel()
+			}
+			defer cancel()
+			resp, err := g.invoke(ctx, routes.API, struct{}{})
+			switch {
+			case tt.want == "" && (err != nil || string(resp) != `"ok"`):
+				t.Errorf("invoke = %s, %v; want the handler's answer", resp, err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("invoke error = %v, want one saying %q", err, tt.want)
+			}
+			if ran != tt.runs {
+				t.Errorf("the handler ran: %v, want %v", ran, tt.runs)
+			}
+		})
+	}
 }
