@@ -3,10 +3,13 @@
 # reports; make test runs none of them. The load generator and the cold
 # start measurement live in tools/, a Go module of their own (it imports the
 # root module through a replace directive), so the product's module carries
-# nothing only they need. Extra flags go in LOADTEST_ARGS and COLDSTART_ARGS,
-# e.g. make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
+# nothing only they need. Extra flags go in LOADTEST_ARGS, CHAOS_ARGS and
+# COLDSTART_ARGS, e.g. make loadtest LOADTEST_ARGS="-rate 20 -duration 30s".
+# make chaos is the load generator with faults on (docs/reliability.md); its
+# short version, TestChaosAgainstTheLocalStack, runs in test-tools.
 
 LOADTEST_ARGS ?=
+CHAOS_ARGS ?=
 COLDSTART_ARGS ?=
 COLDSTART_DIR := $(BUILD_DIR)/coldstart
 # The Lambda Runtime Interface Emulator, built from its Go module into
@@ -15,7 +18,7 @@ RIE_MODULE := github.com/aws/aws-lambda-runtime-interface-emulator
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 HOST_ARCH := $(shell go env GOHOSTARCH)
 
-.PHONY: loadtest coldstart test-tools bench-emulator capacity
+.PHONY: loadtest chaos coldstart test-tools bench-emulator capacity
 
 test-tools: go-deps node-deps ## tests of the performance tools (tools/, a module of its own)
 	cd tools && go test -race -count=1 ./...
@@ -35,6 +38,10 @@ capacity: node-deps ## the capacity curve: rates stepped up at 1,000 and 5,000 c
 	cd tools && go build -o $(CURDIR)/$(BUILD_DIR)/loadtest/loadtest ./cmd/loadtest
 	$(BUILD_DIR)/loadtest/loadtest -duration 20s -drain 10s $(CAPACITY_1000) -out $(BUILD_DIR)/capacity/1000.json
 	$(BUILD_DIR)/loadtest/loadtest -duration 20s -drain 10s $(CAPACITY_5000) -out $(BUILD_DIR)/capacity/5000.json
+
+chaos: node-deps ## the load generator with faults on (tools/cmd/chaos): 1,000 connections at 20 messages/s for 120 s with DynamoDB throttles, 500s and a 10 s outage, failed posts and function panics; fails on a message lost, duplicated or never acknowledged (build/chaos/result.json, docs/reliability.md)
+	cd tools && go build -o $(CURDIR)/$(BUILD_DIR)/chaos/chaos ./cmd/chaos
+	$(BUILD_DIR)/chaos/chaos $(CHAOS_ARGS)
 
 bench-emulator: go-deps ## benchmark (tools/loadtest): what a call costs the embedded DynamoDB (minidyn) as its table grows
 	cd tools && go test -run '^$$' -bench Emulator -benchtime 30x ./loadtest/

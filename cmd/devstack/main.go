@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/dev/devstack"
+	"github.com/confidechat/confide/internal/dev/faults"
 )
 
 func main() {
@@ -36,8 +38,18 @@ func main() {
 		issuer   = flag.String("issuer", os.Getenv(envvar.Issuer), "token issuer of -user-pool-id")
 		cogURL   = flag.String("cognito-endpoint", "", "Cognito API endpoint of -user-pool-id (empty: AWS's)")
 		verbose  = flag.Bool("v", false, "log every invocation")
+		faultsF  = flag.String("faults", "", "inject faults (also GET/PUT /_devstack/faults): "+faults.SpecHelp)
+		outagesF = flag.String("faults-outage", "", "services down for a while, counted from when the stack is ready: "+faults.OutageHelp)
 	)
 	flag.Parse()
+	plan, err := faults.ParseSpec(*faultsF)
+	if err == nil {
+		plan.Outages, err = faults.ParseOutages(*outagesF)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(2)
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -75,6 +87,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		os.Exit(1)
 	}
+	if _, err := s.Faults.Set(plan); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		s.Close()
+		os.Exit(1)
+	}
 	if err := s.WriteEndpoints(*state); err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		s.Close()
@@ -96,6 +113,9 @@ Demo logins:
 		e.CognitoEndpoint, e.UserPoolID, e.UserPoolClientID, e.DynamoDBEndpoint, e.TableName, e.KMSEndpoint)
 	for _, a := range s.Accounts {
 		fmt.Printf("  %-10s %-6s password %s\n", a.Role, a.Username, a.Password)
+	}
+	if *faultsF != "" || *outagesF != "" {
+		fmt.Printf("\nFaults injected: %s %s (GET/PUT %s)\n", *faultsF, *outagesF, strings.TrimSuffix(e.WidgetDemo, "/widget/demo.html")+"/_devstack/faults")
 	}
 	fmt.Printf("\nEndpoints written to %s. Press Ctrl-C to stop.\n", filepath.Join(*state, "endpoints.json"))
 	<-ctx.Done()

@@ -22,6 +22,7 @@ var statuses = map[chat.Code]int{
 	chat.CodeRateLimited:     http.StatusTooManyRequests,
 	chat.CodeInternal:        http.StatusInternalServerError,
 	chat.CodeUnknownAction:   http.StatusBadRequest,
+	chat.CodeUnavailable:     http.StatusServiceUnavailable,
 }
 
 // Status returns the HTTP status of code (500 for a code it does not know).

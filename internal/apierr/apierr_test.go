@@ -2,6 +2,7 @@ package apierr_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/confidechat/confide/internal/apierr"
@@ -26,6 +27,7 @@ func TestStatus(t *testing.T) {
 		{chat.CodeRateLimited, 429},
 		{chat.CodeInternal, 500},
 		{chat.CodeUnknownAction, 400},
+		{chat.CodeUnavailable, 503},
 		{chat.Code("nonsense"), 500},
 	}
 	for _, tt := range tests {
@@ -49,6 +51,7 @@ func TestAnswer(t *testing.T) {
 		{"Conflict", chat.Closed(), chat.CodeConflict, 409},
 		{"Wrapped", errors.Join(errors.New("context"), chat.NotFound()), chat.CodeNotFound, 404},
 		{"Unexpected", errors.New("dynamodb: table confide-prod"), chat.CodeInternal, 500},
+		{"Unavailable", chat.Unavailable(errors.New("dynamodb: ThrottlingException on table confide-prod")), chat.CodeUnavailable, 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,7 +59,7 @@ func TestAnswer(t *testing.T) {
 			if e.Code != tt.wantCode || status != tt.wantStatus {
 				t.Errorf("Answer = %s %d, want %s %d", e.Code, status, tt.wantCode, tt.wantStatus)
 			}
-			if tt.wantCode == chat.CodeInternal && e.Message == tt.err.Error() {
+			if strings.Contains(e.Message, "confide-prod") {
 				t.Errorf("the internal cause reached the caller: %q", e.Message)
 			}
 		})

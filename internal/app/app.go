@@ -43,6 +43,10 @@ type App struct {
 	Log  *slog.Logger
 }
 
+// JWKSTimeout bounds a fetch of the token issuer's keys (the client's
+// default; WithHTTPClient replaces it).
+const JWKSTimeout = 5 * time.Second
+
 // Option changes how New builds an App.
 type Option func(*options)
 
@@ -106,7 +110,7 @@ func FromEnv(ctx context.Context) (*App, error) {
 // New builds an App from cfg. It makes no network call: the token issuer's
 // keys are fetched on first use.
 func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
-	o := options{now: time.Now, httpClient: &http.Client{Timeout: 5 * time.Second}}
+	o := options{now: time.Now, httpClient: &http.Client{Timeout: JWKSTimeout}}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -123,6 +127,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	pooled := pooledHTTP(*o.aws)
 	o.aws = &pooled
 	db := dynamodb.NewFromConfig(*o.aws, append([]func(*dynamodb.Options){func(d *dynamodb.Options) {
+		d.Retryer, d.APIOptions = DynamoDBPolicy.Retryer(), append(d.APIOptions, DynamoDBPolicy.Middleware()...)
 		if cfg.DynamoDBEndpoint != "" {
 			d.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
@@ -134,6 +139,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	var sealer *seal.Sealer
 	if cfg.Sealed() {
 		keys := kms.NewFromConfig(*o.aws, append([]func(*kms.Options){func(k *kms.Options) {
+			k.Retryer, k.APIOptions = KMSPolicy.Retryer(), append(k.APIOptions, KMSPolicy.Middleware()...)
 			if cfg.KMSEndpoint != "" {
 				k.BaseEndpoint = aws.String(cfg.KMSEndpoint)
 			}
@@ -148,6 +154,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	}
 	st := store.New(db, cfg.TableName, storeOpts...)
 	mgmt := apigatewaymanagementapi.NewFromConfig(*o.aws, append([]func(*apigatewaymanagementapi.Options){func(m *apigatewaymanagementapi.Options) {
+		m.Retryer, m.APIOptions = ManagementPolicy.Retryer(), append(m.APIOptions, ManagementPolicy.Middleware()...)
 		if cfg.ManagementEndpoint != "" {
 			m.BaseEndpoint = aws.String(cfg.ManagementEndpoint)
 		}
@@ -155,6 +162,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	var accounts chat.Accounts
 	if cfg.UserPoolID != "" {
 		accounts = &auth.Accounts{UserPoolID: cfg.UserPoolID, Cognito: cip.NewFromConfig(*o.aws, func(c *cip.Options) {
+			c.Retryer, c.APIOptions = CognitoPolicy.Retryer(), append(c.APIOptions, CognitoPolicy.Middleware()...)
 			if cfg.CognitoEndpoint != "" {
 				c.BaseEndpoint = aws.String(cfg.CognitoEndpoint)
 			}
@@ -166,7 +174,9 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	}
 	var alerter chat.Alerter
 	if cfg.UrgentTopicARN != "" {
-		alerter = alert.Topic{Client: sns.NewFromConfig(*o.aws), ARN: cfg.UrgentTopicARN, Now: o.now}
+		alerter = alert.Topic{Client: sns.NewFromConfig(*o.aws, func(c *sns.Options) {
+			c.Retryer, c.APIOptions = SNSPolicy.Retryer(), append(c.APIOptions, SNSPolicy.Middleware()...)
+		}), ARN: cfg.UrgentTopicARN, Now: o.now}
 	}
 	svc := chat.NewService(chat.Options{
 		Screener: screener,

@@ -38,7 +38,10 @@ type keyCache struct {
 	mu         sync.Mutex
 	keys       map[string]*rsa.PublicKey
 	quietUntil time.Time
-	inflight   *fetchCall
+	// fetchFailed: the last fetch failed (the issuer did not answer, or
+	// not with a JWKS), as opposed to answering without the key asked for.
+	fetchFailed bool
+	inflight    *fetchCall
 }
 
 // fetchCall is one JWKS fetch that several callers may wait for.
@@ -54,6 +57,10 @@ func newKeyCache(url string, client *http.Client, now func() time.Time, log *slo
 // errUnknownKey is the cause when no usable key has the token's kid.
 var errUnknownKey = errors.New("no signing key with the token's kid")
 
+// errKeysUnavailable is a key that could not be looked up because the
+// issuer's keys could not be fetched: the token may be fine.
+var errKeysUnavailable = errors.New("the issuer's signing keys could not be fetched")
+
 // key returns the signing key with id kid, fetching the JWKS when kid is not
 // cached and fetching is allowed.
 func (c *keyCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
@@ -65,8 +72,12 @@ func (c *keyCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) 
 	call := c.inflight
 	if call == nil {
 		if c.now().Before(c.quietUntil) {
+			why := errUnknownKey
+			if c.fetchFailed {
+				why = errKeysUnavailable
+			}
 			c.mu.Unlock()
-			return nil, fmt.Errorf("%w (JWKS not re-fetched until %s)", errUnknownKey, c.quietUntil.UTC().Format(time.RFC3339))
+			return nil, fmt.Errorf("%w (JWKS not re-fetched until %s)", why, c.quietUntil.UTC().Format(time.RFC3339))
 		}
 		call = &fetchCall{done: make(chan struct{})}
 		c.inflight = call
@@ -81,14 +92,14 @@ func (c *keyCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) 
 		select {
 		case <-call.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("wait for JWKS: %w", ctx.Err())
+			return nil, fmt.Errorf("wait for JWKS: %w: %w", errKeysUnavailable, ctx.Err())
 		}
 	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if call.err != nil {
-		return nil, call.err
+		return nil, fmt.Errorf("%w: %w", errKeysUnavailable, call.err)
 	}
 	if k, ok := c.keys[kid]; ok {
 		return k, nil
@@ -104,6 +115,7 @@ func (c *keyCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) 
 func (c *keyCache) refresh(ctx context.Context, call *fetchCall) {
 	keys, err := c.fetch(ctx)
 	c.mu.Lock()
+	c.fetchFailed = err != nil
 	if err != nil {
 		call.err = err
 		c.quietUntil = c.now().Add(quietPeriod)

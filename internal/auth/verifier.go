@@ -104,10 +104,17 @@ func jwksURL(issuer string) string {
 }
 
 // Verify checks an access token and returns who it is (with the token's
-// iat as IssuedAt) and when the token expires. Any failure is a *chat.Error with chat.CodeUnauthorized ("Please
-// sign in again.") wrapping the cause; the cause never contains the token.
+// iat as IssuedAt) and when the token expires. A token refused is a
+// *chat.Error with chat.CodeUnauthorized ("Please sign in again.") wrapping
+// the cause; a token that could not be checked because the issuer's keys
+// could not be fetched is chat.Unavailable (try again: the token may be
+// fine). The cause never contains the token.
 func (v *Verifier) Verify(ctx context.Context, token string) (chat.Identity, time.Time, error) {
 	id, exp, err := v.verify(ctx, token)
+	if errors.Is(err, errKeysUnavailable) {
+		v.log.WarnContext(ctx, "access token not checked", "reason", err.Error())
+		return chat.Identity{}, time.Time{}, chat.Unavailable(err)
+	}
 	if err != nil {
 		v.log.DebugContext(ctx, "access token refused", "reason", err.Error())
 		return chat.Identity{}, time.Time{}, refused(err)

@@ -23,6 +23,11 @@ const (
 	CodeRateLimited     Code = "rate_limited"
 	CodeInternal        Code = "internal"
 	CodeUnknownAction   Code = "unknown_action"
+	// CodeUnavailable is a failure of a service Confide depends on that
+	// retrying fixes (throttled, erroring or unreachable): nothing the
+	// caller asked for was done, or, for a send, it is stored once however
+	// often it is sent again with the same clientMessageId.
+	CodeUnavailable Code = "unavailable"
 )
 
 // Error is an application error: a code, a message fit for people, what
@@ -34,7 +39,7 @@ type Error struct {
 	Message string
 	// ConversationID names the active conversation on a one-active conflict.
 	ConversationID string
-	// RetryAfter is set on rate_limited.
+	// RetryAfter is set on rate_limited and unavailable.
 	RetryAfter time.Duration
 	// Err is the underlying cause, for logs only.
 	Err error
@@ -106,6 +111,16 @@ func Unauthorized() *Error { return Errorf(CodeUnauthorized, "Please sign in aga
 
 // Closed returns the conflict error for acting on a closed conversation.
 func Closed() *Error { return Errorf(CodeConflict, "This conversation is closed.") }
+
+// UnavailableRetryAfter is when a caller told unavailable may try again.
+const UnavailableRetryAfter = time.Second
+
+// Unavailable returns the unavailable error caused by err, a failure of a
+// service Confide depends on that retrying fixes.
+func Unavailable(err error) *Error {
+	return &Error{Code: CodeUnavailable, Message: "Confide could not do that just now. Please try again.",
+		RetryAfter: UnavailableRetryAfter, Err: err}
+}
 
 // BadRequest returns a bad_request error with a message for people.
 func BadRequest(format string, args ...any) *Error { return Errorf(CodeBadRequest, format, args...) }

@@ -110,3 +110,21 @@ func enableTTL(ctx context.Context, db TableCreator, name, attribute string) err
 		return fmt.Errorf("enable ttl on %s: %w", name, err)
 	}
 }
+
+// OnlyConflicts reports whether a cancelled transaction (the reasons of a
+// TransactionCanceledException, one per item) only lost a race with another
+// transaction (TransactionConflict) and no condition failed: trying it
+// again may succeed.
+func OnlyConflicts(reasons []types.CancellationReason) bool {
+	conflict := false
+	for _, r := range reasons {
+		switch aws.ToString(r.Code) {
+		case "TransactionConflict":
+			conflict = true
+		case "None", "":
+		default:
+			return false
+		}
+	}
+	return conflict
+}

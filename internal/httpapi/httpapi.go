@@ -141,7 +141,7 @@ type errorBody struct {
 }
 
 // writeError turns an error into the protocol's error answer: its status
-// from apierr, its body, and Retry-After on rate_limited.
+// from apierr, its body, and Retry-After on rate_limited and unavailable.
 func writeError(err error) events.APIGatewayV2HTTPResponse {
 	e, status := apierr.Answer(err)
 	var b errorBody
@@ -151,8 +151,8 @@ func writeError(err error) events.APIGatewayV2HTTPResponse {
 		b.Error.RetryAfterSeconds = e.RetryAfterSeconds()
 	}
 	res := writeJSON(status, b)
-	if b.Error.RetryAfterSeconds > 0 {
-		res.Headers["Retry-After"] = strconv.Itoa(b.Error.RetryAfterSeconds)
+	if s := e.RetryAfterSeconds(); s > 0 {
+		res.Headers["Retry-After"] = strconv.Itoa(s)
 	}
 	return res
 }

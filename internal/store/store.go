@@ -185,12 +185,9 @@ func conditionFailed(err error) (old item, failed bool) {
 	return nil, false
 }
 
-// reason codes of TransactionCanceledException.
-const (
-	reasonNone            = "None"
-	reasonConditionFailed = "ConditionalCheckFailed"
-	reasonConflict        = "TransactionConflict"
-)
+// reasonConditionFailed is the reason code of TransactionCanceledException
+// for an item whose condition failed (ddb.OnlyConflicts reads the others).
+const reasonConditionFailed = "ConditionalCheckFailed"
 
 // cancellation is a cancelled transaction: one reason per item, in order.
 type cancellation []types.CancellationReason
@@ -215,19 +212,7 @@ func (c cancellation) failed(i int) (old item, failed bool) {
 
 // conflicted reports whether the transaction lost a race with another one
 // and no condition failed, so it can simply be tried again.
-func (c cancellation) conflicted() bool {
-	conflict := false
-	for _, r := range c {
-		switch aws.ToString(r.Code) {
-		case reasonConflict:
-			conflict = true
-		case reasonNone, "":
-		default:
-			return false
-		}
-	}
-	return conflict
-}
+func (c cancellation) conflicted() bool { return ddb.OnlyConflicts(c) }
 
 // transactAttempts bounds the retries of a transaction that lost races.
 const transactAttempts = 8

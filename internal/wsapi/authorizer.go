@@ -38,7 +38,9 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 		return policy(conn.UserID, "Allow", req.MethodArn, authorizerContext(conn)), nil
 	case code == chat.CodeUnauthorized:
 		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
-	case code == chat.CodeInternal:
+	case code == chat.CodeInternal || code == chat.CodeUnavailable:
+		// A failure, not a refusal: API Gateway answers 500 and the client
+		// tries again.
 		return events.APIGatewayCustomAuthorizerResponse{}, err
 	default:
 		principal := conn.UserID

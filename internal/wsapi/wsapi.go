@@ -114,7 +114,8 @@ func (h *Handlers) logOutcome(ctx context.Context, req events.APIGatewayWebsocke
 }
 
 // logResult writes the line of an invocation with attrs and its outcome:
-// the error's code, and the error itself only when it is internal.
+// the error's code, and the error itself only when it is internal or
+// unavailable (a failure of AWS: never a message's text).
 func (h *Handlers) logResult(ctx context.Context, attrs []any, err error) {
 	if err == nil {
 		h.Log.InfoContext(ctx, "websocket", attrs...)
@@ -122,8 +123,13 @@ func (h *Handlers) logResult(ctx context.Context, attrs []any, err error) {
 	}
 	code := chat.CodeOf(err)
 	attrs = append(attrs, "code", string(code))
-	if code == chat.CodeInternal {
+	switch code {
+	case chat.CodeInternal:
 		h.Log.ErrorContext(ctx, "websocket", append(attrs, "err", err)...)
+		return
+	case chat.CodeUnavailable:
+		// A service Confide depends on failed; the caller was told to retry.
+		h.Log.WarnContext(ctx, "websocket", append(attrs, "err", err)...)
 		return
 	}
 	h.Log.InfoContext(ctx, "websocket", attrs...)

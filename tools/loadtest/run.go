@@ -326,26 +326,12 @@ func (r *runner) load(ctx context.Context, st *LoadStats) {
 	began := time.Now()
 	var framesAtStart = r.frames.Load()
 	stopProgress := r.every(func() { r.progressLine(began) })
-	timer := time.NewTimer(0)
-	<-timer.C
 	var sends sync.WaitGroup
-	for i := range n {
-		if wait := time.Until(began.Add(time.Duration(i) * interval)); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-			}
+	pace(ctx, began, n, interval, func(i int) {
+		if s, sock, ok := r.message(i, order); ok {
+			sends.Go(func() { r.send(ctx, s, sock, body) })
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		s, sock, ok := r.message(i, order)
-		if !ok {
-			continue
-		}
-		sends.Go(func() { r.send(ctx, s, sock, body) })
-	}
+	})
 	sends.Wait()
 	st.Seconds = time.Since(began).Seconds()
 
@@ -403,6 +389,26 @@ func (r *runner) processes() map[int]string {
 	return procs
 }
 
+// pace calls send(i) for i from 0 to n-1, the ith at began + i*interval,
+// until ctx ends.
+func pace(ctx context.Context, began time.Time, n int, interval time.Duration, send func(i int)) {
+	timer := time.NewTimer(0)
+	<-timer.C
+	for i := range n {
+		if wait := time.Until(began.Add(time.Duration(i) * interval)); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		send(i)
+	}
+}
+
 // message plans send number i: conversation order[i mod n], whose turns
 // alternate between its client and its counsellor. A counsellor writes on
 // its connection to the conversation, else on its feed; a conversation with
@@ -458,8 +464,11 @@ func (r *runner) progressLine(began time.Time) {
 }
 
 // every calls fn each Progress interval until the returned stop is called.
-func (r *runner) every(fn func()) (stop func()) {
-	t := time.NewTicker(r.cfg.Progress)
+func (r *runner) every(fn func()) (stop func()) { return every(r.cfg.Progress, fn) }
+
+// every calls fn each interval until the returned stop is called.
+func every(interval time.Duration, fn func()) (stop func()) {
+	t := time.NewTicker(interval)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -7,7 +7,7 @@
 
 import { Action, Code, Frame, Role, conversationOf } from './frames.js';
 import { Timeline, backfill, reread } from './timeline.js';
-import { Outbox, retryDelay } from './outbox.js';
+import { Outbox, retryable, retryDelay } from './outbox.js';
 import { TYPING_SHOWN_FOR } from './typing.js';
 import { tooLong } from './config.js';
 
@@ -109,11 +109,13 @@ export class Conversation {
 
   /**
    * refused takes an error frame. When it answers a send still waiting
-   * here, the message is dropped and the change says why; "too fast" is
-   * sent again when the server said it may ({ kind: 'limited' }: the
-   * outbox's limited holds its words and when), and "access ended" is
-   * retried (the credential was refused, not the message: it is sent once
-   * the person is signed in again). Otherwise it returns null.
+   * here, the message is dropped and the change says why, unless its code
+   * is retryable (outbox.js): "too fast" is sent again when the server
+   * said it may ({ kind: 'limited' }: the outbox's limited holds its words
+   * and when); "access ended" (the credential was refused, not the
+   * message: it is sent once the person is signed in again), "unavailable"
+   * and "internal" keep waiting and are sent again. Otherwise it returns
+   * null.
    */
   refused(frame) {
     const cmid = frame.clientMessageId;
@@ -123,7 +125,7 @@ export class Conversation {
       this.retryLater();
       return { kind: 'limited' };
     }
-    if (frame.code === Code.Unauthorized) {
+    if (retryable(frame.code)) {
       this.retryLater();
       return null;
     }

@@ -156,7 +156,7 @@ describe('Conversation sends', () => {
     assert.equal(f.model.send('x'.repeat(10000)), null);
   });
 
-  test('a refusal frame drops the message and says why; "too fast" and "access ended" keep it', async (t) => {
+  test('a refusal frame drops the message and says why; "too fast", "access ended" and the server\'s failures keep it', async (t) => {
     const f = fixture(t);
     f.socket.isOpen = true;
     f.model.send('one');
@@ -166,6 +166,8 @@ describe('Conversation sends', () => {
     const [one, two] = [cmid('one'), cmid('two')];
     assert.deepEqual(f.model.apply({ type: 'error', code: 'rate_limited', message: 'slow down', clientMessageId: one }), { kind: 'limited' });
     assert.equal(f.model.apply({ type: 'error', code: 'unauthorized', message: 'ended', clientMessageId: one }), null);
+    assert.equal(f.model.apply({ type: 'error', code: 'unavailable', message: 'try again', clientMessageId: one }), null);
+    assert.equal(f.model.apply({ type: 'error', code: 'internal', message: 'try again', clientMessageId: one }), null);
     assert.deepEqual(f.bodies(), ['(one)', '(two)']);
     assert.deepEqual(f.model.apply({ type: 'error', code: 'conflict', message: 'The conversation is closed.', clientMessageId: two }),
       { kind: 'refused', refused: 'The conversation is closed.' });

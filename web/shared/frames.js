@@ -34,6 +34,8 @@ export const Code = Object.freeze({
   Unauthorized: 'unauthorized',
   RateLimited: 'rate_limited',
   Conflict: 'conflict',
+  Unavailable: 'unavailable',
+  Internal: 'internal',
 });
 
 /** SocketEvent names the events of a Socket (and of the widget's Link, which relays them). */

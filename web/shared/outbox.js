@@ -1,7 +1,7 @@
 // What a person wrote, until the server has it: the outbox, and the one
 // retry policy of both clients. Plain ES module.
 
-import { Action } from './frames.js';
+import { Action, Code } from './frames.js';
 import { backoffDelay, newClientMessageId } from './protocol.js';
 
 /** RETRY_FIRST and RETRY_MAX bound the waits between two sends of what is still waiting (ms). */
@@ -15,12 +15,23 @@ export const RETRY_MAX = 60000;
  * 2–4 s, then twice as long each time up to 30–60 s, with jitter so that
  * clients cut off together do not come back together. The count starts
  * again when the server takes something. A refusal that retrying cannot
- * fix is shown at once and not retried; "too fast" (rate_limited) is
- * retried.
+ * fix is shown at once and not retried; the codes of retryable are.
  */
 export function retryDelay(n, random = Math.random) {
   return backoffDelay(n, RETRY_FIRST, RETRY_MAX, random);
 }
+
+/**
+ * RETRYABLE are the error codes that refuse the moment, not the message:
+ * "too fast" (rate_limited), "access ended" (unauthorized: sent once the
+ * person is signed in again), and the server's own failures (unavailable,
+ * internal): the message was not stored, and sending it again with the
+ * same clientMessageId stores it once.
+ */
+const RETRYABLE = new Set([Code.RateLimited, Code.Unauthorized, Code.Unavailable, Code.Internal]);
+
+/** retryable says whether an error frame's code keeps the message waiting to be sent again. */
+export function retryable(code) { return RETRYABLE.has(code); }
 
 const utf8 = new TextEncoder();
 

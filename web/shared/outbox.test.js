@@ -1,7 +1,7 @@
 // Unit tests of outbox.js, run by Node's own test runner (make test-web).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Outbox, RETRY_FIRST, RETRY_MAX, retryDelay } from './outbox.js';
+import { Outbox, RETRY_FIRST, RETRY_MAX, retryable, retryDelay } from './outbox.js';
 import { Timeline } from './timeline.js';
 
 /**
@@ -138,5 +138,16 @@ describe('retryDelay', () => {
     assert.equal(retryDelay(3, () => 1), RETRY_FIRST * 8);
     assert.equal(retryDelay(50, () => 1), RETRY_MAX);
     assert.equal(retryDelay(50, () => 0), RETRY_MAX / 2);
+  });
+});
+
+describe('retryable', () => {
+  test('the moment refused, not the message: sent again with the same clientMessageId', () => {
+    for (const code of ['rate_limited', 'unauthorized', 'unavailable', 'internal']) assert.equal(retryable(code), true, code);
+  });
+  test('a refusal retrying cannot fix drops the message', () => {
+    for (const code of ['bad_request', 'conflict', 'not_found', 'forbidden', 'empty_message', 'message_too_long', 'payload_too_large', undefined]) {
+      assert.equal(retryable(code), false, String(code));
+    }
   });
 });

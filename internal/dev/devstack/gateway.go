@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/coder/websocket"
 
+	"github.com/confidechat/confide/internal/dev/faults"
 	"github.com/confidechat/confide/internal/routes"
 )
 
@@ -48,8 +49,16 @@ type GatewayConfig struct {
 	MaxFrameBytes int
 	// AllowedOrigins are the exact origins the HTTP API's CORS allows.
 	AllowedOrigins []string
+	// Faults, when set, decides the injected faults of each invocation
+	// (a panic, a timeout, a slow cold start; internal/dev/faults).
+	Faults FunctionFaults
 	// Logger receives the gateway's access and error log; default slog.Default().
 	Logger *slog.Logger
+}
+
+// FunctionFaults decides the faults of one invocation of function fn.
+type FunctionFaults interface {
+	Invoke(fn string) faults.Invocation
 }
 
 // Gateway behaves like the API Gateway WebSocket API, its management API and

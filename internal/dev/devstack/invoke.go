@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/confidechat/confide/internal/dev/faults"
 	"github.com/confidechat/confide/internal/routes"
 )
 
@@ -101,9 +102,18 @@ func (g *Gateway) invoke(ctx context.Context, fn routes.Function, event any) ([]
 		timeout = spec.Timeout
 	}
 	requestID := newUUID()
+	var inject faults.Invocation
+	if g.cfg.Faults != nil {
+		inject = g.cfg.Faults.Invoke(string(fn))
+	}
 
 	h := f.acquire()
 	defer f.release(h)
+	if inject.ColdStart > 0 {
+		// A slow start of a new environment: before the deadline, as
+		// Lambda's init phase is.
+		coldStart(ctx, inject.ColdStart)
+	}
 	// The deadline starts once an environment is free, as Lambda's does.
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -112,7 +122,16 @@ func (g *Gateway) invoke(ctx context.Context, fn routes.Function, event any) ([]
 		InvokedFunctionArn: FunctionARN(fn),
 	})
 	start := time.Now()
-	resp, err := call(ctx, h, payload)
+	var resp []byte
+	switch {
+	case inject.Panic:
+		resp, err = call(ctx, injectedPanic{}, payload)
+	case inject.Timeout:
+		// The invocation hangs: Lambda stops it at its deadline.
+		<-ctx.Done()
+	default:
+		resp, err = call(ctx, h, payload)
+	}
 	// Copied before the environment takes another invocation.
 	resp = bytes.Clone(resp)
 	g.log.Debug("invoke", "function", fn, "request", requestID, "duration", time.Since(start), "error", err != nil)
@@ -149,6 +168,24 @@ func call(ctx context.Context, h lambda.Handler, payload []byte) (resp []byte, e
 		}
 	}()
 	return h.Invoke(ctx, payload)
+}
+
+// injectedPanic is a handler that panics: the fault of an invocation that
+// panics (internal/dev/faults).
+type injectedPanic struct{}
+
+func (injectedPanic) Invoke(context.Context, []byte) ([]byte, error) {
+	panic("injected fault: the invocation panicked")
+}
+
+// coldStart holds an invocation for d, or until ctx ends.
+func coldStart(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // newUUID returns a random version 4 UUID, the shape of Lambda request ids.

@@ -13,10 +13,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/confidechat/confide/internal/app"
+	"github.com/confidechat/confide/internal/dev/faults"
 	"github.com/confidechat/confide/internal/dev/localcognito"
 	"github.com/confidechat/confide/internal/dev/localdynamo"
 	"github.com/confidechat/confide/internal/dev/localkms"
@@ -65,7 +68,11 @@ type Options struct {
 	// AppOptions are added when the functions' App is built (for example
 	// SDK middleware that measures their calls).
 	AppOptions []app.Option
-	Logger     *slog.Logger
+	// Faults injects failures into the functions' AWS calls and
+	// invocations (internal/dev/faults); a new Injector with no fault
+	// when nil. Its control is /_devstack/faults.
+	Faults *faults.Injector
+	Logger *slog.Logger
 	// Theme is the widget's theme in /config.json (nil: DemoTheme).
 	Theme *webconfig.Theme
 }
@@ -111,6 +118,8 @@ type Stack struct {
 	App       *app.App
 	Cognito   *localcognito.Server
 	Clock     *Clock
+	// Faults is the fault plan in force (internal/dev/faults).
+	Faults *faults.Injector
 	// ManagementEndpoint is the management API's base URL.
 	ManagementEndpoint string
 
@@ -138,7 +147,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.Root, err = filepath.Abs(o.Root); err != nil {
 		return nil, err
 	}
-	s := &Stack{Clock: &Clock{}}
+	if o.Faults == nil {
+		o.Faults = faults.New()
+	}
+	s := &Stack{Clock: &Clock{}, Faults: o.Faults}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -240,7 +252,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
-	appOpts := append([]app.Option{app.WithAWSConfig(awsCfg), app.WithClock(s.Clock.Now), app.WithLogger(o.Logger)}, o.AppOptions...)
+	appOpts := append([]app.Option{app.WithAWSConfig(awsCfg), app.WithClock(s.Clock.Now), app.WithLogger(o.Logger)}, faultOptions(o.Faults)...)
+	appOpts = append(appOpts, o.AppOptions...)
 	a, err := app.New(ctx, cfg, appOpts...)
 	if err != nil {
 		return nil, err
@@ -261,6 +274,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		},
 		Stage:          Stage,
 		AllowedOrigins: cfg.AllowedOrigins,
+		Faults:         o.Faults,
 		Logger:         o.Logger,
 	}
 	if o.Gateway != nil {
@@ -301,6 +315,23 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		}
 	}
 	return s, nil
+}
+
+// faultOptions put the injector's faults on the wire of the functions'
+// DynamoDB and management API clients and of the JWKS fetch, where AWS's
+// own failures reach them.
+func faultOptions(in *faults.Injector) []app.Option {
+	wrap := func(service string, base aws.HTTPClient) aws.HTTPClient {
+		if base == nil {
+			base = awshttp.NewBuildableClient()
+		}
+		return in.Client(service, base)
+	}
+	return []app.Option{
+		app.WithDynamoDBOptions(func(d *dynamodb.Options) { d.HTTPClient = wrap(faults.DynamoDB, d.HTTPClient) }),
+		app.WithManagementAPIOptions(func(m *apigatewaymanagementapi.Options) { m.HTTPClient = wrap(faults.Management, m.HTTPClient) }),
+		app.WithHTTPClient(&http.Client{Timeout: app.JWKSTimeout, Transport: in.Transport(faults.JWKS, nil)}),
+	}
 }
 
 // Stage is the local WebSocket stage name.

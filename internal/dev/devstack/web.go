@@ -20,6 +20,8 @@ import (
 //	GET  /config.json          the endpoints, limits and theme for the browser clients
 //	POST /_devstack/clock      {"advance":"25h"} moves the service clock
 //	POST /_devstack/retention  runs the retention function once
+//	GET  /_devstack/faults     the fault plan in force and the faults injected
+//	PUT  /_devstack/faults     replaces the fault plan (internal/dev/faults)
 //
 // The controls exist only in the local stack: tests use them instead of
 // waiting for hours.
@@ -52,6 +54,8 @@ func (s *Stack) webHandler(dir string, theme webconfig.Theme) http.Handler {
 		off := s.Clock.Advance(d)
 		writeJSON(w, http.StatusOK, map[string]string{"offset": off.String(), "now": s.Clock.Now().UTC().Format(time.RFC3339Nano)})
 	})
+	mux.Handle("GET /_devstack/faults", s.Faults)
+	mux.Handle("PUT /_devstack/faults", s.Faults)
 	retention := lambda.NewHandler(s.App.Retention)
 	mux.HandleFunc("POST /_devstack/retention", func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := json.Marshal(events.EventBridgeEvent{DetailType: "Scheduled Event", Source: "aws.events", Time: time.Now().UTC()})

@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,7 +69,7 @@ func main() {
 
 	// Every connection is a socket at both ends, and the stack's management
 	// API and DynamoDB clients hold more.
-	if err := raiseFileLimit(uint64(4*cfg.Connections() + 1024)); err != nil {
+	if err := loadtest.RaiseFileLimit(uint64(4*cfg.Connections() + 1024)); err != nil {
 		fail(err)
 	}
 	if *serve {
@@ -98,7 +97,7 @@ func main() {
 		fail(err)
 	}
 	res.Print(os.Stdout)
-	if err := writeJSON(*out, res); err != nil {
+	if err := loadtest.WriteJSON(*out, res); err != nil {
 		fail(err)
 	}
 	fmt.Printf("result: %s\n", *out)
@@ -127,7 +126,7 @@ func curve(ctx context.Context, cfg loadtest.Config, target loadtest.Target, lis
 	}
 	c := loadtest.NewCurve(steps)
 	c.Print(os.Stdout)
-	if err := writeJSON(out, c); err != nil {
+	if err := loadtest.WriteJSON(out, c); err != nil {
 		return err
 	}
 	fmt.Printf("result: %s\n", out)
@@ -247,35 +246,4 @@ func serveStack(ctx context.Context, root string, logger *slog.Logger) error {
 	}()
 	<-ctx.Done()
 	return nil
-}
-
-// raiseFileLimit lifts the soft limit on open files to at least want (up to
-// the hard limit).
-func raiseFileLimit(want uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("read the open-file limit: %w", err)
-	}
-	if lim.Cur >= want {
-		return nil
-	}
-	if want > lim.Max {
-		return fmt.Errorf("%d open files needed, the hard limit is %d (raise it with ulimit -Hn)", want, lim.Max)
-	}
-	lim.Cur = want
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("raise the open-file limit to %d: %w", want, err)
-	}
-	return nil
-}
-
-func writeJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
