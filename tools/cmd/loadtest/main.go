@@ -67,9 +67,10 @@ func main() {
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	// Every connection is a socket at both ends, and the stack's management
-	// API and DynamoDB clients hold more.
-	if err := loadtest.RaiseFileLimit(uint64(4*cfg.Connections() + 1024)); err != nil {
+	// Every connection is a socket at both ends (both in this process when
+	// the stack runs inside it), and the stack's management API, DynamoDB
+	// and HTTP clients hold a pool more.
+	if err := loadtest.RaiseFileLimit(uint64(2*cfg.Connections() + 2048)); err != nil {
 		fail(err)
 	}
 	if *serve {
