@@ -277,24 +277,38 @@ func TestGoneConnectionsAreForgotten(t *testing.T) {
 	}
 }
 
-// TestAResendIsAcknowledgedToItsConnectionAlone: the same clientMessageId
-// again stores nothing and is acknowledged, with the first message, to the
-// connection that sent it, and to no one else.
-func TestAResendIsAcknowledgedToItsConnectionAlone(t *testing.T) {
+// TestAResendIsDeliveredAgainToItsAudience: the same clientMessageId
+// again stores nothing and is acknowledged with the first message; and
+// since a resend means the acknowledgement never came (the invocation
+// that stored it may have ended before its fan-out), the first message
+// goes again to everyone who may read it. A deleted one goes back to the
+// sender alone.
+func TestAResendIsDeliveredAgainToItsAudience(t *testing.T) {
 	r := newRoom(t)
 	in := chat.SendInput{ConversationID: r.c.ID, ClientMessageID: "once", Body: "hello"}
 	first, created, err := r.w.svc.SendFromConnection(t.Context(), r.conns["a1"], in)
 	if err != nil || !created {
 		t.Fatalf("first send = created %v, %v", created, err)
 	}
-	r.w.pusher.take()
+	firstTo := audience(r.w.pusher.take())
 	in.Body = "hello again"
 	again, created, err := r.w.svc.SendFromConnection(t.Context(), r.conns["a1"], in)
 	if err != nil || created || again.ID != first.ID || again.Body != "hello" {
 		t.Fatalf("resend = %s %q created %v, %v; want the first, not created", again.ID, again.Body, created, err)
 	}
 	got := r.w.pusher.take()
-	if to := audience(got); !slices.Equal(to, []string{"a1"}) || got["a1"][0].message()["id"] != first.ID {
-		t.Errorf("resend acknowledged to %v (%v), want a1 alone with %s", to, got, first.ID)
+	if to := audience(got); !slices.Equal(to, firstTo) || got["a1"][0].message()["id"] != first.ID {
+		t.Errorf("resend delivered to %v (%v), want the first delivery's %v with %s", to, got, firstTo, first.ID)
+	}
+
+	if err := r.w.svc.DeleteMessage(t.Context(), alice, r.c.ID, first.ID); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	r.w.pusher.take()
+	if _, _, err := r.w.svc.SendFromConnection(t.Context(), r.conns["a1"], in); err != nil {
+		t.Fatalf("resend of a deleted message: %v", err)
+	}
+	if to := audience(r.w.pusher.take()); !slices.Equal(to, []string{"a1"}) {
+		t.Errorf("resend of a deleted message delivered to %v, want a1 alone", to)
 	}
 }

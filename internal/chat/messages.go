@@ -96,10 +96,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		return Message{}, false, err
 	}
 	if !created {
-		if in.Connection != "" {
-			s.deliver(ctx, []Connection{{ID: in.Connection, Role: caller.Role}},
-				eventFrames(Event{Type: EventMessageCreated, ConversationID: conv.ID, Message: &stored}))
-		}
+		s.redeliver(ctx, caller, in.Connection, audConns, audErr, conv.ID, stored)
 		return stored, false, nil
 	}
 	if audErr != nil {
@@ -112,6 +109,27 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 	s.deliver(ctx, audConns, eventFrames(Event{Type: EventMessageCreated, ConversationID: conv.ID, Message: &stored}))
 	s.raiseRisk(ctx, conv, s.screen(caller, body))
 	return stored, true, nil
+}
+
+// redeliver answers a resend (a clientMessageId already stored): its
+// message goes again to everyone who may read it, the sending connection
+// (its acknowledgement) among them. A resend follows an acknowledgement
+// that never came, and the invocation that stored the message may have
+// ended before its fan-out did (a timeout, a crash), so the others may
+// never have had it: delivery is at least once, and clients drop a
+// message.created whose id they hold. A deleted message is acknowledged
+// to the sender alone; without an audience (its lookup failed) so is any.
+func (s *Service) redeliver(ctx context.Context, caller Identity, connection string, audConns []Connection, audErr error, conversationID string, stored Message) {
+	to := audConns
+	if stored.Deleted || audErr != nil {
+		to = nil
+		if connection != "" {
+			to = []Connection{{ID: connection, Role: caller.Role}}
+		}
+	}
+	if len(to) > 0 {
+		s.deliver(ctx, to, eventFrames(Event{Type: EventMessageCreated, ConversationID: conversationID, Message: &stored}))
+	}
 }
 
 // putMessage stores caller's message m under the conversation's retention,

@@ -179,17 +179,19 @@ func TestSendMessageFansOut(t *testing.T) {
 		apptest.JSONEqual(t, frames[0], want)
 	}
 
-	t.Run("SameClientMessageIDIsAcknowledgedToTheSenderOnly", func(t *testing.T) {
+	t.Run("SameClientMessageIDIsDeliveredAgainToTheSameAudience", func(t *testing.T) {
 		mark := s.Posts.Count()
 		res := s.frame(t, sender, sendFrame(conv, "c-1", "hello again"))
 		if res.StatusCode != http.StatusOK || res.Body != "" {
 			t.Errorf("route response = %d %q, want 200 and no frame", res.StatusCode, res.Body)
 		}
 		posts := s.Posts.Since(mark)
-		if len(posts) != 1 || len(posts[sender]) != 1 {
-			t.Fatalf("posted %v, want the first message again to the sender only", posts)
+		if got := keys(posts); fmt.Sprint(got) != fmt.Sprint(wantTo) {
+			t.Fatalf("posted to %v, want the first message again to %v (a resend may follow a fan-out that never ran)", got, wantTo)
 		}
-		apptest.JSONEqual(t, posts[sender][0], want)
+		for _, frames := range posts {
+			apptest.JSONEqual(t, frames[0], want)
+		}
 	})
 }
 
