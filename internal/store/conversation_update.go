@@ -172,6 +172,9 @@ func conversationCondition(k chat.Condition, now time.Time) expression.Condition
 	if k.ClaimableBy != "" {
 		cond = cond.And(expression.Or(unassigned(), expression.Name("assignee").Equal(expression.Value(k.ClaimableBy))))
 	}
+	if k.Assignee != "" {
+		cond = cond.And(expression.Name("assignee").Equal(expression.Value(k.Assignee)))
+	}
 	if k.Reader != "" {
 		// chat.CanRead for a counsellor: waiting unassigned, or theirs.
 		cond = cond.And(expression.Or(

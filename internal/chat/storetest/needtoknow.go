@@ -42,6 +42,9 @@ func testReaderConditions(t *testing.T, f factory) {
 		{"ClaimableWhenUnassigned", "waiting", chat.Condition{ClaimableBy: kim}, nil},
 		{"ClaimableAgainByTheAssignee", "sams", chat.Condition{ClaimableBy: sam}, nil},
 		{"NotClaimableOnceAColleagueHasIt", "sams", chat.Condition{ClaimableBy: kim}, conflict},
+		{"AssigneeWhoHasIt", "sams", chat.Condition{Assignee: sam}, nil},
+		{"AssigneeOfAWaitingOne", "waiting", chat.Condition{Assignee: kim}, forbidden},
+		{"AssigneeOfAColleagues", "sams", chat.Condition{Assignee: kim}, forbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +72,64 @@ func testReaderConditions(t *testing.T, f factory) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// testStaffPostsOnlyWhenAssigned: a staff message is stored on the
+// condition the service sets (chat.PostCondition), which requires the
+// conversation to be assigned to its sender: not while it waits unclaimed,
+// not once a colleague has it (a reassignment between the sender's read and
+// the write cannot slip through), and it stores nothing when refused.
+func testStaffPostsOnlyWhenAssigned(t *testing.T, f factory) {
+	e := f.new(t)
+	ids := newIDs()
+	e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
+	sam := chat.Identity{UserID: "sam", Role: chat.RoleStaff}
+	kai := chat.Identity{UserID: "kai", Role: chat.RoleStaff, Supervisor: true}
+	put := func(who chat.Identity, at time.Time) error {
+		m := message(ids.at(at), "c1", who.UserID, chat.RoleStaff, at)
+		m.Owner, m.ExpiresAt = "u1", chat.Retention24h.Expiry(at)
+		_, _, err := e.PutMessage(t.Context(), m, chat.PostCondition(who, chat.Retention24h))
+		return err
+	}
+	assign := func(to string) {
+		if _, err := e.UpdateConversation(t.Context(), "c1", chat.ConversationUpdate{Assignee: &to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forbidden := chat.Sentinel(chat.CodeForbidden)
+	steps := []struct {
+		name     string
+		assignee string // "" leaves it as it is
+		who      chat.Identity
+		want     error
+	}{
+		{"CounsellorWhileItWaits", "", sam, forbidden},
+		{"SupervisorWhileItWaits", "", kai, forbidden},
+		{"CounsellorOnceTheirs", "sam", sam, nil},
+		{"SupervisorInACounsellors", "", kai, forbidden},
+		{"CounsellorOnceReassigned", "kai", sam, forbidden},
+		{"SupervisorOnceTheirs", "", kai, nil},
+	}
+	stored := 0
+	for i, st := range steps {
+		if st.assignee != "" {
+			assign(st.assignee)
+		}
+		err := put(st.who, t0.Add(time.Duration(i+1)*time.Second))
+		if st.want == nil && err != nil || st.want != nil && !errors.Is(err, st.want) {
+			t.Fatalf("%s: error = %v, want %v", st.name, err, st.want)
+		}
+		if err == nil {
+			stored++
+		}
+		page, err := e.ListMessages(t.Context(), "c1", chat.MessageRange{Limit: 10}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != stored {
+			t.Fatalf("%s: %d messages stored, want %d", st.name, len(page.Items), stored)
+		}
 	}
 }
 

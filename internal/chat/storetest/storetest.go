@@ -69,6 +69,7 @@ var contract = []struct {
 	{"Revocation", testRevocation},
 	{"ReaderConditions", testReaderConditions},
 	{"StaffDirectory", testStaffDirectory},
+	{"StaffPostsOnlyWhenAssigned", testStaffPostsOnlyWhenAssigned},
 }
 
 // factory makes a test's environment: a fresh store on a clock of its own.
