@@ -88,6 +88,13 @@ func conversationChanges(id string, u chat.ConversationUpdate, sealedComment []b
 	if u.Assignee != nil {
 		set("assignee", *u.Assignee)
 	}
+	if u.AssigneeName != nil {
+		if *u.AssigneeName == "" {
+			upd, changes = upd.Remove(expression.Name("assigneeName")), true
+		} else {
+			set("assigneeName", *u.AssigneeName)
+		}
+	}
 	if u.UserDeleted != nil {
 		set("userDeleted", *u.UserDeleted)
 	}

@@ -165,3 +165,47 @@ func testStaffDirectory(t *testing.T, f factory) {
 		t.Errorf("ListStaffMembers = %+v, %v; want ann then zoe", list, err)
 	}
 }
+
+// testAssigneeNameAndFeedbackMarks: an assignee's display name is kept
+// with the assignee and removed by an empty one; feedback leaves its time
+// and whether it came with a comment on the record in every read, the
+// comment itself in GetConversation.
+func testAssigneeNameAndFeedbackMarks(t *testing.T, f factory) {
+	e := f.new(t)
+	ctx := t.Context()
+	e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
+	e.mustCreate(t, conversation("c2", "u2", chat.Retention24h, t0))
+	sam, name, none := "sam", "Sam", ""
+	c, err := e.UpdateConversation(ctx, "c1", chat.ConversationUpdate{Assignee: &sam, AssigneeName: &name})
+	if err != nil || c.AssigneeName == nil || *c.AssigneeName != "Sam" {
+		t.Fatalf("assign with a name = %v, %v; want Sam", c.AssigneeName, err)
+	}
+	if c, _ = e.GetConversation(ctx, "c1", t0); c.AssigneeName == nil || *c.AssigneeName != "Sam" {
+		t.Fatalf("read back: assigneeName %v, want Sam", c.AssigneeName)
+	}
+	if c, err = e.UpdateConversation(ctx, "c1", chat.ConversationUpdate{Assignee: &sam, AssigneeName: &none}); err != nil || c.AssigneeName != nil {
+		t.Fatalf("assign without a name = %v, %v; want none", c.AssigneeName, err)
+	}
+	for _, id := range []string{"c1", "c2"} {
+		e.mustClose(t, id, t0.Add(time.Minute), nil)
+	}
+	at := chat.At(t0.Add(2 * time.Minute))
+	for id, comment := range map[string]string{"c1": "it helped", "c2": ""} {
+		if _, err := e.UpdateConversation(ctx, id, chat.ConversationUpdate{If: chat.Condition{Unrated: true},
+			Feedback: &chat.Feedback{Rating: 4, Comment: comment, At: at}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, closed, err := e.StatsSample(ctx, 10, t0.Add(3*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range closed {
+		if c.RatedAt == nil || !c.RatedAt.Equal(at.Time) || c.HasComment != (c.ID == "c1") {
+			t.Errorf("%s in the sample: ratedAt %v, hasComment %t; want %v, %t", c.ID, c.RatedAt, c.HasComment, at, c.ID == "c1")
+		}
+	}
+	if c, _ = e.GetConversation(ctx, "c1", t0.Add(3*time.Minute)); c.Comment != "it helped" || !c.HasComment {
+		t.Errorf("GetConversation comment = %q (hasComment %t), want it", c.Comment, c.HasComment)
+	}
+}

@@ -70,6 +70,7 @@ var contract = []struct {
 	{"ReaderConditions", testReaderConditions},
 	{"StaffDirectory", testStaffDirectory},
 	{"StaffPostsOnlyWhenAssigned", testStaffPostsOnlyWhenAssigned},
+	{"AssigneeNameAndFeedbackMarks", testAssigneeNameAndFeedbackMarks},
 }
 
 // factory makes a test's environment: a fresh store on a clock of its own.
