@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -44,6 +45,10 @@ import (
 //	maxMessageChars, rateLimit, rateWindow, idleTimeout, connectionCap,
 //	staffCidrs, logLevel, triage ("off" stops screening client messages):
 //	                   function settings, set only when given (limitContext)
+//	cannedReplies      the dashboard's canned replies: a JSON array of
+//	                   {"label","text"} (in cdk.json an array, on the command
+//	                   line a JSON string); default none (the local stack
+//	                   has examples: a service writes its own crisis lines)
 //	assetRoot, webRoot folders of the bootstraps and web files as make build
 //	                   writes them (../build, ../build/web)
 const (
@@ -64,6 +69,7 @@ const (
 	ctxOpenConnectionCeiling = "openConnectionCeiling"
 	ctxAlarmEmails           = "alarmEmails"
 	ctxUrgentAlertEmails     = "urgentAlertEmails"
+	ctxCannedReplies         = "cannedReplies"
 )
 
 // limitContext names the context key that sets each optional function
@@ -130,6 +136,8 @@ type settings struct {
 	// limits holds the optional function settings given by context, by
 	// environment variable name.
 	limits map[string]string
+	// cannedReplies is the cannedReplies context as JSON ("": none given).
+	cannedReplies string
 }
 
 // readSettings reads the stack's settings from the context of node.
@@ -153,6 +161,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		alarmEmails:       splitList(c.str(ctxAlarmEmails, "")),
 		urgentAlertEmails: splitList(c.str(ctxUrgentAlertEmails, "")),
 		limits:            map[string]string{},
+		cannedReplies:     c.jsonText(ctxCannedReplies),
 	}
 	days := int(c.number(ctxLogRetentionDays, 30))
 	s.logRetention = retentionDays[days]
@@ -217,6 +226,21 @@ func (c *contextReader) raw(key string) (string, bool) {
 	default:
 		return fmt.Sprint(v), true
 	}
+}
+
+// jsonText returns a context value as JSON text: a string as it is given
+// (the command line's -c key='[...]'), anything else (cdk.json's arrays and
+// objects) marshalled; "" when it is not given.
+func (c *contextReader) jsonText(key string) string {
+	v := c.node.TryGetContext(&key)
+	if s, ok := v.(string); ok || v == nil {
+		return strings.TrimSpace(s)
+	}
+	b, err := json.Marshal(v)
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("context %s: %w", key, err)
+	}
+	return string(b)
 }
 
 func (c *contextReader) str(key, def string) string {

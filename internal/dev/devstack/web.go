@@ -33,6 +33,7 @@ func (s *Stack) webHandler(dir string) http.Handler {
 			CognitoEndpoint:  s.Endpoints.CognitoEndpoint,
 			UserPoolClientID: s.Endpoints.UserPoolClientID,
 			Limits:           webconfig.LimitsOf(s.App.Config.Limits),
+			CannedReplies:    webconfig.DefaultCannedReplies(),
 		})
 	})
 	mux.HandleFunc("POST /_devstack/clock", func(w http.ResponseWriter, r *http.Request) {
