@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -25,8 +26,9 @@ func TestPagesGetTheEndpointsUnderTheProductionPolicy(t *testing.T) {
 		CognitoEndpoint:  stack.Endpoints.CognitoEndpoint,
 		UserPoolClientID: stack.Endpoints.UserPoolClientID,
 		Limits:           webconfig.Limits{MessageChars: chat.DefaultLimits().MaxMessageChars, FrameBytes: routes.MaxFrameBytes},
+		CannedReplies:    webconfig.DefaultCannedReplies(),
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config.json = %+v, want %+v", got, want)
 	}
 	// An inserted inline script runs during appendChild, unless the policy

@@ -121,9 +121,22 @@ func (d *dashboard) messageTexts() []string {
 	return eval[[]string](d.page, `[...document.querySelectorAll('#messages .msg-body')].map((e) => e.textContent)`)
 }
 
-// reply types a message into the composer and sends it with Enter.
+// claimToReply claims the open conversation from the reply box's prompt,
+// as a counsellor does before replying to a client waiting for one.
+func (d *dashboard) claimToReply() {
+	d.t.Helper()
+	d.waitFor("the claim prompt over a disabled reply box", `!document.getElementById('composer-claim').hidden && document.getElementById('composer-input').disabled`, 10*time.Second)
+	d.do("claim to reply", chromedp.Click(chromedp.ID("composer-claim-button")))
+	d.waitFor("the reply box, enabled", `!document.getElementById('composer-input').disabled && document.getElementById('composer-claim').hidden`, 10*time.Second)
+}
+
+// reply types a message into the composer and sends it with Enter,
+// claiming the conversation first when it waits for a counsellor.
 func (d *dashboard) reply(text string) {
 	d.t.Helper()
+	if eval[bool](d.page, `!document.getElementById('composer-claim').hidden`) {
+		d.claimToReply()
+	}
 	d.do("type a reply", chromedp.SendKeys(chromedp.ID("composer-input"), text), chromedp.SendKeys(chromedp.ID("composer-input"), "\r"))
 }
 

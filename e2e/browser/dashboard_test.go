@@ -44,7 +44,9 @@ func TestDashboardConversationLiveBothWays(t *testing.T) {
 	}
 	d.waitFor("the unread count to clear", fmt.Sprintf(`!%s.querySelector('.row-unread')`, row(conv.ID)), 5*time.Second)
 
-	// The counsellor types: the client sees typing, then the reply.
+	// The counsellor claims it from the reply box, types: the client sees
+	// typing, then the reply.
+	d.claimToReply()
 	d.do("start typing", chromedp.SendKeys(chromedp.ID("composer-input"), "Hi, I'm here"))
 	if _, err := ws.WaitType(ctxT(t), "typing", func(f client.Frame) bool { return f.Typing != nil && *f.Typing && f.Role == chat.RoleStaff }); err != nil {
 		t.Fatalf("the client did not see the counsellor typing: %v", err)

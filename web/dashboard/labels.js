@@ -30,6 +30,20 @@ export function clientText(c) {
   return 'Client · ' + handleOf(c);
 }
 
+/**
+ * feedbackText writes a client's feedback for staff: the rating as stars
+ * with its number ("★★★★☆ 4 / 5"), a label for screen readers, and the
+ * comment ('' when none).
+ */
+export function feedbackText(f) {
+  const n = Math.max(0, Math.min(5, Math.round(Number(f && f.rating) || 0)));
+  return {
+    rating: '★'.repeat(n) + '☆'.repeat(5 - n) + ` ${n} / 5`,
+    ratingLabel: `Rated ${n} out of 5`,
+    comment: String((f && f.comment) || '').trim(),
+  };
+}
+
 /** noNames is a nameOf that knows nobody. */
 const noNames = () => null;
 
