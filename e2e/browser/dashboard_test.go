@@ -104,7 +104,7 @@ func TestDashboardConversationLiveBothWays(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.waitFor("the new retention", `document.getElementById('conv-retention').textContent === 'Kept permanently'`, 10*time.Second)
-	d.waitFor("the new retention in the queue", fmt.Sprintf(`%s.querySelector('.row-meta').textContent === 'Unclaimed · Kept permanently'`, row(conv.ID)), 5*time.Second)
+	d.waitFor("the new retention in the queue", fmt.Sprintf(`%s.querySelector('.row-meta').textContent === 'Assigned to you · Kept permanently'`, row(conv.ID)), 5*time.Second)
 
 	// Sign-out closes the feed and forgets what was shown.
 	waitUntil(t, "the dashboard's feed in the connection records", 5*time.Second, func() bool { return openConnections(t, stack, staff.UserID) == 1 })

@@ -16,11 +16,13 @@ export function cannedRepliesOf(config) {
 
 /**
  * filterReplies keeps the replies whose label or text holds every word of
- * query (case and accents aside), labels that start with it first.
+ * query (case and accents aside, a leading "/" ignored), labels that start
+ * with it first.
  */
 export function filterReplies(replies, query) {
   const fold = (s) => String(s).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-  const words = fold(query).split(/\s+/).filter(Boolean);
+  // A leading "/" is how the list was asked for ("/clos"), not a word.
+  const words = fold(query).replace(/^\/+/, '').split(/\s+/).filter(Boolean);
   const hits = replies.filter((r) => {
     const hay = fold(r.label + ' ' + r.text);
     return words.every((w) => hay.includes(w));
@@ -50,6 +52,7 @@ export class CannedPicker {
     this.onInsert = onInsert;
     this.matches = [];
     this.active = 0;
+    this.entered = false;
     const n = ++pickers;
     this.listId = 'canned-list-' + n;
     this.search = h('input', {
@@ -75,6 +78,15 @@ export class CannedPicker {
     });
     this.search.addEventListener('input', () => this.filter());
     this.search.addEventListener('keydown', (ev) => this.key(ev));
+    // Enter inserts when it is released: the key's own character (sent
+    // after keydown by some input paths) then lands in the filter, which
+    // ignores it, rather than in the reply box the focus moves to.
+    this.search.addEventListener('keyup', (ev) => {
+      if (ev.key === 'Enter' && this.entered) {
+        this.entered = false;
+        this.insert();
+      }
+    });
     this.search.addEventListener('blur', () => setTimeout(() => {
       if (!this.el.contains(document.activeElement)) this.close(false);
     }, 0));
@@ -138,8 +150,8 @@ export class CannedPicker {
         this.active = Math.max(0, n - 1);
         break;
       case 'Enter':
-        ev.preventDefault();
-        this.insert();
+        ev.preventDefault(); // never the form's submit: the reply is read over first
+        this.entered = true;
         return;
       case 'Escape':
         ev.preventDefault();

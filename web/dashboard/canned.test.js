@@ -18,6 +18,8 @@ test('filterReplies matches every word in the label or text, labels that start w
   const labels = (q) => filterReplies(replies, q).map((r) => r.label);
   assert.deepEqual(labels(''), ['Greeting', 'Crisis lines', 'Closing']);
   assert.deepEqual(labels('cl'), ['Closing']);
+  assert.deepEqual(labels('/clos'), ['Closing']);
+  assert.deepEqual(labels('/'), ['Greeting', 'Crisis lines', 'Closing']);
   const ordered = [{ label: 'Bye', text: 'see you, hello' }, { label: 'Hello', text: 'hi' }];
   assert.deepEqual(filterReplies(ordered, 'hel').map((r) => r.label), ['Hello', 'Bye']);
   assert.deepEqual(labels('CRISIS'), ['Crisis lines']);
