@@ -242,3 +242,44 @@ func slicesContain(s []string, v string) bool {
 	}
 	return false
 }
+
+// TestDashboardScreenshots saves the dashboard as a counsellor on a shift
+// sees it, at 1280×800: the queue with clients waiting (one of them a
+// concern), a conversation they claimed, and the canned replies offered.
+func TestDashboardScreenshots(t *testing.T) {
+	staff := newAccount(t, true)
+	api := staff.api(t)
+	if _, err := api.SetDisplayName(ctxT(t), "Sam"); err != nil {
+		t.Fatal(err)
+	}
+	waiting := []string{
+		"Hi. I'm not sure if this is the right place, but I need to talk to someone.",
+		"Everything has been so hard lately and I feel so hopeless.",
+		"Is anyone there? I've had a really bad day.",
+	}
+	var convs []chat.Conversation
+	for _, first := range waiting {
+		p := newPerson(t, false)
+		c := p.startConversation(t, chat.Retention24h)
+		p.say(t, c.ID, first)
+		convs = append(convs, c)
+	}
+	alice := newPerson(t, false)
+	mine := alice.startConversation(t, chat.RetentionPermanent)
+	alice.say(t, mine.ID, "I had a fight with my mum again and I just needed to get out of the house.")
+	counsellorSays(t, api, mine.ID, "I'm glad you reached out. Are you somewhere safe right now?")
+	alice.say(t, mine.ID, "Yes, I'm at the park near my school. I just don't want to go back yet.")
+
+	d := openDashboard(t, staff)
+	d.do("desktop size", chromedp.EmulateViewport(1280, 800))
+	d.waitFor("the waiting clients in the queue", fmt.Sprintf(`%s && %s`, row(convs[0].ID), row(convs[2].ID)), 10*time.Second)
+	d.waitFor("the concern raised by screening", fmt.Sprintf(`%s.classList.contains('row-concern') || !!%s.querySelector('.risk-concern')`, row(convs[1].ID), row(convs[1].ID)), 10*time.Second)
+	d.screenshot("dashboard-queue")
+
+	d.openConversation(mine.ID)
+	d.waitFor("the exchange", `document.querySelectorAll('#messages .msg').length === 3`, 10*time.Second)
+	d.screenshot("dashboard-conversation")
+	d.do("ask for a canned reply", chromedp.Focus(chromedp.ID("composer-input")), chromedp.KeyEvent("/"))
+	d.waitFor("the canned replies", `!document.querySelector('.canned').hidden`, 5*time.Second)
+	d.screenshot("dashboard-canned")
+}

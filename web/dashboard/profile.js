@@ -48,7 +48,7 @@ export class ProfileControl {
     this.me = me;
     const e = this.els;
     setText(e.shown, me ? shownText(me.displayName) : '');
-    setText(e.edit, me && me.displayName ? 'Change' : 'Set your name');
+    setText(e.edit, me && me.displayName ? 'Change' : 'Set name');
     e.edit.setAttribute('aria-label', me && me.displayName ? 'Change the name clients see' : 'Set the name clients see');
     show(e.edit, !!me);
     if (!me) this.editing(false);
