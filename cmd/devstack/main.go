@@ -36,6 +36,7 @@ func main() {
 		issuer   = flag.String("issuer", os.Getenv(envvar.Issuer), "token issuer of -user-pool-id")
 		cogURL   = flag.String("cognito-endpoint", "", "Cognito API endpoint of -user-pool-id (empty: AWS's)")
 		verbose  = flag.Bool("v", false, "log every invocation")
+		demo     = flag.Bool("demo", false, "seed demo data: made-up clients and counsellors, waiting, claimed and closed conversations (make dev turns it on)")
 	)
 	flag.Parse()
 	level := slog.LevelWarn
@@ -75,6 +76,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		os.Exit(1)
 	}
+	var demoSummary *devstack.DemoSummary
+	if *demo {
+		sum, err := s.SeedDemo(ctx)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "devstack:", err)
+			s.Close()
+			os.Exit(1)
+		}
+		demoSummary = &sum
+	}
 	if err := s.WriteEndpoints(*state); err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		s.Close()
@@ -97,6 +108,11 @@ Demo logins:
 	for _, a := range s.Accounts {
 		fmt.Printf("  %-10s %-6s password %s\n", a.Role, a.Username, a.Password)
 	}
+	if demoSummary != nil {
+		fmt.Printf("\nDemo data (made-up people, usernames demo-…): %d conversations waiting, %d claimed, %d closed with feedback.\n",
+			demoSummary.Waiting, demoSummary.Claimed, demoSummary.Closed)
+	}
+	fmt.Printf("Try both sides: sign in to the widget demo as alex and start a conversation; sign in to the dashboard as sam to claim and answer it (kai, a supervisor, also reads the audit trail).\n")
 	fmt.Printf("\nEndpoints written to %s. Press Ctrl-C to stop.\n", filepath.Join(*state, "endpoints.json"))
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
