@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/confidechat/confide/internal/admin"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -21,49 +22,38 @@ var demoStaff = []struct{ username, displayName string }{
 	{demoPrefix + "priya", "Priya"},
 }
 
-// demoLine is one message of a demo conversation: from the client, or
-// from its counsellor.
-type demoLine struct {
-	staff bool
-	body  string
-}
-
-// demoConversation is a made-up client's conversation: waiting for a
-// counsellor (no counsellor), claimed by one, or closed with feedback.
+// demoConversation is a made-up client's conversation and its
+// counsellor ("" for one waiting for a counsellor): a demo account or one
+// of DemoAccounts.
 type demoConversation struct {
-	client    string
-	retention chat.Retention
-	// counsellor claims it ("" leaves it waiting); it is a demo account or
-	// one of DemoAccounts.
-	counsellor string
-	lines      []demoLine
-	// rating, when set, closes it and gives this feedback.
-	rating  int
-	comment string
+	client, counsellor string
+	admin.Script
 }
 
-// demoConversations are the demo's conversations. The second one's words
-// are mild, but the safeguarding screening flags them as a concern.
+// demoConversations are the demo's conversations: three waiting for a
+// counsellor (the second's words are mild, but the safeguarding screening
+// flags them as a concern), one claimed with a short exchange, one closed
+// with feedback.
 var demoConversations = []demoConversation{
-	{client: demoPrefix + "robin", retention: chat.Retention24h, lines: []demoLine{
-		{body: "Hi. I'm not sure how this works. Is someone there?"},
-	}},
-	{client: demoPrefix + "jo", retention: chat.Retention24h, lines: []demoLine{
-		{body: "Everything has been really hard lately and I feel so hopeless."},
-	}},
-	{client: demoPrefix + "casey", retention: chat.Retention24h, lines: []demoLine{
-		{body: "I had an argument with my flatmate and I can't stop going over it in my head."},
-	}},
-	{client: demoPrefix + "morgan", retention: chat.Retention24h, counsellor: demoPrefix + "priya", lines: []demoLine{
-		{body: "Hi, I've been feeling really anxious about my exams."},
-		{staff: true, body: "Hi, I'm Priya. Thank you for reaching out. What has been on your mind about the exams?"},
-		{body: "Mostly that I'll let everyone down."},
-	}},
-	{client: demoPrefix + "river", retention: chat.RetentionPermanent, counsellor: "sam", lines: []demoLine{
-		{body: "I just needed to talk to someone tonight."},
-		{staff: true, body: "I'm glad you did. I'm here, take your time."},
-		{body: "Thank you. I feel a bit calmer now."},
-	}, rating: 5, comment: "Thank you, it really helped to talk it through."},
+	{client: demoPrefix + "robin", Script: admin.Script{Retention: chat.Retention24h, Lines: []admin.Line{
+		{Body: "Hi. I'm not sure how this works. Is someone there?"},
+	}}},
+	{client: demoPrefix + "jo", Script: admin.Script{Retention: chat.Retention24h, Lines: []admin.Line{
+		{Body: "Everything has been really hard lately and I feel so hopeless."},
+	}}},
+	{client: demoPrefix + "casey", Script: admin.Script{Retention: chat.Retention24h, Lines: []admin.Line{
+		{Body: "I had an argument with my flatmate and I can't stop going over it in my head."},
+	}}},
+	{client: demoPrefix + "morgan", counsellor: demoPrefix + "priya", Script: admin.Script{Retention: chat.Retention24h, Claim: true, Lines: []admin.Line{
+		{Body: "Hi, I've been feeling really anxious about my exams."},
+		{Staff: true, Body: "Hi, I'm Priya. Thank you for reaching out. What has been on your mind about the exams?"},
+		{Body: "Mostly that I'll let everyone down."},
+	}}},
+	{client: demoPrefix + "river", counsellor: "sam", Script: admin.Script{Retention: chat.RetentionPermanent, Claim: true, Close: true, Lines: []admin.Line{
+		{Body: "I just needed to talk to someone tonight."},
+		{Staff: true, Body: "I'm glad you did. I'm here, take your time."},
+		{Body: "Thank you. I feel a bit calmer now."},
+	}, Rating: 5, Comment: "Thank you, it really helped to talk it through."}},
 }
 
 // DemoSummary says what SeedDemo made.
@@ -124,36 +114,13 @@ func (s *Stack) SeedDemo(ctx context.Context) (DemoSummary, error) {
 		if err := add(dc.client, false); err != nil {
 			return sum, err
 		}
-		client, counsellor := people[dc.client], people[dc.counsellor]
-		c, err := svc.CreateConversation(ctx, client, dc.retention)
-		if err != nil {
+		if _, err := admin.Play(ctx, svc, people[dc.client], people[dc.counsellor], dc.Script, fmt.Sprintf("demo-%d", i)); err != nil {
 			return sum, fmt.Errorf("demo conversation of %s: %w", dc.client, err)
 		}
-		if dc.counsellor != "" {
-			if _, err := svc.Claim(ctx, counsellor, c.ID); err != nil {
-				return sum, fmt.Errorf("demo claim by %s: %w", dc.counsellor, err)
-			}
-		}
-		for j, l := range dc.lines {
-			who := client
-			if l.staff {
-				who = counsellor
-			}
-			in := chat.SendInput{ConversationID: c.ID, ClientMessageID: fmt.Sprintf("demo-%d-%d", i, j), Body: l.body}
-			if _, _, err := svc.SendMessage(ctx, who, in); err != nil {
-				return sum, fmt.Errorf("demo message of %s: %w", who.Username, err)
-			}
-		}
 		switch {
-		case dc.rating > 0:
-			if _, err := svc.Close(ctx, counsellor, c.ID); err != nil {
-				return sum, fmt.Errorf("demo close: %w", err)
-			}
-			if err := svc.Feedback(ctx, client, c.ID, dc.rating, dc.comment); err != nil {
-				return sum, fmt.Errorf("demo feedback: %w", err)
-			}
+		case dc.Close:
 			sum.Closed++
-		case dc.counsellor != "":
+		case dc.Claim:
 			sum.Claimed++
 		default:
 			sum.Waiting++
