@@ -2,6 +2,7 @@ package browser
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestDashboardClaimBeforeReplying(t *testing.T) {
 	}
 	d.reply("I'm here. Take your time.")
 	waitUntil(t, "the reply stored", 10*time.Second, func() bool {
-		return slicesContain(storedBodies(t, alice.api, conv.ID), "I'm here. Take your time.")
+		return slices.Contains(storedBodies(t, alice.api, conv.ID), "I'm here. Take your time.")
 	})
 }
 
@@ -126,14 +127,8 @@ func TestDashboardInsertsACannedReplyFromTheKeyboard(t *testing.T) {
 // comment among the recent ones, with a link to the conversation.
 func TestDashboardShowsTheClientsFeedback(t *testing.T) {
 	staff := newAccount(t, true)
-	api := staff.api(t)
 	alice := newPerson(t, false)
-	conv := alice.startConversation(t, chat.Retention24h)
-	alice.say(t, conv.ID, "I needed to tell someone.")
-	counsellorSays(t, api, conv.ID, "Thank you for telling me.")
-	if _, err := api.Close(ctxT(t), conv.ID); err != nil {
-		t.Fatal(err)
-	}
+	conv := closedExchange(t, staff, alice, chat.Retention24h, "I needed to tell someone.", "Thank you for telling me.")
 	comment := "It helped to talk. Thank you for listening."
 	if err := alice.api.Feedback(ctxT(t), conv.ID, 4, comment); err != nil {
 		t.Fatal(err)
@@ -157,14 +152,8 @@ func TestDashboardShowsTheClientsFeedback(t *testing.T) {
 // link opens it.
 func TestDashboardLinksTheClientsHistory(t *testing.T) {
 	staff := newAccount(t, true)
-	api := staff.api(t)
 	alice := newPerson(t, false)
-	first := alice.startConversation(t, chat.RetentionPermanent)
-	alice.say(t, first.ID, "First time here.")
-	counsellorSays(t, api, first.ID, "Welcome.")
-	if _, err := api.Close(ctxT(t), first.ID); err != nil {
-		t.Fatal(err)
-	}
+	first := closedExchange(t, staff, alice, chat.RetentionPermanent, "First time here.", "Welcome.")
 	second := alice.startConversation(t, chat.RetentionPermanent)
 	alice.say(t, second.ID, "It's me again.")
 
@@ -233,14 +222,18 @@ func TestDashboardStacksOnAPhone(t *testing.T) {
 	_ = conv
 }
 
-// slicesContain reports whether s holds v.
-func slicesContain(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
+// closedExchange is a conversation of client with retention r in which
+// they said first, counsellor staff answered reply (claiming it) and closed.
+func closedExchange(t *testing.T, staff account, client person, r chat.Retention, first, reply string) chat.Conversation {
+	t.Helper()
+	api := staff.api(t)
+	c := client.startConversation(t, r)
+	client.say(t, c.ID, first)
+	counsellorSays(t, api, c.ID, reply)
+	if _, err := api.Close(ctxT(t), c.ID); err != nil {
+		t.Fatal(err)
 	}
-	return false
+	return c
 }
 
 // TestDashboardScreenshots saves the dashboard as a counsellor on a shift
