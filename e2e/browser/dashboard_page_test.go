@@ -140,6 +140,18 @@ func (d *dashboard) reply(text string) {
 	d.do("type a reply", chromedp.SendKeys(chromedp.ID("composer-input"), text), chromedp.SendKeys(chromedp.ID("composer-input"), "\r"))
 }
 
+// findAuditRow waits for the audit row the expression finds, loading
+// later pages of the trail (oldest first) while it is not there yet.
+func (d *dashboard) findAuditRow(what, rowExpr string) {
+	d.t.Helper()
+	d.waitFor(what+" (or a further page)", fmt.Sprintf(`(() => {
+	  if (%s) return true;
+	  const more = document.getElementById('audit-more');
+	  if (!more.hidden && document.getElementById('audit-status').textContent !== 'Loading…') more.click();
+	  return false;
+	})()`, rowExpr), 20*time.Second)
+}
+
 // text returns an element's textContent.
 func (d *dashboard) text(id string) string {
 	d.t.Helper()
@@ -187,9 +199,21 @@ func (p person) startConversation(t *testing.T, retention chat.Retention) chat.C
 	return c
 }
 
-// say sends a message over HTTP.
+// say sends a message over HTTP; a counsellor claims a conversation
+// waiting for one first (staff reply only in their own).
 func (p person) say(t *testing.T, convID, body string) chat.Message {
 	t.Helper()
+	if p.Staff {
+		c, err := p.api.Conversation(ctxT(t), convID)
+		if err != nil {
+			t.Fatalf("%s reads %s: %v", p.Username, convID, err)
+		}
+		if c.Unassigned() {
+			if _, err := p.api.Claim(ctxT(t), convID); err != nil {
+				t.Fatalf("%s claims %s: %v", p.Username, convID, err)
+			}
+		}
+	}
 	m, _, err := p.api.Send(ctxT(t), convID, fmt.Sprintf("go-%d", time.Now().UnixNano()), body)
 	if err != nil {
 		t.Fatalf("%s sends %q: %v", p.Username, body, err)

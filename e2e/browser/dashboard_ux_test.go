@@ -179,7 +179,7 @@ func TestDashboardAuditTrailReads(t *testing.T) {
 	d := openDashboard(t, sup)
 	d.do("open the audit trail", chromedp.Click(chromedp.ID("tab-audit")))
 	edited := fmt.Sprintf(`[...document.querySelectorAll('#audit-rows tr[data-action="message.edited"]')].find((r) => r.querySelector('.audit-conversation')?.dataset.id === %s)`, js(conv.ID))
-	d.waitFor("the edit's row", edited, 15*time.Second)
+	d.findAuditRow("the edit's row", edited)
 	if got := eval[[]string](d.page, `[...document.querySelectorAll('.audit-table thead th')].map((e) => e.textContent)`); fmt.Sprint(got) != "[When Who Action Conversation Message]" {
 		t.Errorf("columns = %v", got)
 	}
