@@ -187,6 +187,7 @@ func TestDashboardAuditTrailReads(t *testing.T) {
 	if len(cells) != 5 || cells[3] != chat.Handle(conv.ID) || cells[4] != shortID(m.ID) {
 		t.Errorf("the edit's row = %q, want the handle %q and the message %q apart", cells, chat.Handle(conv.ID), shortID(m.ID))
 	}
+	eval[bool](d.page, `(`+edited+`).scrollIntoView({ block: 'center' }), true`)
 	d.screenshot("dashboard-audit")
 	d.do("follow the conversation link", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#audit-rows tr[data-action="message.edited"] .audit-conversation[data-id="%s"]`, conv.ID))))
 	d.waitFor("the conversation, opened", fmt.Sprintf(`!document.getElementById('panel-conversations').hidden && document.getElementById('conv-heading').textContent === %s`, js("Client · "+chat.Handle(conv.ID))), 10*time.Second)
