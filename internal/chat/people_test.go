@@ -193,19 +193,23 @@ func TestStaffSeeFeedback(t *testing.T) {
 // see, newest first.
 func TestHandlesAndHistory(t *testing.T) {
 	w := newWorld(t, chat.Limits{})
-	perm1 := w.open(t, alice, chat.RetentionPermanent)
-	w.send(t, alice, perm1.ID, "first time")
-	w.send(t, sam, perm1.ID, "welcome")
-	w.close(t, perm1.ID)
-	w.clock.Advance(time.Hour)
-	short := w.open(t, alice, chat.Retention24h)
-	w.close(t, short.ID)
-	w.clock.Advance(time.Hour)
-	perm2 := w.open(t, alice, chat.RetentionPermanent)
-	w.send(t, alice, perm2.ID, "second time")
-	w.send(t, kim, perm2.ID, "welcome back")
-	w.close(t, perm2.ID)
-	w.clock.Advance(time.Hour)
+	// Alice's earlier conversations, an hour apart: permanent with sam, 24h
+	// unanswered, permanent with kim.
+	var earlier []chat.Conversation
+	for _, e := range []struct {
+		r     chat.Retention
+		staff *chat.Identity
+	}{{chat.RetentionPermanent, &sam}, {chat.Retention24h, nil}, {chat.RetentionPermanent, &kim}} {
+		c := w.open(t, alice, e.r)
+		if e.staff != nil {
+			w.send(t, alice, c.ID, "hello")
+			w.send(t, *e.staff, c.ID, "welcome")
+		}
+		w.close(t, c.ID)
+		w.clock.Advance(time.Hour)
+		earlier = append(earlier, c)
+	}
+	perm1, perm2 := earlier[0], earlier[2]
 	now := w.open(t, alice, chat.Retention24h)
 	w.open(t, bob, chat.RetentionPermanent)
 
