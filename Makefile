@@ -43,9 +43,9 @@ build: ## build every Lambda bootstrap (linux/arm64) into build/<function>/boots
 	done
 	@echo "build web"; go run ./cmd/webbuild -src web -out $(BUILD_DIR)/web
 
-dev: deps ## run the local stack: prints the URLs and demo logins (Ctrl-C stops it)
+dev: deps ## run the local stack with demo data: prints the URLs, demo logins and how to try both sides (Ctrl-C stops it)
 	go build -o $(BUILD_DIR)/devstack ./cmd/devstack
-	$(BUILD_DIR)/devstack
+	$(BUILD_DIR)/devstack -demo
 
 vet: go-deps ## gofmt and go vet of the root module and of tools/ (infra/ is vetted by test-infra)
 	@test -z "$$(gofmt -l internal functions cmd e2e tools)" || (gofmt -l internal functions cmd e2e tools; exit 1)

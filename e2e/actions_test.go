@@ -22,9 +22,14 @@ func say(text string) string {
 	return body
 }
 
-// send posts a message as p over HTTP, failing the test on error.
+// send posts a message as p over HTTP, failing the test on error. A
+// counsellor claims a conversation waiting for one first: staff reply only
+// in the conversations assigned to them.
 func send(t *testing.T, p *e2ekit.Person, conversationID, clientMessageID, body string) chat.Message {
 	t.Helper()
+	if p.Staff {
+		claimIfWaiting(t, p, conversationID)
+	}
 	m, status, err := p.Send(e2ekit.Context(t, 10*time.Second), conversationID, clientMessageID, body)
 	if err != nil {
 		t.Fatalf("%s sends %s: %v", p.Username, clientMessageID, err)
@@ -33,6 +38,22 @@ func send(t *testing.T, p *e2ekit.Person, conversationID, clientMessageID, body 
 		t.Fatalf("%s sends %s: status %d, want 201", p.Username, clientMessageID, status)
 	}
 	return m
+}
+
+// claimIfWaiting has counsellor p claim a conversation nobody has claimed.
+func claimIfWaiting(t *testing.T, p *e2ekit.Person, conversationID string) {
+	t.Helper()
+	ctx := e2ekit.Context(t, 10*time.Second)
+	c, err := p.Conversation(ctx, conversationID)
+	if err != nil {
+		t.Fatalf("%s reads %s: %v", p.Username, conversationID, err)
+	}
+	if !c.Unassigned() {
+		return
+	}
+	if _, err := p.Claim(ctx, conversationID); err != nil {
+		t.Fatalf("%s claims %s: %v", p.Username, conversationID, err)
+	}
 }
 
 // history returns every message of a conversation p may see (at most 100).

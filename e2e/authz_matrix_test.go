@@ -180,6 +180,9 @@ func wants(o ...outcome) [7]outcome {
 // waiting for a counsellor, assigned to one, or closed.
 var matrixRows = []row{
 	httpRow("GET /me", "", wants(unauth, ok200, ok200, ok200, ok200, ok200, unauth)),
+	// Staff choose the name clients see; clients have none to choose.
+	withBody(httpRow("PUT /me", "displayName", wants(unauth, forbid, forbid, ok200, ok200, ok200, unauth)),
+		func(*matrix, *testing.T, *scene) any { return map[string]string{"displayName": "Matrix Tester"} }),
 	httpRow("POST /ws/ticket", "", wants(unauth, created, created, created, created, created, unauth)),
 	withUndo(withBody(httpRow("POST /conversations", "A has an active one", wants(unauth, conflict, created, forbid, forbid, forbid, unauth)),
 		func(*matrix, *testing.T, *scene) any { return map[string]any{} }), closeCreated),
@@ -196,9 +199,10 @@ var matrixRows = []row{
 	inState(waitingScene, httpRow("GET /conversations/{id}/messages", "waiting", wants(unauth, ok200, notFound, ok200, ok200, ok200, unauth))),
 	httpRow("GET /conversations/{id}/messages", "assigned", wants(unauth, ok200, notFound, ok200, forbid, ok200, unauth)),
 	inState(closedScene, httpRow("GET /conversations/{id}/messages", "closed", wants(unauth, ok200, notFound, ok200, forbid, ok200, unauth))),
+	// Staff reply only in a conversation assigned to them: claim it first.
 	inState(waitingScene, withBody(httpRow("POST /conversations/{id}/messages", "waiting",
-		wants(unauth, created, notFound, created, created, created, unauth)), newMessage)),
-	withBody(httpRow("POST /conversations/{id}/messages", "assigned", wants(unauth, created, notFound, created, forbid, created, unauth)), newMessage),
+		wants(unauth, created, notFound, forbid, forbid, forbid, unauth)), newMessage)),
+	withBody(httpRow("POST /conversations/{id}/messages", "assigned", wants(unauth, created, notFound, created, forbid, forbid, unauth)), newMessage),
 	inState(closedScene, withBody(httpRow("POST /conversations/{id}/messages", "closed",
 		wants(unauth, conflict, notFound, conflict, forbid, conflict, unauth)), newMessage)),
 	onMessage(byA, withBody(httpRow("PATCH /conversations/{id}/messages/{mid}", "A's message",
@@ -253,8 +257,10 @@ var matrixRows = []row{
 	connectRow("Origin: https://evil.example", wants(noTicket, refusal(403), refusal(403), refusal(403), refusal(403), refusal(403), refusal(403)), dialEvilOrigin),
 	{route: "$connect", variant: "access token in the URL, no ticket", try: (*matrix).tokenInURL,
 		want: wants(noTicket, refusal(401), refusal(401), refusal(401), refusal(401), refusal(401), refusal(401))},
-	inState(waitingScene, frameRow("sendMessage", "waiting", wants(noTicket, ack, errorFrame(chat.CodeNotFound), ack, ack, ack, reconnect), sendFrame)),
-	frameRow("sendMessage", "assigned", wants(noTicket, ack, errorFrame(chat.CodeNotFound), ack, errorFrame(chat.CodeForbidden), ack, reconnect), sendFrame),
+	inState(waitingScene, frameRow("sendMessage", "waiting", wants(noTicket, ack, errorFrame(chat.CodeNotFound),
+		errorFrame(chat.CodeForbidden), errorFrame(chat.CodeForbidden), errorFrame(chat.CodeForbidden), reconnect), sendFrame)),
+	frameRow("sendMessage", "assigned", wants(noTicket, ack, errorFrame(chat.CodeNotFound), ack, errorFrame(chat.CodeForbidden),
+		errorFrame(chat.CodeForbidden), reconnect), sendFrame),
 	inState(waitingScene, frameRow("typing", "waiting", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, silent, silent, reconnect), typingFrame)),
 	frameRow("typing", "assigned", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, errorFrame(chat.CodeForbidden), silent, reconnect), typingFrame),
 	inState(waitingScene, frameRow("markRead", "waiting", wants(noTicket, silent, errorFrame(chat.CodeNotFound), silent, silent, silent, reconnect), readFrame)),
@@ -278,11 +284,13 @@ func typingFrame(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any
 }
 
 func readFrame(m *matrix, t *testing.T, sc *scene, cmid string) map[string]any {
-	return map[string]any{"action": "markRead", "conversationId": sc.conv, "messageId": m.msgS(t, sc)}
+	return map[string]any{"action": "markRead", "conversationId": sc.conv, "messageId": m.msgA(t, sc)}
 }
 
+// readMarker marks A's message read: in a waiting scene nobody else may
+// have written yet (staff reply once they claim).
 func readMarker(m *matrix, t *testing.T, sc *scene) any {
-	return map[string]string{"messageId": m.msgS(t, sc)}
+	return map[string]string{"messageId": m.msgA(t, sc)}
 }
 
 // riskByHand sets the risk by hand with a reason code.

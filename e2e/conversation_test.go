@@ -52,6 +52,27 @@ func TestClientAndCounsellorTalkLive(t *testing.T) {
 	}
 	t.Logf("client send to counsellor delivery: %s", got.At.Sub(sent))
 
+	// A counsellor replies once they have claimed the conversation: the
+	// client hears who joined, by the name they chose (never their id).
+	if err := samWS.SendMessage(ctx, convID, "s-0", "Hello?"); err != nil {
+		t.Fatal(err)
+	}
+	refused, err := samWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "error", func(f client.Frame) bool { return f.ClientMessageID == "s-0" })
+	if err != nil || refused.Code != chat.CodeForbidden || refused.ErrorMessage != "Claim this conversation to reply." {
+		t.Fatalf("an unclaimed reply got %+v, %v; want forbidden \"Claim this conversation to reply.\"", refused, err)
+	}
+	if _, err := sam.SetDisplayName(ctx, "Sam"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sam.Claim(ctx, convID); err != nil {
+		t.Fatal(err)
+	}
+	joined, err := aliceWS.WaitType(e2ekit.Context(t, e2ekit.Patience), "conversation.updated", func(f client.Frame) bool {
+		return f.Conversation != nil && f.Conversation.ID == convID
+	})
+	if err != nil || joined.Conversation.AssigneeName == nil || *joined.Conversation.AssigneeName != "Sam" {
+		t.Fatalf("the client was told %+v, %v; want conversation.updated with assigneeName Sam", joined.Conversation, err)
+	}
 	if err := samWS.SendMessage(ctx, convID, "s-1", "I'm here. What's on your mind?"); err != nil {
 		t.Fatal(err)
 	}

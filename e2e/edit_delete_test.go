@@ -28,23 +28,27 @@ func TestOnlyTheSenderEditsOrDeletesAMessage(t *testing.T) {
 	aliceWS := connect(t, alice, convID)
 	samWS := connect(t, sam, convID)
 
+	// Sam has claimed the conversation to reply: another counsellor may no
+	// longer read it (forbidden); everyone else learns nothing (not_found).
 	refusals := []struct {
-		name string
-		who  *e2ekit.Person
-		msg  chat.Message
+		name   string
+		who    *e2ekit.Person
+		msg    chat.Message
+		status int
+		code   string
 	}{
-		{"counsellor on the client's message", sam, mine},
-		{"another counsellor on the client's message", stan, mine},
-		{"client on the counsellor's message", alice, reply},
-		{"another client on the client's message", mallory, mine},
-		{"another counsellor on the counsellor's message", stan, reply},
+		{"counsellor on the client's message", sam, mine, 404, "not_found"},
+		{"another counsellor on the client's message", stan, mine, 403, "forbidden"},
+		{"client on the counsellor's message", alice, reply, 404, "not_found"},
+		{"another client on the client's message", mallory, mine, 404, "not_found"},
+		{"another counsellor on the counsellor's message", stan, reply, 403, "forbidden"},
 	}
 	for _, r := range refusals {
 		t.Run("refused/"+r.name, func(t *testing.T) {
 			_, err := r.who.Edit(ctx, convID, r.msg.ID, say("not yours"))
-			wantCode(t, "edit", err, 404, "not_found")
+			wantCode(t, "edit", err, r.status, r.code)
 			err = r.who.DeleteMessage(ctx, convID, r.msg.ID)
-			wantCode(t, "delete", err, 404, "not_found")
+			wantCode(t, "delete", err, r.status, r.code)
 		})
 	}
 	for _, m := range history(t, sam, convID) {

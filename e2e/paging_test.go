@@ -24,41 +24,53 @@ func TestPagingBackThroughALongHistory(t *testing.T) {
 	ctx := e2ekit.Context(t, 120*time.Second)
 
 	// 120 messages from six senders, 20 each: under the rate limit of one
-	// person (20 per 10 s), however long the sending takes.
-	senders := []*e2ekit.Person{alice}
+	// person (20 per 10 s), however long the sending takes. Staff reply only
+	// in a conversation assigned to them, so a supervisor hands it from one
+	// counsellor to the next while the client writes alongside.
+	kai := newSupervisor(t)
+	var counsellors []*e2ekit.Person
 	for range 5 {
-		senders = append(senders, newPerson(t, true))
+		p := newPerson(t, true)
+		if _, err := p.Me(ctx); err != nil { // enters them in the staff directory
+			t.Fatal(err)
+		}
+		counsellors = append(counsellors, p)
 	}
 	var (
 		mu   sync.Mutex
 		sent []string
 		wg   sync.WaitGroup
 	)
-	errs := make(chan error, len(senders))
-	for s, p := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 20 {
-				m, _, err := p.Send(ctx, convID, fmt.Sprintf("m-%d-%d", s, i), say("long story"))
-				if err != nil {
-					errs <- fmt.Errorf("%s sends message %d: %w", p.Username, i, err)
-					return
-				}
-				mu.Lock()
-				sent = append(sent, m.ID)
-				mu.Unlock()
+	sendTwenty := func(p *e2ekit.Person, s int) error {
+		for i := range 20 {
+			m, _, err := p.Send(ctx, convID, fmt.Sprintf("m-%d-%d", s, i), say("long story"))
+			if err != nil {
+				return fmt.Errorf("%s sends message %d: %w", p.Username, i, err)
 			}
-		}()
+			mu.Lock()
+			sent = append(sent, m.ID)
+			mu.Unlock()
+		}
+		return nil
+	}
+	var clientErr error
+	wg.Go(func() { clientErr = sendTwenty(alice, 0) })
+	for s, p := range counsellors {
+		res, err := kai.Do(ctx, "POST", "/conversations/"+convID+"/assign", map[string]string{"to": p.UserID})
+		if err != nil || res.Status != 200 {
+			t.Fatalf("assign to %s: %v (status %d)", p.Username, err, res.Status)
+		}
+		if err := sendTwenty(p, s+1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+	if clientErr != nil {
+		t.Fatal(clientErr)
 	}
 	slices.Sort(sent)
 
-	sam := senders[1]
+	sam := counsellors[len(counsellors)-1] // the assignee in the end
 	for _, reader := range []*e2ekit.Person{alice, sam} {
 		t.Run("read back by "+reader.Username, func(t *testing.T) {
 			var pages [][]string
@@ -113,7 +125,7 @@ func TestPagingBackThroughALongHistory(t *testing.T) {
 		conv   string
 		cursor string
 	}{
-		{"another counsellor's cursor", senders[2], convID, *first.NextCursor},
+		{"a supervisor using the counsellor's cursor", kai, convID, *first.NextCursor},
 		{"the client's cursor used by a counsellor", sam, convID, *clientsFirst.NextCursor},
 		{"a counsellor's cursor used by the client", alice, convID, *first.NextCursor},
 		{"a cursor on another conversation", sam, otherConv, *first.NextCursor},

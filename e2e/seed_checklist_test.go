@@ -66,7 +66,7 @@ func TestWidgetAnswerHoldsOnlyWhatTheWidgetShows(t *testing.T) {
 	}
 	shapes := []shape{
 		{"the answer", top, []string{"conversation", "messages", "unread"}},
-		{"the conversation", answer.Conversation, []string{"assignee", "closedAt", "closedBy", "createdAt", "id", "lastMessageAt", "retention", "status", "unread", "userId"}},
+		{"the conversation", answer.Conversation, []string{"assignee", "assigneeName", "closedAt", "closedBy", "createdAt", "id", "lastMessageAt", "retention", "status", "unread", "userId"}},
 	}
 	for i, m := range answer.Messages {
 		shapes = append(shapes, shape{fmt.Sprintf("message %d", i+1), m,

@@ -132,14 +132,17 @@ func TestAuditRecordsSensitiveActionsWithoutText(t *testing.T) {
 		q.Set("cursor", *list.NextCursor)
 	}
 
+	// Each entry names its conversation (with its handle) and, for an edit
+	// or delete, its message, apart from the raw target.
+	h := chat.Handle(conv.ID)
 	want := []chat.AuditEntry{
-		{Actor: alice.UserID, Action: chat.AuditConversationCreated, Target: conv.ID},
-		{Actor: alice.UserID, Action: chat.AuditMessageEdited, Target: conv.ID + "/" + m.ID},
-		{Actor: alice.UserID, Action: chat.AuditMessageDeleted, Target: conv.ID + "/" + m.ID},
-		{Actor: alice.UserID, Action: chat.AuditRetentionChanged, Target: conv.ID},
-		{Actor: sam.UserID, Action: chat.AuditConversationClaimed, Target: conv.ID},
-		{Actor: sam.UserID, Action: chat.AuditConversationClosed, Target: conv.ID},
-		{Actor: alice.UserID, Action: chat.AuditUserDeleted, Target: conv.ID},
+		{Actor: alice.UserID, Action: chat.AuditConversationCreated, Target: conv.ID, ConversationID: conv.ID, Handle: h},
+		{Actor: alice.UserID, Action: chat.AuditMessageEdited, Target: conv.ID + "/" + m.ID, ConversationID: conv.ID, MessageID: m.ID, Handle: h},
+		{Actor: alice.UserID, Action: chat.AuditMessageDeleted, Target: conv.ID + "/" + m.ID, ConversationID: conv.ID, MessageID: m.ID, Handle: h},
+		{Actor: alice.UserID, Action: chat.AuditRetentionChanged, Target: conv.ID, ConversationID: conv.ID, Handle: h},
+		{Actor: sam.UserID, Action: chat.AuditConversationClaimed, Target: conv.ID, ConversationID: conv.ID, Handle: h},
+		{Actor: sam.UserID, Action: chat.AuditConversationClosed, Target: conv.ID, ConversationID: conv.ID, Handle: h},
+		{Actor: alice.UserID, Action: chat.AuditUserDeleted, Target: conv.ID, ConversationID: conv.ID, Handle: h},
 	}
 	var got []chat.AuditEntry
 	for _, e := range entries {

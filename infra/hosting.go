@@ -171,7 +171,8 @@ func (s *site) deploy(stack awscdk.Stack, cfg settings, webRoot string, config m
 // webConfig is the config.json the widget and the dashboard read, the
 // shape the local stack serves (webconfig.Config): the endpoints (tokens,
 // resolved at deploy time) and the limits the functions apply, from the
-// same maxMessageChars context they get.
+// same maxMessageChars context they get, and the canned replies of the
+// cannedReplies context.
 func webConfig(stack awscdk.Stack, cfg settings, id *identity, ws *webSocketAPI, h *httpAPI) (map[string]any, error) {
 	return webConfigOf(cfg, webconfig.Config{
 		HTTPAPI:          *h.stage.Url(),
@@ -194,5 +195,13 @@ func webConfigOf(cfg settings, c webconfig.Config) (map[string]any, error) {
 	}
 	c.Limits = webconfig.LimitsOf(limits)
 	c.Theme = cfg.theme
+	c.CannedReplies = []webconfig.CannedReply{}
+	if cfg.cannedReplies != "" {
+		replies, err := webconfig.ParseCannedReplies(cfg.cannedReplies, c.Limits.MessageChars)
+		if err != nil {
+			return nil, fmt.Errorf("context %s: %w", ctxCannedReplies, err)
+		}
+		c.CannedReplies = replies
+	}
 	return c.Map(), nil
 }

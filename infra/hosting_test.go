@@ -2,6 +2,7 @@ package main
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -183,6 +184,39 @@ func cspOf(t *testing.T, tpl *template) string {
 	return render(security["ContentSecurityPolicy"].(map[string]any)["ContentSecurityPolicy"])
 }
 
+// TestWebConfigCarriesTheCannedReplies: the cannedReplies context becomes
+// config.json's cannedReplies, checked; without it there are none (the
+// local stack's examples are never deployed).
+func TestWebConfigCarriesTheCannedReplies(t *testing.T) {
+	tests := []struct {
+		name    string
+		context string
+		want    []any
+		wantErr string
+	}{
+		{"NoneByDefault", "", []any{}, ""},
+		{"FromContext", `[{"label":"Hello","text":"Hi, I'm here."}]`, []any{map[string]any{"label": "Hello", "text": "Hi, I'm here."}}, ""},
+		{"Malformed", `[{"label":""}]`, nil, "cannedReplies"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := webConfigOf(settings{cannedReplies: tt.context}, webconfig.Config{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got["cannedReplies"], tt.want) {
+				t.Errorf("cannedReplies = %#v, want %#v", got["cannedReplies"], tt.want)
+			}
+		})
+	}
+}
+
 // TestWebConfigIsTheLocalStacksShape: the config.json the stack writes has
 // exactly the fields of webconfig.Config (what the local stack serves and the
 // clients read), with the message limit the functions get.
@@ -210,7 +244,7 @@ func TestWebConfigIsTheLocalStacksShape(t *testing.T) {
 				t.Fatal(err)
 			}
 			keys := slices.Sorted(maps.Keys(got))
-			if want := []string{"cognitoEndpoint", "httpApi", "limits", "theme", "userPoolClientId", "websocket"}; !slices.Equal(keys, want) {
+			if want := []string{"cannedReplies", "cognitoEndpoint", "httpApi", "limits", "theme", "userPoolClientId", "websocket"}; !slices.Equal(keys, want) {
 				t.Errorf("config.json keys = %v, want %v", keys, want)
 			}
 			limits := got["limits"].(map[string]any)

@@ -49,6 +49,10 @@ import (
 //	theme              the widget's theme in config.json (webconfig.Theme:
 //	                   name, logo, accent, welcome, hours, crisis), as a
 //	                   JSON object in cdk.json or a JSON string with -c
+//	cannedReplies      the dashboard's canned replies: a JSON array of
+//	                   {"label","text"} (in cdk.json an array, on the command
+//	                   line a JSON string); default none (the local stack
+//	                   has examples: a service writes its own crisis lines)
 //	assetRoot, webRoot folders of the bootstraps and web files as make build
 //	                   writes them (../build, ../build/web)
 const (
@@ -70,6 +74,7 @@ const (
 	ctxAlarmEmails           = "alarmEmails"
 	ctxUrgentAlertEmails     = "urgentAlertEmails"
 	ctxTheme                 = "theme"
+	ctxCannedReplies         = "cannedReplies"
 )
 
 // limitContext names the context key that sets each optional function
@@ -138,6 +143,8 @@ type settings struct {
 	limits map[string]string
 	// theme is the widget's theme written into config.json.
 	theme webconfig.Theme
+	// cannedReplies is the cannedReplies context as JSON ("": none given).
+	cannedReplies string
 }
 
 // readSettings reads the stack's settings from the context of node.
@@ -161,6 +168,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		alarmEmails:       splitList(c.str(ctxAlarmEmails, "")),
 		urgentAlertEmails: splitList(c.str(ctxUrgentAlertEmails, "")),
 		limits:            map[string]string{},
+		cannedReplies:     c.jsonText(ctxCannedReplies),
 	}
 	days := int(c.number(ctxLogRetentionDays, 30))
 	s.logRetention = retentionDays[days]
@@ -258,6 +266,21 @@ func (c *contextReader) raw(key string) (string, bool) {
 	default:
 		return fmt.Sprint(v), true
 	}
+}
+
+// jsonText returns a context value as JSON text: a string as it is given
+// (the command line's -c key='[...]'), anything else (cdk.json's arrays and
+// objects) marshalled; "" when it is not given.
+func (c *contextReader) jsonText(key string) string {
+	v := c.node.TryGetContext(&key)
+	if s, ok := v.(string); ok || v == nil {
+		return strings.TrimSpace(s)
+	}
+	b, err := json.Marshal(v)
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("context %s: %w", key, err)
+	}
+	return string(b)
 }
 
 func (c *contextReader) str(key, def string) string {

@@ -40,6 +40,7 @@ func main() {
 		verbose  = flag.Bool("v", false, "log every invocation")
 		faultsF  = flag.String("faults", "", "inject faults (also GET/PUT /_devstack/faults): "+faults.SpecHelp)
 		outagesF = flag.String("faults-outage", "", "services down for a while, counted from when the stack is ready: "+faults.OutageHelp)
+		demo     = flag.Bool("demo", false, "seed demo data: made-up clients and counsellors, waiting, claimed and closed conversations (make dev turns it on)")
 	)
 	flag.Parse()
 	plan, err := faults.ParseSpec(*faultsF)
@@ -92,6 +93,16 @@ func main() {
 		s.Close()
 		os.Exit(1)
 	}
+	var demoSummary *devstack.DemoSummary
+	if *demo {
+		sum, err := s.SeedDemo(ctx)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "devstack:", err)
+			s.Close()
+			os.Exit(1)
+		}
+		demoSummary = &sum
+	}
 	if err := s.WriteEndpoints(*state); err != nil {
 		fmt.Fprintln(os.Stderr, "devstack:", err)
 		s.Close()
@@ -117,6 +128,11 @@ Demo logins:
 	if *faultsF != "" || *outagesF != "" {
 		fmt.Printf("\nFaults injected: %s %s (GET/PUT %s)\n", *faultsF, *outagesF, strings.TrimSuffix(e.WidgetDemo, "/widget/demo.html")+"/_devstack/faults")
 	}
+	if demoSummary != nil {
+		fmt.Printf("\nDemo data (made-up people, usernames demo-…): %d conversations waiting, %d claimed, %d closed with feedback.\n",
+			demoSummary.Waiting, demoSummary.Claimed, demoSummary.Closed)
+	}
+	fmt.Printf("Try both sides: sign in to the widget demo as alex and start a conversation; sign in to the dashboard as sam to claim and answer it (kai, a supervisor, also reads the audit trail).\n")
 	fmt.Printf("\nEndpoints written to %s. Press Ctrl-C to stop.\n", filepath.Join(*state, "endpoints.json"))
 	<-ctx.Done()
 	fmt.Println("\nstopping…")

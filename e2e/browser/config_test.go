@@ -28,6 +28,7 @@ func TestPagesGetTheEndpointsUnderTheProductionPolicy(t *testing.T) {
 		UserPoolClientID: stack.Endpoints.UserPoolClientID,
 		Limits:           webconfig.Limits{MessageChars: chat.DefaultLimits().MaxMessageChars, FrameBytes: routes.MaxFrameBytes},
 		Theme:            devstack.DemoTheme,
+		CannedReplies:    webconfig.DefaultCannedReplies(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config.json = %+v, want %+v", got, want)

@@ -39,7 +39,8 @@ func TestDashboardFitsTablets(t *testing.T) {
 			if sideways := eval[bool](d.page, `document.documentElement.scrollWidth > innerWidth`); sideways {
 				t.Errorf("the page scrolls sideways at %d×%d", tc.width, tc.height)
 			}
-			offscreen := eval[[]string](d.page, `['queue-list', 'conv-heading', 'conv-retention', 'claim', 'close-session', 'messages', 'composer-input', 'composer-send', 'signout', 'stat-waiting']
+			// The reply claimed the conversation: Claim is gone, the reply box is live.
+			offscreen := eval[[]string](d.page, `['queue-list', 'conv-heading', 'conv-retention', 'close-session', 'messages', 'composer-input', 'composer-send', 'signout', 'stat-waiting']
 			  .filter((id) => { const r = document.getElementById(id).getBoundingClientRect();
 			    return r.width === 0 || r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5; })`)
 			if len(offscreen) > 0 {
@@ -57,7 +58,7 @@ func TestDashboardFitsTablets(t *testing.T) {
 	// Keyboard: Tab reaches the main controls in a sensible order.
 	focusable := eval[[]string](d.page, `[...document.querySelectorAll('#app-view button, #app-view input, #app-view textarea, #app-view [tabindex]')]
 	  .filter((e) => !e.closest('[hidden]') && !e.disabled && e.tabIndex >= 0 && !e.closest('dialog')).map((e) => e.id || e.dataset.id || e.tagName)`)
-	for _, id := range []string{"signout", "tab-conversations", "filter-active", conv.ID, "claim", "close-session", "messages", "composer-input", "composer-send"} {
+	for _, id := range []string{"signout", "name-edit", "tab-conversations", "filter-active", conv.ID, "close-session", "messages", "composer-input", "composer-send"} {
 		if !slices.Contains(focusable, id) {
 			t.Errorf("%s cannot be reached with the keyboard (focusable: %v)", id, focusable)
 		}

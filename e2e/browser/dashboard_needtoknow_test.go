@@ -264,9 +264,9 @@ func TestDashboardSupervisorReadsUnderTheAuditNote(t *testing.T) {
 	// The view is in the audit trail, in words; the tab is reached by keyboard.
 	d.do("to the audit tab by keyboard", chromedp.Focus(chromedp.ID("tab-conversations")), chromedp.KeyEvent(kb.ArrowRight))
 	d.waitFor("the audit tab", `document.activeElement.id === 'tab-audit' && !document.getElementById('panel-audit').hidden`, 5*time.Second)
-	viewed := fmt.Sprintf(`[...document.querySelectorAll('#audit-rows tr[data-action="conversation.viewed"]')].find((tr) => tr.cells[3].textContent === %s)`, js(shortID(conv.ID)))
-	d.waitFor("the view in the audit trail", viewed, 10*time.Second)
-	if got := eval[[]string](d.page, `[...(`+viewed+`).cells].slice(1).map((c) => c.textContent)`); !slices.Equal(got, []string{"you", "viewed by a supervisor", shortID(conv.ID)}) {
+	viewed := fmt.Sprintf(`[...document.querySelectorAll('#audit-rows tr[data-action="conversation.viewed"]')].find((tr) => tr.cells[3].textContent === %s)`, js(chat.Handle(conv.ID)))
+	d.findAuditRow("the view in the audit trail", viewed)
+	if got := eval[[]string](d.page, `[...(`+viewed+`).cells].slice(1).map((c) => c.textContent)`); !slices.Equal(got, []string{"you", "viewed by a supervisor", chat.Handle(conv.ID), ""}) {
 		t.Errorf("audit row of the view = %q", got)
 	}
 	d.screenshot("dashboard-supervisor-audit")

@@ -121,10 +121,35 @@ func (d *dashboard) messageTexts() []string {
 	return eval[[]string](d.page, `[...document.querySelectorAll('#messages .msg-body')].map((e) => e.textContent)`)
 }
 
-// reply types a message into the composer and sends it with Enter.
+// claimToReply claims the open conversation from the reply box's prompt,
+// as a counsellor does before replying to a client waiting for one.
+func (d *dashboard) claimToReply() {
+	d.t.Helper()
+	d.waitFor("the claim prompt over a disabled reply box", `!document.getElementById('composer-claim').hidden && document.getElementById('composer-input').disabled`, 10*time.Second)
+	d.do("claim to reply", chromedp.Click(chromedp.ID("composer-claim-button")))
+	d.waitFor("the reply box, enabled", `!document.getElementById('composer-input').disabled && document.getElementById('composer-claim').hidden`, 10*time.Second)
+}
+
+// reply types a message into the composer and sends it with Enter,
+// claiming the conversation first when it waits for a counsellor.
 func (d *dashboard) reply(text string) {
 	d.t.Helper()
+	if eval[bool](d.page, `!document.getElementById('composer-claim').hidden`) {
+		d.claimToReply()
+	}
 	d.do("type a reply", chromedp.SendKeys(chromedp.ID("composer-input"), text), chromedp.SendKeys(chromedp.ID("composer-input"), "\r"))
+}
+
+// findAuditRow waits for the audit row the expression finds, loading
+// later pages of the trail (oldest first) while it is not there yet.
+func (d *dashboard) findAuditRow(what, rowExpr string) {
+	d.t.Helper()
+	d.waitFor(what+" (or a further page)", fmt.Sprintf(`(() => {
+	  if (%s) return true;
+	  const more = document.getElementById('audit-more');
+	  if (!more.hidden && document.getElementById('audit-status').textContent !== 'Loading…') more.click();
+	  return false;
+	})()`, rowExpr), 20*time.Second)
 }
 
 // text returns an element's textContent.
@@ -174,9 +199,21 @@ func (p person) startConversation(t *testing.T, retention chat.Retention) chat.C
 	return c
 }
 
-// say sends a message over HTTP.
+// say sends a message over HTTP; a counsellor claims a conversation
+// waiting for one first (staff reply only in their own).
 func (p person) say(t *testing.T, convID, body string) chat.Message {
 	t.Helper()
+	if p.Staff {
+		c, err := p.api.Conversation(ctxT(t), convID)
+		if err != nil {
+			t.Fatalf("%s reads %s: %v", p.Username, convID, err)
+		}
+		if c.Unassigned() {
+			if _, err := p.api.Claim(ctxT(t), convID); err != nil {
+				t.Fatalf("%s claims %s: %v", p.Username, convID, err)
+			}
+		}
+	}
 	m, _, err := p.api.Send(ctxT(t), convID, fmt.Sprintf("go-%d", time.Now().UnixNano()), body)
 	if err != nil {
 		t.Fatalf("%s sends %q: %v", p.Username, body, err)

@@ -25,8 +25,9 @@ const queueOrder = `[...document.querySelectorAll('#queue-list [data-id]')].map(
 // beeps, notifies (without message text by default) and, while the tab is
 // hidden, shows the unread total in the title.
 func TestDashboardQueueWaitingFirstLongestOnTop(t *testing.T) {
-	staff := newAccount(t, true)
+	// sam answers from the dashboard's side: replying claims the conversation.
 	sam := newPerson(t, true)
+	staff := sam.account
 	long, answered, short, fresh := newPerson(t, false), newPerson(t, false), newPerson(t, false), newPerson(t, false)
 
 	convLong := long.startConversation(t, chat.Retention24h)
@@ -69,7 +70,7 @@ func TestDashboardQueueWaitingFirstLongestOnTop(t *testing.T) {
 		{"waited 9 minutes", convLong.ID, "waiting 9 min", "Unclaimed · 24-hour"},
 		{"waited 2 minutes", convShort.ID, "waiting 2 min", "Unclaimed · Kept permanently"},
 		{"just wrote", convFresh.ID, "waiting < 1 min", "Unclaimed · 24-hour"},
-		{"answered", convAnswered.ID, "", "Unclaimed · 24-hour"},
+		{"answered", convAnswered.ID, "", "Assigned to you · 24-hour"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -125,7 +125,8 @@ func TestDashboardStatsMatchSeededData(t *testing.T) {
 	}
 	// Each row: its action's code, then who, what and which conversation as shown.
 	const auditRows = `[...document.querySelectorAll('#audit-rows tr')].map((tr) => [tr.dataset.action, ...[...tr.cells].slice(1).map((c) => c.textContent)])`
-	words := map[string]string{chat.AuditConversationCreated: "started by the client", chat.AuditConversationClosed: "closed"}
+	words := map[string]string{chat.AuditConversationCreated: "started by the client", chat.AuditConversationClosed: "closed",
+		chat.AuditConversationClaimed: "claimed"}
 	wantRows := make([][]string, len(entries))
 	for i, e := range entries {
 		actor := "client " + shortID(e.Actor)
@@ -135,7 +136,8 @@ func TestDashboardStatsMatchSeededData(t *testing.T) {
 		case sam.UserID:
 			actor = sam.Username
 		}
-		wantRows[i] = []string{e.Action, actor, words[e.Action], shortID(e.Target)}
+		// The conversation by its handle; no message: these are conversation actions.
+		wantRows[i] = []string{e.Action, actor, words[e.Action], chat.Handle(e.Target), ""}
 	}
 	var rows [][]string
 	// sam is named once the directory has been read again.

@@ -44,7 +44,9 @@ func TestDashboardConversationLiveBothWays(t *testing.T) {
 	}
 	d.waitFor("the unread count to clear", fmt.Sprintf(`!%s.querySelector('.row-unread')`, row(conv.ID)), 5*time.Second)
 
-	// The counsellor types: the client sees typing, then the reply.
+	// The counsellor claims it from the reply box, types: the client sees
+	// typing, then the reply.
+	d.claimToReply()
 	d.do("start typing", chromedp.SendKeys(chromedp.ID("composer-input"), "Hi, I'm here"))
 	if _, err := ws.WaitType(ctxT(t), "typing", func(f client.Frame) bool { return f.Typing != nil && *f.Typing && f.Role == chat.RoleStaff }); err != nil {
 		t.Fatalf("the client did not see the counsellor typing: %v", err)
@@ -102,7 +104,7 @@ func TestDashboardConversationLiveBothWays(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.waitFor("the new retention", `document.getElementById('conv-retention').textContent === 'Kept permanently'`, 10*time.Second)
-	d.waitFor("the new retention in the queue", fmt.Sprintf(`%s.querySelector('.row-meta').textContent === 'Unclaimed · Kept permanently'`, row(conv.ID)), 5*time.Second)
+	d.waitFor("the new retention in the queue", fmt.Sprintf(`%s.querySelector('.row-meta').textContent === 'Assigned to you · Kept permanently'`, row(conv.ID)), 5*time.Second)
 
 	// Sign-out closes the feed and forgets what was shown.
 	waitUntil(t, "the dashboard's feed in the connection records", 5*time.Second, func() bool { return openConnections(t, stack, staff.UserID) == 1 })
@@ -118,14 +120,20 @@ func TestDashboardConversationLiveBothWays(t *testing.T) {
 // page; "Load earlier messages" brings the rest, in order, each once, and
 // disappears when there is nothing older.
 func TestDashboardHistoryPagesBack(t *testing.T) {
-	staff := newAccount(t, true)
+	sam := newPerson(t, true)
+	staff := sam.account
 	alice := newPerson(t, false)
 	conv := alice.startConversation(t, chat.Retention24h)
-	// Three senders stay under the sending limit (20 per 10 s per person).
-	senders := []person{alice, newPerson(t, true), newPerson(t, true)}
+	// The client and the counsellor who claimed it take turns; the
+	// service's clock moves to the next rate window every 36 messages, so
+	// neither goes over the sending limit (20 per 10 s per person).
+	senders := []person{alice, sam}
 	var want []string
 	for i := range 54 {
-		want = append(want, senders[i%3].say(t, conv.ID, fmt.Sprintf("history %02d", i)).Body)
+		if i > 0 && i%36 == 0 {
+			devstackControl(t, "/_devstack/clock", map[string]string{"advance": "10s"})
+		}
+		want = append(want, senders[i%2].say(t, conv.ID, fmt.Sprintf("history %02d", i)).Body)
 	}
 	d := openDashboard(t, staff)
 	d.openConversation(conv.ID)

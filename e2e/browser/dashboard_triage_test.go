@@ -71,7 +71,7 @@ func TestDashboardUrgentConversationFirstAndAlerted(t *testing.T) {
 		if got := d.rowText(newest, "risk-wait"); got != "urgent < 1 min" {
 			t.Errorf("the urgent row's wait = %q, want %q", got, "urgent < 1 min")
 		}
-		d.waitFor("the banner", fmt.Sprintf(`%s.includes(%s)`, urgentBanner, js("Urgent: client "+shortID(clients[2].UserID)+" is waiting for a counsellor to claim their conversation.")), 5*time.Second)
+		d.waitFor("the banner", fmt.Sprintf(`%s.includes(%s)`, urgentBanner, js("Urgent: client "+chat.Handle(newest)+" is waiting for a counsellor to claim their conversation.")), 5*time.Second)
 		notes := eval[[]map[string]string](d.page, `window.__notifications.filter((n) => n.title === 'Urgent conversation')`)
 		if len(notes) != 1 || notes[0]["body"] != "An urgent conversation is waiting." || notes[0]["tag"] != newest {
 			t.Errorf("urgent notifications = %v, want one, without words", notes)

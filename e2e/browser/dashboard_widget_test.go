@@ -48,6 +48,7 @@ func TestDashboardTalksLiveWithTheWidget(t *testing.T) {
 		t.Errorf("queue preview = %q, want the widget's message", got)
 	}
 
+	d.claimToReply()
 	d.do("type in the dashboard", chromedp.SendKeys(chromedp.ID("composer-input"), "Hello from the dashboard"))
 	w.waitFor("the counsellor typing", shadow+`.querySelector('.typing').textContent === 'Counsellor is typing…'`, 10*time.Second)
 	d.do("send", chromedp.SendKeys(chromedp.ID("composer-input"), "\r"))

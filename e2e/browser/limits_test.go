@@ -84,6 +84,7 @@ func TestWidgetRefusesAnOverLongMessageWithoutCuttingIt(t *testing.T) {
 func TestDashboardRefusesAnOverLongReplyAndCountsAsTheServer(t *testing.T) {
 	d, alice, conv := withConversation(t, chat.Retention24h, "hello")
 	d.waitFor("the history", `document.querySelectorAll('#messages .msg').length === 1`, 10*time.Second)
+	d.claimToReply()
 	d.do("focus the reply box", chromedp.Focus(chromedp.ID("composer-input")))
 	paste(d.page, overLong)
 	d.do("send", chromedp.Click(chromedp.ID("composer-send")))

@@ -8,8 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"github.com/confidechat/confide/internal/client"
 )
 
 // fullList is the message list of the full view.
@@ -21,7 +19,13 @@ const fullList = ".full"
 func TestWidgetFullView(t *testing.T) {
 	a := newAccount(t, false)
 	me := a.api(t)
-	staff, staff2 := counsellor(t), counsellor(t)
+	staff := counsellor(t)
+	second := newAccount(t, true)
+	staff2 := second.api(t)
+	if _, err := staff2.Me(ctxT(t)); err != nil { // enters the staff directory, to be assigned
+		t.Fatal(err)
+	}
+	supervisor := directoryOn(stack, web).NewSupervisor(t)
 
 	old, err := me.CreateConversation(ctxT(t), "24h")
 	if err != nil {
@@ -36,12 +40,27 @@ func TestWidgetFullView(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 55 messages, more than a page (50), from three people to stay under
-	// the per-person sending limit.
-	senders := []*client.Client{me, staff, staff2}
+	// the per-person sending limit: the client, and two counsellors in turn
+	// (staff reply in the conversations assigned to them: a supervisor hands
+	// it from the first to the second half-way).
+	counsellorSays(t, staff, conv.ID, "Message 00")
 	var mine string
-	for i := range 55 {
+	for i := 1; i < 55; i++ {
 		body := fmt.Sprintf("Message %02d", i)
-		m, _, err := senders[i%3].Send(ctxT(t), conv.ID, fmt.Sprintf("full-%d", i), body)
+		sender := staff
+		switch {
+		case i%3 == 0:
+			sender = me
+		case i == 28:
+			res, err := supervisor.Do(ctxT(t), "POST", "/conversations/"+conv.ID+"/assign", map[string]string{"to": second.UserID})
+			if err != nil || res.Status != 200 {
+				t.Fatalf("assign to the second counsellor: %v (status %d)", err, res.Status)
+			}
+			fallthrough
+		case i > 28:
+			sender = staff2
+		}
+		m, _, err := sender.Send(ctxT(t), conv.ID, fmt.Sprintf("full-%d", i), body)
 		if err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
@@ -92,7 +111,7 @@ func TestWidgetFullView(t *testing.T) {
 	p.do("delete", chromedp.Click(inWidget(`.full li[data-id="`+mine+`"] [data-act=del]`)))
 	p.do("confirm", chromedp.Click(inWidget(`.full li[data-id="`+mine+`"] [data-act=del-yes]`)))
 	p.waitFor("the message gone", `!`+shadow+`.querySelector('.full li[data-id="`+mine+`"]')`, 5*time.Second)
-	list, err := staff.Messages(ctxT(t), conv.ID, nil)
+	list, err := staff2.Messages(ctxT(t), conv.ID, nil) // the counsellor it is assigned to now
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,9 +159,19 @@ func typeAndSend(p *page, body string) {
 	p.do("type and send", chromedp.SendKeys(inWidget(`textarea#msg`), body), chromedp.KeyEvent("\r"))
 }
 
-// counsellorSays sends body from the counsellor's side over HTTP.
+// counsellorSays sends body from the counsellor's side over HTTP, claiming
+// the conversation first when nobody has (staff reply only in their own).
 func counsellorSays(t *testing.T, staff *client.Client, conversationID, body string) chat.Message {
 	t.Helper()
+	c, err := staff.Conversation(ctxT(t), conversationID)
+	if err != nil {
+		t.Fatalf("counsellor reads the conversation: %v", err)
+	}
+	if c.Unassigned() {
+		if _, err := staff.Claim(ctxT(t), conversationID); err != nil {
+			t.Fatalf("counsellor claims the conversation: %v", err)
+		}
+	}
 	m, _, err := staff.Send(ctxT(t), conversationID, "s-"+fmt.Sprint(time.Now().UnixNano()), body)
 	if err != nil {
 		t.Fatalf("counsellor send: %v", err)

@@ -27,37 +27,85 @@ var DemoUsers = []DemoUser{
 	{Username: "sam", Password: "Confide-demo-staff-1", Staff: true},
 }
 
-// demoLine is one message of a demo conversation.
-type demoLine struct {
-	staff bool
-	body  string
+// Line is one message of a scripted conversation: the client's, or (Staff)
+// its counsellor's.
+type Line struct {
+	Staff bool
+	Body  string
 }
 
-// demoConversation is one conversation of the demo data.
+// Script is a conversation to play through the service, as its client and
+// counsellor would: Claim has the counsellor claim it before the first line
+// (staff reply only once they have), Close closes it after the last, and a
+// Rating (with its Comment) is the client's feedback once it closed.
+type Script struct {
+	Retention    chat.Retention
+	Claim, Close bool
+	Lines        []Line
+	Rating       int
+	Comment      string
+}
+
+// Play plays s between client and counsellor through svc and returns the
+// conversation it made; tag starts the clientMessageIds of its lines. A
+// client who already has an active conversation gets the service's
+// conflict, and nothing is made.
+func Play(ctx context.Context, svc *chat.Service, client, counsellor chat.Identity, s Script, tag string) (chat.Conversation, error) {
+	c, err := svc.CreateConversation(ctx, client, s.Retention)
+	if err != nil {
+		return chat.Conversation{}, err
+	}
+	if s.Claim {
+		if _, err := svc.Claim(ctx, counsellor, c.ID); err != nil {
+			return c, fmt.Errorf("claim %s: %w", c.ID, err)
+		}
+	}
+	for j, l := range s.Lines {
+		from := client
+		if l.Staff {
+			from = counsellor
+		}
+		in := chat.SendInput{ConversationID: c.ID, ClientMessageID: fmt.Sprintf("%s-%d", tag, j), Body: l.Body}
+		if _, _, err := svc.SendMessage(ctx, from, in); err != nil {
+			return c, fmt.Errorf("message in %s: %w", c.ID, err)
+		}
+	}
+	if s.Close {
+		if _, err := svc.Close(ctx, counsellor, c.ID); err != nil {
+			return c, fmt.Errorf("close %s: %w", c.ID, err)
+		}
+	}
+	if s.Rating > 0 {
+		if err := svc.Feedback(ctx, client, c.ID, s.Rating, s.Comment); err != nil {
+			return c, fmt.Errorf("feedback on %s: %w", c.ID, err)
+		}
+	}
+	return c, nil
+}
+
+// demoConversation is one conversation of the demo data: its client's
+// username and its script.
 type demoConversation struct {
-	client    string
-	retention chat.Retention
-	claim     bool
-	close     bool
-	lines     []demoLine
+	client string
+	Script
 }
 
 var demoConversations = []demoConversation{
-	{client: "jordan", retention: chat.RetentionPermanent, claim: true, close: true, lines: []demoLine{
+	{client: "jordan", Script: Script{Retention: chat.RetentionPermanent, Claim: true, Close: true, Lines: []Line{
 		{false, "Hi, I haven't been sleeping well and I don't know who to talk to."},
 		{true, "Hi Jordan, I'm Sam. Thank you for reaching out. How long has it been like this?"},
 		{false, "A few weeks. Since I started the new job."},
 		{true, "That sounds exhausting. Would it help to talk through what a usual evening looks like?"},
 		{false, "Yes, thank you. That helped a lot."},
-	}},
-	{client: "riley", retention: chat.Retention24h, claim: true, lines: []demoLine{
+	}}},
+	{client: "riley", Script: Script{Retention: chat.Retention24h, Claim: true, Lines: []Line{
 		{false, "Is anyone there?"},
 		{true, "Yes, I'm here. Take your time."},
 		{false, "I had an argument with my sister and I feel awful."},
-	}},
-	{client: "alex", retention: chat.RetentionPermanent, lines: []demoLine{
+	}}},
+	{client: "alex", Script: Script{Retention: chat.RetentionPermanent, Lines: []Line{
 		{false, "Hello, I'd like to talk about something that's been on my mind."},
-	}},
+	}}},
 }
 
 // Seed creates demo accounts and a few conversations between them, for
@@ -76,41 +124,20 @@ func (a *Admin) Seed(ctx context.Context) ([]chat.Conversation, error) {
 	staff := ids["sam"]
 	var made []chat.Conversation
 	for i, d := range demoConversations {
-		client := ids[d.client]
-		c, err := svc.CreateConversation(ctx, client, d.retention)
+		c, err := Play(ctx, svc, ids[d.client], staff, d.Script, fmt.Sprintf("seed-%d", i))
 		var ce *chat.Error
-		if errors.As(err, &ce) && ce.Code == chat.CodeConflict {
+		if errors.As(err, &ce) && ce.Code == chat.CodeConflict && c.ID == "" {
 			a.printf("skipped %s: already has an active conversation\n", d.client)
 			continue
 		}
 		if err != nil {
 			return made, fmt.Errorf("seed conversation of %s: %w", d.client, err)
 		}
-		if d.claim {
-			if _, err := svc.Claim(ctx, staff, c.ID); err != nil {
-				return made, fmt.Errorf("seed claim %s: %w", c.ID, err)
-			}
-		}
-		for j, l := range d.lines {
-			from := client
-			if l.staff {
-				from = staff
-			}
-			in := chat.SendInput{ConversationID: c.ID, ClientMessageID: fmt.Sprintf("seed-%d-%d", i, j), Body: l.body}
-			if _, _, err := svc.SendMessage(ctx, from, in); err != nil {
-				return made, fmt.Errorf("seed message in %s: %w", c.ID, err)
-			}
-		}
-		if d.close {
-			if _, err := svc.Close(ctx, staff, c.ID); err != nil {
-				return made, fmt.Errorf("seed close %s: %w", c.ID, err)
-			}
-		}
 		if c, err = a.Store.GetConversation(ctx, c.ID, a.now()); err != nil {
 			return made, fmt.Errorf("seeded conversation %s: %w", c.ID, err)
 		}
 		made = append(made, c)
-		a.printf("conversation %s: %s, %s, %s, %d message(s)\n", c.ID, d.client, c.Retention, c.Status, len(d.lines))
+		a.printf("conversation %s: %s, %s, %s, %d message(s)\n", c.ID, d.client, c.Retention, c.Status, len(d.Lines))
 	}
 	return made, nil
 }

@@ -7,6 +7,7 @@ package chat
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -93,6 +94,11 @@ type Conversation struct {
 	ClosedAt      *Time     `json:"closedAt"`
 	ClosedBy      *string   `json:"closedBy"`
 	Assignee      *string   `json:"assignee"`
+	// AssigneeName is the display name the assignee had chosen when they
+	// claimed it or were assigned it (null when they had none: the widget
+	// then says "a counsellor"). Clients see it; never the assignee's id in
+	// words.
+	AssigneeName *string `json:"assigneeName"`
 	// Unread counts the messages from the other side the caller has not read.
 	Unread int `json:"unread"`
 	// UserDeleted is set in staff views only: the client hid the conversation.
@@ -105,6 +111,16 @@ type Conversation struct {
 	RiskCategory string    `json:"riskCategory,omitempty"`
 	// ClaimedAt is when a counsellor first claimed it (staff views only).
 	ClaimedAt *Time `json:"claimedAt,omitempty"`
+	// Handle is the short name staff call the client by in this
+	// conversation (staff views only; see Handle).
+	Handle string `json:"handle,omitempty"`
+	// Feedback is the client's rating and comment, in the views of staff
+	// who may read the conversation (GET /conversations/{id} opens the
+	// comment; listings carry the rating alone).
+	Feedback *FeedbackView `json:"feedback,omitempty"`
+	// History lists the same client's other permanent conversations the
+	// caller may see, newest first (GET /conversations/{id}, staff only).
+	History []ConversationRef `json:"history,omitempty"`
 	// WaitingSince, in staff views, is when the client's first unanswered
 	// message was sent (absent when nobody waits for an answer): the queue
 	// shows how long someone has waited without reading their words.
@@ -119,8 +135,26 @@ type Conversation struct {
 	// Rating and Comment are the client's feedback once given (Rating 0: none).
 	Rating  int    `json:"-"`
 	Comment string `json:"-"`
+	// RatedAt is when the feedback was given; HasComment says a comment was
+	// stored with it (listings leave Comment itself empty).
+	RatedAt    *Time `json:"-"`
+	HasComment bool  `json:"-"`
 	// ExpiresAt is when the record itself may be forgotten (24h, closed).
 	ExpiresAt *Time `json:"-"`
+}
+
+// FeedbackView is a client's feedback as staff see it.
+type FeedbackView struct {
+	Rating  int    `json:"rating"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// ConversationRef names another conversation: an entry of History.
+type ConversationRef struct {
+	ID        string `json:"id"`
+	CreatedAt Time   `json:"createdAt"`
+	ClosedAt  *Time  `json:"closedAt"`
+	Handle    string `json:"handle"`
 }
 
 // ActivityAt is when the conversation was last active: its last message, or
@@ -235,6 +269,30 @@ type AuditEntry struct {
 	// Detail is a code-like qualifier of some actions (a risk level and its
 	// rule category or reason code); never free text.
 	Detail string `json:"detail,omitempty"`
+	// ConversationID, MessageID and Handle are read from Target when a
+	// listing returns the entry: the conversation an action was about (and
+	// its handle), the message of an edit or delete. Not stored.
+	ConversationID string `json:"conversationId,omitempty"`
+	MessageID      string `json:"messageId,omitempty"`
+	Handle         string `json:"handle,omitempty"`
+}
+
+// withRefs returns e with ConversationID, MessageID and Handle read from
+// its Target: "<conversation>" for conversation actions (with
+// "/<counsellor>" for an assignment), "<conversation>/<message>" for message
+// actions; other actions name no conversation.
+func (e AuditEntry) withRefs() AuditEntry {
+	first, rest, _ := strings.Cut(e.Target, "/")
+	switch {
+	case strings.HasPrefix(e.Action, "conversation."):
+		e.ConversationID = first
+	case strings.HasPrefix(e.Action, "message."):
+		e.ConversationID, e.MessageID = first, rest
+	default:
+		return e
+	}
+	e.Handle = Handle(e.ConversationID)
+	return e
 }
 
 // Audit actions.
@@ -253,6 +311,9 @@ const (
 	// AuditConversationViewed: a supervisor read the messages of a
 	// conversation not assigned to them (at most once an hour).
 	AuditConversationViewed = "conversation.viewed"
+	// AuditDisplayNameSet: a member of staff chose the name clients see
+	// (Target is their sub; the name itself is not recorded).
+	AuditDisplayNameSet = "staff.display_name_set"
 )
 
 // Time is a UTC instant written as RFC 3339 with milliseconds, the one

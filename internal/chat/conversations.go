@@ -15,6 +15,9 @@ type Me struct {
 	Role                 Role    `json:"role"`
 	Supervisor           bool    `json:"supervisor,omitempty"`
 	ActiveConversationID *string `json:"activeConversationId"`
+	// DisplayName is the name a member of staff chose for clients to see
+	// (absent until they choose one; never for clients).
+	DisplayName string `json:"displayName,omitempty"`
 }
 
 // Me returns who the caller is and, for a client, its active conversation.
@@ -23,9 +26,7 @@ type Me struct {
 func (s *Service) Me(ctx context.Context, caller Identity) (Me, error) {
 	me := Me{UserID: caller.UserID, Username: caller.Username, Role: caller.Role, Supervisor: caller.IsSupervisor()}
 	if caller.IsStaff() {
-		err := s.store.PutStaffMember(ctx, StaffMember{UserID: caller.UserID, Username: caller.Username,
-			Supervisor: caller.IsSupervisor(), LastSeenAt: At(s.now())})
-		return me, err
+		return s.enterStaff(ctx, caller, me, "")
 	}
 	id, err := s.store.ActiveConversationID(ctx, caller.UserID)
 	if err != nil {
@@ -35,6 +36,57 @@ func (s *Service) Me(ctx context.Context, caller Identity) (Me, error) {
 		me.ActiveConversationID = &id
 	}
 	return me, nil
+}
+
+// enterStaff (re)enters caller in the staff directory, with display name
+// name when it is not "" (else the one they chose before stays), and
+// returns me with the name they now have.
+func (s *Service) enterStaff(ctx context.Context, caller Identity, me Me, name string) (Me, error) {
+	if err := s.store.PutStaffMember(ctx, StaffMember{UserID: caller.UserID, Username: caller.Username,
+		DisplayName: name, Supervisor: caller.IsSupervisor(), LastSeenAt: At(s.now())}); err != nil {
+		return Me{}, err
+	}
+	if name != "" {
+		me.DisplayName = name
+		return me, nil
+	}
+	m, err := s.store.GetStaffMember(ctx, caller.UserID)
+	if err != nil {
+		return Me{}, err
+	}
+	me.DisplayName = m.DisplayName
+	return me, nil
+}
+
+// SetDisplayName sets the name a member of staff is shown by to clients
+// ("Sam has joined the conversation") and colleagues: staff only, checked
+// by NormalizeDisplayName, audited without the name. Conversations claimed
+// from then on carry it.
+func (s *Service) SetDisplayName(ctx context.Context, caller Identity, name string) (Me, error) {
+	if !caller.IsStaff() {
+		return Me{}, Errorf(CodeForbidden, "Only counsellors choose a display name.")
+	}
+	name, err := NormalizeDisplayName(name)
+	if err != nil {
+		return Me{}, err
+	}
+	me, err := s.enterStaff(ctx, caller, Me{UserID: caller.UserID, Username: caller.Username, Role: caller.Role,
+		Supervisor: caller.IsSupervisor()}, name)
+	if err != nil {
+		return Me{}, err
+	}
+	s.audit(ctx, caller.UserID, AuditDisplayNameSet, caller.UserID)
+	return me, nil
+}
+
+// displayName is the display name member userID has chosen ("" when they
+// have none, or are not in the directory).
+func (s *Service) displayName(ctx context.Context, userID string) (string, error) {
+	m, err := s.store.GetStaffMember(ctx, userID)
+	if CodeOf(err) == CodeNotFound {
+		return "", nil
+	}
+	return m.DisplayName, err
 }
 
 // CreateConversation starts a client's session. At most one is active per
@@ -65,8 +117,15 @@ func (s *Service) CreateConversation(ctx context.Context, caller Identity, reten
 	return s.view(caller, c), nil
 }
 
-// view returns c as caller may see it.
-func (s *Service) view(caller Identity, c Conversation) Conversation { return viewAs(caller.Role, c) }
+// view returns c as caller may see it: as their role may, with the
+// client's feedback for staff who may read it.
+func (s *Service) view(caller Identity, c Conversation) Conversation {
+	v := viewAs(caller.Role, c)
+	if caller.IsStaff() && c.Rating > 0 && CanRead(caller, c) {
+		v.Feedback = &FeedbackView{Rating: c.Rating, Comment: c.Comment}
+	}
+	return v
+}
 
 // viewAs returns c as someone of role may see it: userDeleted and the
 // safeguarding risk are shown to staff only.
@@ -82,6 +141,7 @@ func viewAs(r Role, c Conversation) Conversation {
 			// A record from before the store kept it: the last message.
 			c.WaitingSince = c.LastMessageAt
 		}
+		c.Handle = Handle(c.ID)
 		return c
 	}
 	c.Risk, c.RiskAt, c.RiskCategory, c.ClaimedAt, c.WaitingSince = "", nil, "", nil, nil
@@ -139,7 +199,45 @@ func (s *Service) GetConversation(ctx context.Context, caller Identity, id strin
 	if err := s.fillUnread(ctx, caller, cs); err != nil {
 		return Conversation{}, err
 	}
-	return s.view(caller, cs[0]), nil
+	v := s.view(caller, cs[0])
+	if caller.IsStaff() {
+		if v.History, err = s.history(ctx, caller, c); err != nil {
+			return Conversation{}, err
+		}
+	}
+	return v, nil
+}
+
+// maxHistory is how many earlier conversations History lists at most;
+// historyPages bounds how many pages of the client's conversations are
+// read to find them.
+const (
+	maxHistory   = 20
+	historyPages = 5
+)
+
+// history lists the other permanent conversations of c's client that
+// caller may see (CanSee), newest first, at most maxHistory; the ones the
+// client hid from their own views are left out.
+func (s *Service) history(ctx context.Context, caller Identity, c Conversation) ([]ConversationRef, error) {
+	out := []ConversationRef{}
+	after, now := "", s.now()
+	for range historyPages {
+		page, err := s.store.ListUserConversations(ctx, c.UserID, after, 100, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Items {
+			if o.ID != c.ID && o.Retention == RetentionPermanent && CanSee(caller, o) {
+				out = append(out, ConversationRef{ID: o.ID, CreatedAt: o.CreatedAt, ClosedAt: o.ClosedAt, Handle: Handle(o.ID)})
+			}
+		}
+		if after = page.Next; after == "" {
+			break
+		}
+	}
+	slices.SortFunc(out, func(a, b ConversationRef) int { return b.CreatedAt.Compare(a.CreatedAt.Time) })
+	return out[:min(len(out), maxHistory)], nil
 }
 
 // ConversationList is one page of conversations.
@@ -252,7 +350,12 @@ func (s *Service) Claim(ctx context.Context, caller Identity, id string) (Conver
 		return Conversation{}, NotFound()
 	}
 	assignee := caller.UserID
-	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: claimCondition(caller), Assignee: &assignee, ClaimedAt: At(s.now()).Ptr()})
+	name, err := s.displayName(ctx, caller.UserID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: claimCondition(caller), Assignee: &assignee,
+		AssigneeName: &name, ClaimedAt: At(s.now()).Ptr()})
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -276,13 +379,15 @@ func (s *Service) Assign(ctx context.Context, caller Identity, id, to string) (C
 	if to == "" {
 		return Conversation{}, BadRequest("to must name the counsellor (their user id).")
 	}
-	if _, err := s.store.GetStaffMember(ctx, to); err != nil {
+	member, err := s.store.GetStaffMember(ctx, to)
+	if err != nil {
 		if CodeOf(err) == CodeNotFound {
 			return Conversation{}, BadRequest("to must be a counsellor who has signed in to the dashboard.")
 		}
 		return Conversation{}, err
 	}
-	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: Condition{Status: StatusActive}, Assignee: &to})
+	c, err := s.store.UpdateConversation(ctx, id, ConversationUpdate{If: Condition{Status: StatusActive}, Assignee: &to,
+		AssigneeName: &member.DisplayName})
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -342,6 +447,11 @@ func (s *Service) close(ctx context.Context, id, by string, k Condition) (Conver
 		// handled it: it becomes theirs, so they can still read it.
 		u.Assignee = &by
 		u.If.ClaimableBy = by
+		name, err := s.displayName(ctx, by)
+		if err != nil {
+			return Conversation{}, err
+		}
+		u.AssigneeName = &name
 	}
 	c, err := s.store.UpdateConversation(ctx, id, u)
 	if err != nil {

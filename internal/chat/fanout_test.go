@@ -38,6 +38,10 @@ func newRoom(t *testing.T) room {
 // connections and the staff feed, no one of the other conversation.
 var everyoneInC = []string{"a1", "a2", "f1", "s1", "s3"}
 
+// afterSamClaims is the audience of conversation c's words once sam has
+// claimed it: alice's connections and sam's; kim's no longer.
+var afterSamClaims = []string{"a1", "a2", "s1"}
+
 // TestMessageEventsReachTheConversationAndTheFeed: a message created,
 // edited or deleted is sent to every connection of its conversation (the
 // sender's own too, as its acknowledgement) and to the staff feed, once
@@ -50,20 +54,26 @@ func TestMessageEventsReachTheConversationAndTheFeed(t *testing.T) {
 		act  func(t *testing.T, r room) chat.Message
 		typ  string
 		body string // "" for a frame without a message
+		// to is who gets the frames (nil: everyoneInC). Staff reply once
+		// they have claimed the conversation: its words then reach the
+		// client and the assignee, no longer their colleagues.
+		to []string
 	}{
 		{"ClientSends", func(t *testing.T, r room) chat.Message {
 			return r.w.send(t, alice, r.c.ID, "hello")
-		}, chat.EventMessageCreated, "hello"},
+		}, chat.EventMessageCreated, "hello", nil},
 		{"StaffSends", func(t *testing.T, r room) chat.Message {
+			r.w.claimIfWaiting(t, sam, r.c.ID)
+			r.w.pusher.take()
 			return r.w.send(t, sam, r.c.ID, "hello, I am here")
-		}, chat.EventMessageCreated, "hello, I am here"},
+		}, chat.EventMessageCreated, "hello, I am here", afterSamClaims},
 		{"ClientSendsFromAConnection", func(t *testing.T, r room) chat.Message {
 			m, _, err := r.w.svc.SendFromConnection(t.Context(), r.conns["a2"], chat.SendInput{ConversationID: r.c.ID, ClientMessageID: "tab-2", Body: "from the tab"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return m
-		}, chat.EventMessageCreated, "from the tab"},
+		}, chat.EventMessageCreated, "from the tab", nil},
 		{"ClientEdits", func(t *testing.T, r room) chat.Message {
 			m := r.w.send(t, alice, r.c.ID, "helo")
 			r.w.pusher.take()
@@ -72,7 +82,7 @@ func TestMessageEventsReachTheConversationAndTheFeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			return m
-		}, chat.EventMessageUpdated, "hello"},
+		}, chat.EventMessageUpdated, "hello", nil},
 		{"StaffEdits", func(t *testing.T, r room) chat.Message {
 			m := r.w.send(t, sam, r.c.ID, "hi")
 			r.w.pusher.take()
@@ -81,7 +91,7 @@ func TestMessageEventsReachTheConversationAndTheFeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			return m
-		}, chat.EventMessageUpdated, "hi there"},
+		}, chat.EventMessageUpdated, "hi there", afterSamClaims},
 		{"ClientDeletes", func(t *testing.T, r room) chat.Message {
 			m := r.w.send(t, alice, r.c.ID, "I should not have said that")
 			r.w.pusher.take()
@@ -89,7 +99,7 @@ func TestMessageEventsReachTheConversationAndTheFeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			return m
-		}, chat.EventMessageDeleted, ""},
+		}, chat.EventMessageDeleted, "", nil},
 		{"StaffDeletes", func(t *testing.T, r room) chat.Message {
 			m := r.w.send(t, sam, r.c.ID, "wrong window")
 			r.w.pusher.take()
@@ -97,15 +107,19 @@ func TestMessageEventsReachTheConversationAndTheFeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			return m
-		}, chat.EventMessageDeleted, ""},
+		}, chat.EventMessageDeleted, "", afterSamClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRoom(t)
 			m := tt.act(t, r)
 			got := r.w.pusher.take()
-			if to := audience(got); !slices.Equal(to, everyoneInC) {
-				t.Fatalf("sent to %v, want %v", to, everyoneInC)
+			want := everyoneInC
+			if tt.to != nil {
+				want = tt.to
+			}
+			if to := audience(got); !slices.Equal(to, want) {
+				t.Fatalf("sent to %v, want %v", to, want)
 			}
 			for id, fs := range got {
 				if len(fs) != 1 {
@@ -193,7 +207,7 @@ func TestRelaysGoToTheOtherSideOnly(t *testing.T) {
 func (r room) readable(t *testing.T) string {
 	t.Helper()
 	r.w.send(t, alice, r.c.ID, "are you there?")
-	m := r.w.send(t, sam, r.c.ID, "yes")
+	m := r.w.send(t, alice, r.c.ID, "hello?")
 	r.w.pusher.take()
 	return m.ID
 }
@@ -263,14 +277,14 @@ func TestConversationEventsShowEachRoleItsView(t *testing.T) {
 func TestGoneConnectionsAreForgotten(t *testing.T) {
 	r := newRoom(t)
 	r.w.pusher.gone["a2"] = true
-	r.w.send(t, sam, r.c.ID, "first")
+	r.w.send(t, alice, r.c.ID, "first")
 	if to := audience(r.w.pusher.take()); !slices.Equal(to, everyoneInC) {
 		t.Fatalf("first message sent to %v, want %v", to, everyoneInC)
 	}
 	if _, err := r.w.store.GetConnection(t.Context(), "a2", r.w.clock.Now()); chat.CodeOf(err) != chat.CodeNotFound {
 		t.Errorf("the gone connection is still stored: %v", err)
 	}
-	r.w.send(t, sam, r.c.ID, "second")
+	r.w.send(t, alice, r.c.ID, "second")
 	want := slices.DeleteFunc(slices.Clone(everyoneInC), func(id string) bool { return id == "a2" })
 	if to := audience(r.w.pusher.take()); !slices.Equal(to, want) {
 		t.Errorf("second message sent to %v, want %v", to, want)

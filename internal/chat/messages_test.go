@@ -220,6 +220,7 @@ func TestSendingIsRateLimited(t *testing.T) {
 			w := newWorld(t, chat.Limits{RateLimit: 3, RateWindow: window})
 			c := w.open(t, alice, chat.Retention24h)
 			w.connect(t, sam, "s1", c.ID)
+			w.claimIfWaiting(t, sam, c.ID)
 			w.clock.Set(t0.Add(tt.into))
 			send := func(who chat.Identity, cmid string) error {
 				_, _, err := w.svc.SendMessage(t.Context(), who, chat.SendInput{ConversationID: c.ID, ClientMessageID: cmid, Body: "hello"})

@@ -101,7 +101,10 @@ func CanAssign(caller Identity, c Conversation) error {
 func CanAudit(caller Identity) bool { return caller.IsSupervisor() }
 
 // CanPost reports why caller may not send to c (nil when they may): it must
-// be readable to them and active.
+// be readable to them and active, and a member of staff (a supervisor too)
+// replies only in a conversation assigned to them: one claim, one voice, so
+// two counsellors never answer the same client. Closing an unclaimed
+// conversation stays allowed (Close).
 func CanPost(caller Identity, c Conversation) error { return PostCondition(caller, "").Check(c) }
 
 // CanRate reports why caller may not rate c (nil when they may): only its
@@ -143,6 +146,9 @@ type Condition struct {
 	// RiskBelow, when set, requires that its risk is lower than this level
 	// (else conflict: screening only ever raises it).
 	RiskBelow RiskLevel
+	// Assignee, when set, is the member of staff it must be assigned to
+	// (else forbidden: claim it first, or it is a colleague's).
+	Assignee string
 }
 
 // Check tells whether c, as stored, meets k: nil, or the answer the caller
@@ -170,8 +176,19 @@ func (k Condition) Check(c Conversation) error {
 		return Errorf(CodeConflict, "This conversation's risk is already %s or higher.", k.RiskBelow)
 	case k.ClaimableBy != "" && c.Assignee != nil && *c.Assignee != "" && *c.Assignee != k.ClaimableBy:
 		return Errorf(CodeConflict, "A colleague has already claimed this conversation; a supervisor can reassign it.")
+	case k.Assignee != "" && !c.AssignedTo(k.Assignee):
+		return notAssignee(c)
 	}
 	return nil
+}
+
+// notAssignee is what a member of staff is told when they would reply in a
+// conversation not assigned to them.
+func notAssignee(c Conversation) *Error {
+	if c.Assignee == nil || *c.Assignee == "" {
+		return Errorf(CodeForbidden, "Claim this conversation to reply.")
+	}
+	return Errorf(CodeForbidden, "This conversation is assigned to a colleague; only they can reply (a supervisor can reassign it).")
 }
 
 // readerCondition is CanRead as a condition on the stored conversation:
@@ -187,10 +204,14 @@ func readerCondition(caller Identity) Condition {
 }
 
 // PostCondition is what storing caller's message requires: readable to
-// them, active, and still with retention r (when set).
+// them, active, assigned to them when they are staff, and still with
+// retention r (when set).
 func PostCondition(caller Identity, r Retention) Condition {
 	k := readerCondition(caller)
 	k.Status, k.Retention = StatusActive, r
+	if caller.IsStaff() {
+		k.Assignee = caller.UserID
+	}
 	return k
 }
 

@@ -44,6 +44,11 @@ var (
 	colleagues = refusal{code: chat.CodeForbidden, message: "This conversation is assigned to a colleague; only they and a supervisor can read it."}
 	// unclaimed is what a counsellor is told of one that closed unclaimed.
 	unclaimed = refusal{code: chat.CodeForbidden, message: "This conversation closed before anyone claimed it; only a supervisor can read it."}
+	// claimFirst is what staff are told when they would reply unclaimed.
+	claimFirst = refusal{code: chat.CodeForbidden, message: "Claim this conversation to reply."}
+	// colleaguesReply is what a supervisor is told when they would reply in
+	// a colleague's conversation.
+	colleaguesReply = refusal{code: chat.CodeForbidden, message: "This conversation is assigned to a colleague; only they can reply (a supervisor can reassign it)."}
 )
 
 func conflict(message string) refusal { return refusal{code: chat.CodeConflict, message: message} }
@@ -110,13 +115,16 @@ func TestCanPost(t *testing.T) {
 		{"ClientToAnothers", bob, conv(chat.StatusActive), notFound},
 		{"ClientToAnothersClosedIsStillNotFound", bob, conv(chat.StatusClosed), notFound},
 		{"ClientToWhatTheyHid", alice, hidden(conv(chat.StatusActive)), notFound},
-		{"CounsellorToAWaitingOne", sam, conv(chat.StatusActive), allowed},
+		{"CounsellorToAWaitingOneMustClaimFirst", sam, conv(chat.StatusActive), claimFirst},
 		{"CounsellorToTheirs", sam, assigned(conv(chat.StatusActive), sam), allowed},
-		{"CounsellorToHiddenActive", sam, hidden(conv(chat.StatusActive)), allowed},
+		{"CounsellorToHiddenActiveUnclaimed", sam, hidden(conv(chat.StatusActive)), claimFirst},
+		{"CounsellorToTheirHiddenActive", sam, assigned(hidden(conv(chat.StatusActive)), sam), allowed},
 		{"CounsellorToAColleagues", kim, assigned(conv(chat.StatusActive), sam), colleagues},
 		{"CounsellorToTheirsClosed", sam, assigned(conv(chat.StatusClosed), sam), closed},
 		{"CounsellorToOneClosedUnclaimed", sam, conv(chat.StatusClosed), unclaimed},
-		{"SupervisorToAColleagues", kai, assigned(conv(chat.StatusActive), sam), allowed},
+		{"SupervisorToAColleagues", kai, assigned(conv(chat.StatusActive), sam), colleaguesReply},
+		{"SupervisorToAWaitingOneMustClaimFirst", kai, conv(chat.StatusActive), claimFirst},
+		{"SupervisorToTheirs", kai, assigned(conv(chat.StatusActive), kai), allowed},
 		{"SupervisorToClosed", kai, conv(chat.StatusClosed), closed},
 	}
 	for _, tt := range tests {

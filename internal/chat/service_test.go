@@ -66,9 +66,13 @@ func (w *world) open(t *testing.T, who chat.Identity, r chat.Retention) chat.Con
 }
 
 // send sends a message of who to conversation id, a second later than the
-// last one, and returns it.
+// last one, and returns it. A counsellor claims a conversation waiting for
+// one first: staff reply only in their own.
 func (w *world) send(t *testing.T, who chat.Identity, id, body string) chat.Message {
 	t.Helper()
+	if who.IsStaff() {
+		w.claimIfWaiting(t, who, id)
+	}
 	w.clock.Advance(time.Second)
 	w.ids++
 	m, created, err := w.svc.SendMessage(t.Context(), who, chat.SendInput{ConversationID: id, ClientMessageID: fmt.Sprintf("c-%d", w.ids), Body: body})
@@ -76,6 +80,21 @@ func (w *world) send(t *testing.T, who chat.Identity, id, body string) chat.Mess
 		t.Fatalf("SendMessage(%s) = created %v, error %v", who.Username, created, err)
 	}
 	return m
+}
+
+// claimIfWaiting has counsellor who claim conversation id when nobody has.
+func (w *world) claimIfWaiting(t *testing.T, who chat.Identity, id string) {
+	t.Helper()
+	c, err := w.store.GetConversation(t.Context(), id, w.clock.Now())
+	if err != nil {
+		t.Fatalf("GetConversation(%s) error = %v", id, err)
+	}
+	if !c.Unassigned() {
+		return
+	}
+	if _, err := w.svc.Claim(t.Context(), who, id); err != nil {
+		t.Fatalf("Claim(%s, %s) error = %v", who.Username, id, err)
+	}
 }
 
 // close closes conversation id as counsellor sam.

@@ -25,7 +25,23 @@ type Stats struct {
 	UrgentToClaim Percentiles `json:"urgentToClaim"`
 	// UrgentWaiting counts the urgent conversations nobody has claimed yet.
 	UrgentWaiting int `json:"urgentWaiting"`
+	// RecentFeedback is the most recent feedback that came with a comment,
+	// newest first, among the closed conversations the stats read and the
+	// caller may read: never the client's id beside it.
+	RecentFeedback []FeedbackEntry `json:"recentFeedback"`
 }
+
+// FeedbackEntry is one client's feedback in the stats.
+type FeedbackEntry struct {
+	Rating         int    `json:"rating"`
+	Comment        string `json:"comment"`
+	At             Time   `json:"at"`
+	ConversationID string `json:"conversationId"`
+	Handle         string `json:"handle"`
+}
+
+// recentFeedbackCount is how many comments the stats show.
+const recentFeedbackCount = 10
 
 // Percentiles summarises durations.
 type Percentiles struct {
@@ -103,7 +119,50 @@ func (s *Service) Stats(ctx context.Context, caller Identity) (Stats, error) {
 		avg := float64(ratingSum) / float64(st.Satisfaction.Count)
 		st.Satisfaction.Average = &avg
 	}
+	var err error
+	if st.RecentFeedback, err = s.recentFeedback(ctx, caller, closed); err != nil {
+		return Stats{}, err
+	}
 	return st, nil
+}
+
+// recentFeedback returns the newest recentFeedbackCount comments of the
+// closed conversations caller may read (CanRead), opened one conversation
+// at a time (listings carry no comment); a comment whose key is gone reads
+// as none and is left out.
+func (s *Service) recentFeedback(ctx context.Context, caller Identity, closed []Conversation) ([]FeedbackEntry, error) {
+	var rated []Conversation
+	for _, c := range closed {
+		if c.Rating > 0 && c.HasComment && c.RatedAt != nil && CanRead(caller, c) {
+			rated = append(rated, c)
+		}
+	}
+	slices.SortFunc(rated, func(a, b Conversation) int { return b.RatedAt.Compare(a.RatedAt.Time) })
+	out := []FeedbackEntry{}
+	now := s.now()
+	for len(rated) > 0 && len(out) < recentFeedbackCount {
+		batch := rated[:min(len(rated), recentFeedbackCount-len(out))]
+		rated = rated[len(batch):]
+		opened := make([]Conversation, len(batch))
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for i, c := range batch {
+			wg.Go(func() { opened[i], errs[i] = s.store.GetConversation(ctx, c.ID, now) })
+		}
+		wg.Wait()
+		for i, c := range opened {
+			switch {
+			case CodeOf(errs[i]) == CodeNotFound:
+				continue
+			case errs[i] != nil:
+				return nil, errs[i]
+			case c.Comment != "":
+				out = append(out, FeedbackEntry{Rating: c.Rating, Comment: c.Comment, At: *batch[i].RatedAt,
+					ConversationID: c.ID, Handle: Handle(c.ID)})
+			}
+		}
+	}
+	return out, nil
 }
 
 // percentile returns the p-th percentile of xs (nearest rank), nil for
@@ -193,6 +252,9 @@ func (s *Service) Audit(ctx context.Context, caller Identity, q AuditQuery) (Aud
 	}
 	if page.Items == nil {
 		page.Items = []AuditEntry{}
+	}
+	for i, e := range page.Items {
+		page.Items[i] = e.withRefs()
 	}
 	return AuditList{Entries: page.Items, NextCursor: encodeCursor(caller.UserID, listing, page.Next)}, nil
 }

@@ -80,12 +80,15 @@ type ConversationUpdate struct {
 	// If is what the record must meet when it is written.
 	If Condition
 
-	Status      *Status
-	ClosedAt    *Time
-	ClosedBy    *string
-	Assignee    *string
-	UserDeleted *bool
-	ExpiresAt   *Time
+	Status   *Status
+	ClosedAt *Time
+	ClosedBy *string
+	Assignee *string
+	// AssigneeName, set with Assignee, is the assignee's display name at
+	// that moment ("" removes a previous one).
+	AssigneeName *string
+	UserDeleted  *bool
+	ExpiresAt    *Time
 	// Feedback is the client's rating, given once.
 	Feedback *Feedback
 	// Risk sets the safeguarding risk (level, when, category).

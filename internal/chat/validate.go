@@ -53,3 +53,22 @@ func normalizeComment(c string) (string, error) {
 	}
 	return c, nil
 }
+
+// maxDisplayName is the longest display name, in characters.
+const maxDisplayName = 40
+
+// displayNamePattern is what a display name may hold: letters (with their
+// accents), spaces, apostrophes, hyphens and full stops.
+var displayNamePattern = regexp.MustCompile(`^[\p{L}\p{M}' .\-]+$`)
+
+// NormalizeDisplayName trims a display name, folds runs of white space to
+// one space, and checks it: 1 to 40 characters of letters, spaces, ' - and
+// . (a first name or a chosen name, never a number to call).
+func NormalizeDisplayName(name string) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	n := utf8.RuneCountInString(name)
+	if !utf8.ValidString(name) || n < 1 || n > maxDisplayName || !displayNamePattern.MatchString(name) {
+		return "", BadRequest("displayName must be 1 to %d characters: letters, spaces, ' - and . only.", maxDisplayName)
+	}
+	return name, nil
+}

@@ -121,6 +121,13 @@ func (c *Client) Me(ctx context.Context) (chat.Me, error) {
 	return me, err
 }
 
+// SetDisplayName chooses the name a member of staff is shown by (PUT /me).
+func (c *Client) SetDisplayName(ctx context.Context, name string) (chat.Me, error) {
+	var me chat.Me
+	_, err := c.call(ctx, "PUT", "/me", map[string]string{"displayName": name}, &me)
+	return me, err
+}
+
 // Ticket returns a one-time WebSocket ticket.
 func (c *Client) Ticket(ctx context.Context) (string, error) {
 	var t struct {

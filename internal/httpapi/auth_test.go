@@ -102,7 +102,7 @@ func TestStaffNetworkRestriction(t *testing.T) {
 
 func TestUnknownRouteIsNotFound(t *testing.T) {
 	s := newStack(t)
-	for _, route := range []string{"GET /nowhere", "$default", "PUT /me"} {
+	for _, route := range []string{"GET /nowhere", "$default", "PATCH /me"} {
 		t.Run(route, func(t *testing.T) {
 			res := s.do(t, call{route: route, token: s.clientToken("9a1d-client")})
 			wantError(t, res, http.StatusNotFound, "not_found")

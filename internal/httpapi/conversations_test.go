@@ -74,7 +74,7 @@ func TestOpenConversation(t *testing.T) {
 			apptest.JSONEqual(t, res.Body, fmt.Sprintf(`{"conversation":{
 				"id":%q,"userId":%q,"status":"active","retention":%q,
 				"createdAt":%q,"lastMessageAt":null,"closedAt":null,"closedBy":null,
-				"assignee":null,"unread":0}}`,
+				"assignee":null,"assigneeName":null,"unread":0}}`,
 				id, sub, tt.wantRetention, s.Clock.Now().UTC().Format(chat.TimeFormat)))
 		})
 	}

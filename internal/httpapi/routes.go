@@ -15,6 +15,7 @@ import (
 func (a *API) table() map[string]route {
 	return map[string]route{
 		"GET /me":                                   a.me,
+		"PUT /me":                                   a.setMe,
 		"POST /ws/ticket":                           a.ticket,
 		"POST /conversations":                       a.createConversation,
 		"GET /conversations":                        a.listConversations,
@@ -56,6 +57,18 @@ type messageBody struct {
 
 func (a *API) me(ctx context.Context, r request) (response, error) {
 	me, err := a.Service.Me(ctx, r.caller)
+	if err != nil {
+		return response{}, err
+	}
+	return ok(me)
+}
+
+func (a *API) setMe(ctx context.Context, r request) (response, error) {
+	name, err := oneField[string](r, "displayName", "displayName is required.")
+	if err != nil {
+		return response{}, err
+	}
+	me, err := a.Service.SetDisplayName(ctx, r.caller, name)
 	if err != nil {
 		return response{}, err
 	}

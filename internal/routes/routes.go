@@ -136,6 +136,7 @@ var WebSocketAuthorizer = WebSocketAuthorizerSpec{
 // HTTP lists every HTTP API route; all of them are served by the api function.
 var HTTP = []HTTPRoute{
 	{Method: "GET", Path: "/me", Function: API},
+	{Method: "PUT", Path: "/me", Function: API},
 	{Method: "POST", Path: "/ws/ticket", Function: API},
 	{Method: "POST", Path: "/conversations", Function: API},
 	{Method: "GET", Path: "/conversations", Function: API},

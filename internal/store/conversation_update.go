@@ -88,6 +88,13 @@ func conversationChanges(id string, u chat.ConversationUpdate, sealedComment []b
 	if u.Assignee != nil {
 		set("assignee", *u.Assignee)
 	}
+	if u.AssigneeName != nil {
+		if *u.AssigneeName == "" {
+			upd, changes = upd.Remove(expression.Name("assigneeName")), true
+		} else {
+			set("assigneeName", *u.AssigneeName)
+		}
+	}
 	if u.UserDeleted != nil {
 		set("userDeleted", *u.UserDeleted)
 	}
@@ -171,6 +178,9 @@ func conversationCondition(k chat.Condition, now time.Time) expression.Condition
 	}
 	if k.ClaimableBy != "" {
 		cond = cond.And(expression.Or(unassigned(), expression.Name("assignee").Equal(expression.Value(k.ClaimableBy))))
+	}
+	if k.Assignee != "" {
+		cond = cond.And(expression.Name("assignee").Equal(expression.Value(k.Assignee)))
 	}
 	if k.Reader != "" {
 		// chat.CanRead for a counsellor: waiting unassigned, or theirs.

@@ -34,6 +34,7 @@ type conversationItem struct {
 	ClosedAt        *string        `dynamodbav:"closedAt,omitempty"`
 	ClosedBy        *string        `dynamodbav:"closedBy,omitempty"`
 	Assignee        *string        `dynamodbav:"assignee,omitempty"`
+	AssigneeName    *string        `dynamodbav:"assigneeName,omitempty"`
 	UserDeleted     bool           `dynamodbav:"userDeleted"`
 	LastSenderRole  chat.Role      `dynamodbav:"lastSenderRole,omitempty"`
 	FirstResponseAt *string        `dynamodbav:"firstResponseAt,omitempty"`
@@ -83,6 +84,7 @@ func newConversationItem(c chat.Conversation) conversationItem {
 		ClosedAt:        stampPtr(c.ClosedAt),
 		ClosedBy:        c.ClosedBy,
 		Assignee:        c.Assignee,
+		AssigneeName:    c.AssigneeName,
 		UserDeleted:     c.Deleted,
 		LastSenderRole:  c.LastSenderRole,
 		FirstResponseAt: stampPtr(c.FirstResponseAt),
@@ -108,11 +110,14 @@ func (it conversationItem) conversation() chat.Conversation {
 		ClosedAt:        parseStampPtr(it.ClosedAt),
 		ClosedBy:        it.ClosedBy,
 		Assignee:        it.Assignee,
+		AssigneeName:    it.AssigneeName,
 		Deleted:         it.UserDeleted,
 		LastSenderRole:  it.LastSenderRole,
 		FirstResponseAt: parseStampPtr(it.FirstResponseAt),
 		Rating:          it.Rating,
 		Comment:         it.Comment,
+		RatedAt:         parseStampPtr(optional(it.RatedAt)),
+		HasComment:      it.Comment != "" || len(it.SealedComment) > 0,
 		Risk:            it.Risk,
 		RiskAt:          parseStampPtr(it.RiskAt),
 		RiskCategory:    it.RiskCategory,
@@ -127,6 +132,14 @@ func stampPtr(t *chat.Time) *string {
 		return nil
 	}
 	return aws.String(t.String())
+}
+
+// optional is s as an optional stored value: nil when it is "".
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // instantPtr writes t as an optional stored time: nil when t is zero.

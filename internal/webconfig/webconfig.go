@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/routes"
@@ -30,6 +31,9 @@ type Config struct {
 	// Theme is how the widget presents the service that runs the stack
 	// (an embed snippet's data- attributes override it field by field).
 	Theme Theme `json:"theme"`
+	// CannedReplies are the ready-made replies the dashboard offers
+	// counsellors (greetings, crisis lines, closing words), in order.
+	CannedReplies []CannedReply `json:"cannedReplies"`
 }
 
 // Theme is the embedding service's look and words in the widget. Every
@@ -83,6 +87,60 @@ func (t Theme) Validate() error {
 		}
 	}
 	return nil
+}
+
+// CannedReply is one ready-made reply: a short label to find it by and the
+// text it puts in the reply box (the counsellor can still change it).
+type CannedReply struct {
+	Label string `json:"label"`
+	Text  string `json:"text"`
+}
+
+// The bounds of a canned reply.
+const (
+	maxCannedReplies = 50
+	maxCannedLabel   = 60
+)
+
+// DefaultCannedReplies are the local stack's canned replies. The crisis
+// lines hold placeholder numbers, marked as examples: a service configures
+// its own (CDK context cannedReplies).
+func DefaultCannedReplies() []CannedReply {
+	return []CannedReply{
+		{Label: "Greeting", Text: "Hello, I'm here and I'm listening. Take your time: what would you like to talk about?"},
+		{Label: "Still there?", Text: "Are you still there? There's no rush. I'm here when you're ready."},
+		{Label: "Crisis lines (EXAMPLE numbers: configure your own)", Text: "If you are in danger right now, please call " +
+			"000 [EXAMPLE emergency number: configure]. You can also call the 24-hour crisis line on 0000 000 000 " +
+			"[EXAMPLE number: configure], any time, day or night."},
+		{Label: "Closing", Text: "Thank you for talking with me today. If you need us again, we're here. Take care of yourself."},
+	}
+}
+
+// ParseCannedReplies reads canned replies given as a JSON array of
+// {"label","text"} (how the CDK context gives them) and checks them: at
+// most 50, each with a label of 1 to 60 characters and a text of 1 to
+// maxChars characters (the longest message the service accepts).
+func ParseCannedReplies(s string, maxChars int) ([]CannedReply, error) {
+	var out []CannedReply
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("canned replies must be a JSON array of {\"label\",\"text\"}: %w", err)
+	}
+	if len(out) > maxCannedReplies {
+		return nil, fmt.Errorf("at most %d canned replies, not %d", maxCannedReplies, len(out))
+	}
+	for i, r := range out {
+		r.Label, r.Text = strings.TrimSpace(r.Label), strings.TrimSpace(r.Text)
+		if n := utf8.RuneCountInString(r.Label); n < 1 || n > maxCannedLabel {
+			return nil, fmt.Errorf("canned reply %d: the label must be 1 to %d characters", i+1, maxCannedLabel)
+		}
+		if n := utf8.RuneCountInString(r.Text); n < 1 || n > maxChars {
+			return nil, fmt.Errorf("canned reply %d (%s): the text must be 1 to %d characters", i+1, r.Label, maxChars)
+		}
+		out[i] = r
+	}
+	return out, nil
 }
 
 // Limits are the server's limits the clients check before sending, so that

@@ -1,32 +1,71 @@
-package webconfig
+package webconfig_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/confidechat/confide/internal/webconfig"
 )
 
-func TestThemeValidate(t *testing.T) {
+// TestParseCannedReplies: a service's canned replies are read from JSON,
+// trimmed, and refused with a reason when they would not fit.
+func TestParseCannedReplies(t *testing.T) {
 	tests := []struct {
 		name    string
-		theme   Theme
+		in      string
+		want    []webconfig.CannedReply
 		wantErr string
 	}{
-		{name: "empty", theme: Theme{}},
-		{name: "full", theme: Theme{Name: "N", Logo: "https://x.example/l.svg", Accent: "#0f766e", Welcome: "W", Hours: "H",
-			Crisis: []CrisisLine{{Label: "Emergency", Number: "999"}, {Label: "Web", URL: "https://x.example/help"}}}},
-		{name: "short colour", theme: Theme{Accent: "#abc"}, wantErr: "accent"},
-		{name: "named colour", theme: Theme{Accent: "teal"}, wantErr: "accent"},
-		{name: "http logo", theme: Theme{Logo: "http://x.example/l.svg"}, wantErr: "logo"},
-		{name: "no label", theme: Theme{Crisis: []CrisisLine{{Number: "999"}}}, wantErr: "label"},
-		{name: "no number or url", theme: Theme{Crisis: []CrisisLine{{Label: "L"}}}, wantErr: "neither"},
-		{name: "javascript url", theme: Theme{Crisis: []CrisisLine{{Label: "L", URL: "javascript:alert(1)"}}}, wantErr: "https"},
+		{"Two", `[{"label":" Hello ","text":"Hi, I'm here."},{"label":"Bye","text":"Take care."}]`,
+			[]webconfig.CannedReply{{Label: "Hello", Text: "Hi, I'm here."}, {Label: "Bye", Text: "Take care."}}, ""},
+		{"None", `[]`, []webconfig.CannedReply{}, ""},
+		{"NotAnArray", `{"label":"x"}`, nil, "JSON array"},
+		{"AnUnknownField", `[{"label":"x","text":"y","colour":"red"}]`, nil, "JSON array"},
+		{"NoLabel", `[{"label":" ","text":"y"}]`, nil, "label"},
+		{"LongLabel", `[{"label":"` + strings.Repeat("x", 61) + `","text":"y"}]`, nil, "label"},
+		{"NoText", `[{"label":"x","text":""}]`, nil, "text"},
+		{"TextOverTheMessageLimit", `[{"label":"x","text":"` + strings.Repeat("y", 21) + `"}]`, nil, "text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.theme.Validate()
-			if (err != nil) != (tt.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Errorf("Validate() = %v, want an error with %q", err, tt.wantErr)
+			got, err := webconfig.ParseCannedReplies(tt.in, 20)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one about %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("reply %d = %+v, want %+v", i, got[i], tt.want[i])
+				}
 			}
 		})
+	}
+}
+
+// TestDefaultCannedRepliesMarkTheirExamples: the local stack's crisis
+// lines are placeholders, and say so in the label and the text.
+func TestDefaultCannedRepliesMarkTheirExamples(t *testing.T) {
+	found := false
+	for _, r := range webconfig.DefaultCannedReplies() {
+		if r.Label == "" || r.Text == "" {
+			t.Errorf("reply %+v is incomplete", r)
+		}
+		if strings.Contains(strings.ToLower(r.Label), "crisis") {
+			found = true
+			if !strings.Contains(r.Label, "EXAMPLE") || !strings.Contains(r.Text, "EXAMPLE") {
+				t.Errorf("crisis reply %+v does not mark its numbers as examples", r)
+			}
+		}
+	}
+	if !found {
+		t.Error("no crisis lines among the defaults")
 	}
 }

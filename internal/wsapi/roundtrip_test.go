@@ -125,6 +125,12 @@ func TestSendMessageRoundTripsOnAColdInstance(t *testing.T) {
 				t.Fatal(err)
 			}
 			conns := map[string]string{alice.UserID: s.connected(t, alice, c.ID), staff.UserID: s.connected(t, staff, c.ID)}
+			if tt.sender.IsStaff() {
+				// Staff reply in the conversations they have claimed.
+				if _, err := s.App.Service.Claim(context.Background(), tt.sender, c.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
 
 			s.App = s.NewInstance(t)
 			before, kms, depth := s.measureSend(t, conns[tt.sender.UserID], c.ID, 2)

@@ -57,6 +57,14 @@ export function observes(me, c) {
   return canRead(me, c) && !answers(me, c);
 }
 
+/**
+ * canPost: staff reply only in an active conversation assigned to them
+ * (CanPost): a waiting one is claimed first, a colleague's is theirs.
+ */
+export function canPost(me, c) {
+  return c.status === 'active' && isMine(me, c);
+}
+
 /** canClaim: claiming is offered on a conversation waiting for a counsellor (CanClaim). */
 export function canClaim(me, c) {
   return !!me && waitingForCounsellor(c);

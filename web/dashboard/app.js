@@ -18,6 +18,8 @@ import { Alerts, baseTitle } from './alerts.js';
 import { StaffDirectory } from './staff.js';
 import { canAudit } from './access.js';
 import { UrgentBanner } from './banner.js';
+import { cannedRepliesOf } from './canned.js';
+import { ProfileControl } from './profile.js';
 
 /** queueTick is how often the waiting times are redrawn (ms). */
 const queueTick = 15000;
@@ -85,11 +87,27 @@ class Dashboard {
         older: byId('older'), messages: byId('messages'), empty: byId('messages-empty'),
         typing: byId('typing'), closedNote: byId('conv-closed-note'), composer: byId('composer'),
         input: byId('composer-input'), sendButton: byId('composer-send'), error: byId('conv-error'),
-        announcer: byId('announcer'),
+        announcer: byId('announcer'), composerClaim: byId('composer-claim'), composerClaimButton: byId('composer-claim-button'),
+        cannedHost: byId('canned-host'), composerHint: byId('composer-hint'),
+        feedback: byId('conv-feedback'), feedbackRating: byId('conv-feedback-rating'), feedbackComment: byId('conv-feedback-comment'),
+        history: byId('conv-history'), historyList: byId('conv-history-list'),
       },
       onRead: (id) => { this.queue.markRead(id); this.alerts.title(this.queue.unreadTotal()); },
       onConversation: (c) => { this.queue.upsertConversation(c); this.renderQueue(); this.stats.soon(); },
       confirmClose: () => this.confirmClose(),
+      cannedReplies: cannedRepliesOf(config),
+      onOpenId: (id) => this.openById(id),
+    });
+    this.profile = new ProfileControl({
+      api: this.api,
+      els: {
+        shown: byId('name-shown'), edit: byId('name-edit'), form: byId('name-form'), input: byId('name-input'),
+        cancel: byId('name-cancel'), error: byId('name-error'),
+      },
+      onChange: (me) => {
+        this.me = { ...this.me, displayName: me.displayName };
+        this.staff.load().then(() => this.renamed(), () => {});
+      },
     });
     this.stats = new StatsStrip({
       api: this.api,
@@ -99,6 +117,8 @@ class Dashboard {
         satisfaction: byId('stat-satisfaction'), ratings: byId('stat-ratings'),
         urgentToClaim: byId('stat-urgent-to-claim'), urgentWaiting: byId('stat-urgent-waiting'), status: byId('stats-status'),
       },
+      feedback: { box: byId('feedback-recent'), summary: byId('feedback-summary'), list: byId('feedback-list') },
+      onOpenId: (id) => this.openById(id),
     });
     this.audit = new AuditView({
       api: this.api,
@@ -108,6 +128,7 @@ class Dashboard {
         form: byId('audit-form'), from: byId('audit-from'), to: byId('audit-to'), rows: byId('audit-rows'),
         more: byId('audit-more'), status: byId('audit-status'),
       },
+      onOpenId: (id) => this.openById(id),
     });
     this.banner = new UrgentBanner({
       el: byId('urgent-banner'),
@@ -208,6 +229,7 @@ class Dashboard {
     this.queue.me = this.view.me = me;
     this.audit.meId = me.userId;
     setText(byId('me-label'), 'Signed in as ' + me.username + (me.supervisor ? ' (supervisor)' : ''));
+    this.profile.render(me);
     show(byId('notify-enable'), this.alerts.permission() === 'default');
     // The audit trail is for supervisors: a counsellor has no tab for it.
     show(byId('tab-audit'), canAudit(me));
@@ -285,6 +307,29 @@ class Dashboard {
     this.view.open(conv);
   }
 
+  /**
+   * openById opens a conversation named by a link (the audit trail, the
+   * client's history, a feedback comment): its record is read, the
+   * conversations tab shown, and the queue's filter follows its status.
+   */
+  async openById(id) {
+    let conversation;
+    try {
+      ({ conversation } = await this.api.getConversation(id));
+    } catch (err) {
+      setText(byId('announcer'), 'Could not open the conversation: ' + err.message);
+      return;
+    }
+    if (!this.me) return;
+    this.tab('tab-conversations');
+    const filter = conversation.status === 'active' ? 'active' : 'closed';
+    if (this.queue.filter !== filter) this.filter(filter);
+    this.queue.upsertConversation(conversation, true);
+    this.renderQueue();
+    this.open(conversation);
+    byId('conv-heading').focus();
+  }
+
   /** renamed shows colleagues' names after the staff directory was read. */
   renamed() {
     if (!this.me) return;
@@ -351,6 +396,7 @@ class Dashboard {
     this.audit.meId = null;
     show(byId('tab-audit'), false);
     setText(byId('me-label'), '');
+    this.profile.render(null);
     document.title = baseTitle;
     this.connection(ConnState.Closed);
     this.views('signin');

@@ -5,7 +5,7 @@
 
 import { h, setText, show } from '../shared/dom.js';
 import { dateTime, isoDate } from './time.js';
-import { auditActionText, auditActorText, auditStaff, auditSubjectText } from './labels.js';
+import { auditActionText, auditActorText, auditConversationId, auditMessageText, auditStaff, auditSubjectText } from './labels.js';
 
 /** auditPage is how many entries one request asks for. */
 export const auditPage = 25;
@@ -35,9 +35,11 @@ export function auditRange(from, to) {
 export class AuditView {
   /**
    * meId: who is signed in; staff: the StaffDirectory (names; one it does
-   * not know yet is asked about); els: {form, from, to, rows, more, status}.
+   * not know yet is asked about); els: {form, from, to, rows, more, status};
+   * onOpenId(id) opens a conversation in the dashboard (its link).
    */
-  constructor({ api, meId, staff, els }) {
+  constructor({ api, meId, staff, els, onOpenId = () => {} }) {
+    this.onOpenId = onOpenId;
     this.api = api;
     this.meId = meId;
     this.staff = staff;
@@ -93,12 +95,26 @@ export class AuditView {
     this.els.rows.replaceChildren(...this.entries.map((e) => this.row(e)));
   }
 
+  /**
+   * row is one entry: when, who, what, the conversation (by its handle, a
+   * link that opens it) and, for an edit or delete, the message (its short
+   * id).
+   */
   row(e) {
+    const convId = auditConversationId(e);
+    const subject = auditSubjectText(e);
+    const conversation = convId
+      ? h('a', {
+        href: '#conversation-' + convId, className: 'audit-conversation', dataset: { id: convId },
+        title: 'Open this conversation', onclick: (ev) => { ev.preventDefault(); this.onOpenId(convId); },
+      }, subject)
+      : subject;
     return h('tr', { dataset: { action: e.action } },
       h('td', {}, h('time', { datetime: e.at, text: dateTime(e.at) })),
       h('td', { text: auditActorText(e, this.meId, this.nameOf) }),
       h('td', { text: auditActionText(e, this.meId, this.nameOf) }),
-      h('td', { text: auditSubjectText(e) }));
+      h('td', { className: 'audit-conv' }, conversation),
+      h('td', { className: 'audit-msg', text: auditMessageText(e) }));
   }
 
   /** clear forgets the listing (sign-out). */

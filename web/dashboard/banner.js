@@ -2,18 +2,18 @@
 // claim it, every member of staff's page says so above the workspace, with
 // a button that opens it (the longest urgent first). It goes when the last
 // one is claimed, closed or set lower. It names no words, only the client's
-// short id. The container is an alert region that stays in the page, so a
+// handle ("Blue Heron"). The container is an alert region that stays in the page, so a
 // screen reader announces the banner when it appears; it is rebuilt only
 // when the conversations it names change, so it is not announced again on
 // every redraw of the queue.
 
 import { h } from '../shared/dom.js';
-import { shortId } from './labels.js';
+import { handleOf } from './labels.js';
 
 /** urgentBannerText says how many urgent conversations wait ("" for none). */
 export function urgentBannerText(rows) {
   if (!rows.length) return '';
-  if (rows.length === 1) return `Urgent: client ${shortId(rows[0].conv.userId)} is waiting for a counsellor to claim their conversation.`;
+  if (rows.length === 1) return `Urgent: client ${handleOf(rows[0].conv)} is waiting for a counsellor to claim their conversation.`;
   return `Urgent: ${rows.length} conversations are waiting for a counsellor to claim them.`;
 }
 

@@ -14,8 +14,9 @@ import { Typing } from '../shared/typing.js';
 import { Action, Frame, Role, conversationOf } from '../shared/frames.js';
 import { h, setText, show, bindComposer } from '../shared/dom.js';
 import { clockTime } from './time.js';
-import { assigneeText, closedText, colleagueName, forgetLastMatch, reassignedText, restrictedText, retentionText, senderText, shortId } from './labels.js';
-import { answers, canAssign, canClaim, canClose, canRead, canSetRisk, oversees } from './access.js';
+import { assigneeText, clientText, closedText, colleagueName, feedbackText, forgetLastMatch, handleOf, reassignedText, restrictedText, retentionText, senderText } from './labels.js';
+import { answers, canAssign, canClaim, canClose, canPost, canRead, canSetRisk, oversees } from './access.js';
+import { CannedPicker } from './canned.js';
 import { AssignControl } from './assign.js';
 import { RiskControl, riskLine } from './risk.js';
 
@@ -30,9 +31,10 @@ export class ConversationView {
    * elements; onRead(id) after the counsellor read a conversation;
    * onConversation(conversation) after a change this view made (claim,
    * assign, close); confirmClose() resolves to true when the counsellor
-   * confirms.
+   * confirms; cannedReplies: the service's [{label, text}]; onOpenId(id)
+   * opens another conversation (a link of the client's history).
    */
-  constructor({ api, socket, me, staff, limits, clock, els, onRead, onConversation, confirmClose }) {
+  constructor({ api, socket, me, staff, limits, clock, els, onRead, onConversation, confirmClose, cannedReplies = [], onOpenId = () => {} }) {
     this.api = api;
     this.clock = clock;
     this.socket = socket;
@@ -44,6 +46,10 @@ export class ConversationView {
     this.onRead = onRead;
     this.onConversation = onConversation;
     this.confirmClose = confirmClose;
+    this.onOpenId = onOpenId;
+    // detail is what only GET /conversations/{id} says of the open
+    // conversation: the feedback comment and the client's history.
+    this.detail = null;
     // One Conversation per conversation opened, kept when the counsellor
     // opens another: a reply still waiting (offline) is sent when the feed
     // is back, whichever conversation is on screen then.
@@ -59,6 +65,9 @@ export class ConversationView {
     els.input.addEventListener('input', () => this.typed());
     els.older.addEventListener('click', () => this.loadOlder());
     els.claim.addEventListener('click', () => this.claim());
+    els.composerClaimButton.addEventListener('click', () => this.claim());
+    this.canned = new CannedPicker({ input: els.input, replies: cannedReplies, host: els.cannedHost, onInsert: () => this.typed() });
+    show(els.composerHint, cannedReplies.length > 0);
     els.close.addEventListener('click', () => this.closeSession());
     this.assignControl = new AssignControl({ els: { form: els.assignForm, select: els.assignTo }, onAssign: (to) => this.assign(to) });
     this.riskControl = new RiskControl({
@@ -104,6 +113,9 @@ export class ConversationView {
   /** answering: the open conversation is the reader's to answer (waiting, or theirs). */
   get answering() { return !!this.model && answers(this.me, this.conv); }
 
+  /** posting: the open conversation is assigned to the reader, who may reply in it (CanPost). */
+  get posting() { return !!this.model && canPost(this.me, this.conv); }
+
   /** isBeingRead: the conversation is open and the page is on screen. */
   isBeingRead(id) {
     return !!this.model && this.model.id === id && document.visibilityState === 'visible';
@@ -122,6 +134,7 @@ export class ConversationView {
     show(this.els.body, true);
     this.renderHeader();
     this.renderMessages();
+    this.loadDetail(conv.id, generation);
     // A colleague's words are not asked for: the server would refuse them.
     if (!this.readable) return;
     const timeline = this.model.timeline;
@@ -138,7 +151,24 @@ export class ConversationView {
     this.renderMessages();
     this.scrollToEnd();
     this.readIfVisible();
-    if (this.answering && this.model.active) this.els.input.focus();
+    if (this.posting && this.model.active) this.els.input.focus();
+  }
+
+  /**
+   * loadDetail reads the open conversation's record as GET
+   * /conversations/{id} gives it (the feedback comment, the client's other
+   * permanent conversations), which the queue's listing does not carry.
+   */
+  async loadDetail(id, generation) {
+    let conversation;
+    try {
+      ({ conversation } = await this.api.getConversation(id));
+    } catch (err) {
+      return; // the record shown stays; nothing more to say
+    }
+    if (generation !== this.generation || this.id !== id) return;
+    this.detail = { id, feedback: conversation.feedback || null, history: conversation.history || [] };
+    this.renderDetail();
   }
 
   /** refresh reads the open conversation's record again and shows what changed, here and in the queue. */
@@ -207,6 +237,8 @@ export class ConversationView {
 
   reset() {
     this.cursor = null;
+    this.detail = null;
+    if (this.canned) this.canned.close(false);
     this.typer.reset();
     setText(this.els.typing, '');
     setText(this.els.error, '');
@@ -346,7 +378,7 @@ export class ConversationView {
 
   /** typed tells the client that the counsellor is typing, and when they stop (Typing). */
   typed() {
-    if (!this.model || !this.model.active || !this.answering) return;
+    if (!this.model || !this.model.active || !this.posting) return;
     this.typer.input(!this.els.input.value.trim());
   }
 
@@ -354,6 +386,7 @@ export class ConversationView {
   send(body) {
     if (!this.model || !this.model.active) return 'This conversation is closed.';
     if (!this.answering) return 'Assign this conversation to yourself to answer in it.';
+    if (!this.posting) return 'Claim this conversation to reply.';
     const why = this.model.send(body);
     if (why) {
       this.error(why);
@@ -390,6 +423,7 @@ export class ConversationView {
       if (model === this.model) this.changeConversation(conversation);
       else model.update(conversation);
       this.onConversation(conversation);
+      if (model === this.model && this.posting) this.els.input.focus();
     } catch (err) {
       // A colleague was quicker (409): show whose it is, then why. (The
       // view holds a fresh model once the words are forgotten.)
@@ -473,7 +507,7 @@ export class ConversationView {
     const active = c.status === 'active';
     const readable = this.readable;
     const answering = active && this.answering;
-    setText(e.heading, 'Client ' + shortId(c.userId));
+    setText(e.heading, clientText(c));
     setText(e.retention, retentionText(c.retention));
     e.retention.dataset.retention = c.retention;
     setText(e.claimState, assigneeText(c.assignee, this.meId, this.nameOf));
@@ -492,9 +526,47 @@ export class ConversationView {
       ? `It is assigned to ${colleagueName(c.assignee, this.nameOf)}; to answer the client, assign it to yourself.`
       : '');
     show(e.messages, readable);
-    e.input.disabled = !answering;
-    e.sendButton.disabled = !answering;
+    // Staff reply in the conversations assigned to them: one waiting for a
+    // counsellor shows its reply box disabled under a Claim button.
+    const posting = active && this.posting;
+    const mustClaim = answering && !posting;
+    show(e.composerClaim, mustClaim);
+    e.input.disabled = !posting;
+    e.sendButton.disabled = !posting;
+    e.input.placeholder = posting ? 'Write a reply. Enter sends, Shift+Enter starts a new line.' : 'Claim this conversation to reply.';
+    if (mustClaim) e.input.setAttribute('aria-describedby', 'composer-claim-text');
+    else if (this.canned.replies.length) e.input.setAttribute('aria-describedby', 'composer-hint');
+    else e.input.removeAttribute('aria-describedby');
+    if (!posting) this.canned.close(false);
     show(e.composer, answering);
+    this.renderDetail();
+  }
+
+  /**
+   * renderDetail shows the client's feedback on a closed conversation (its
+   * rating from the record, its comment once the record was read whole)
+   * and the client's other permanent conversations, as links.
+   */
+  renderDetail() {
+    const c = this.conv;
+    const e = this.els;
+    if (!c) return;
+    const detail = this.detail && this.detail.id === c.id ? this.detail : null;
+    const feedback = (detail && detail.feedback) || c.feedback || null;
+    const showFeedback = c.status !== 'active' && !!feedback && this.readable;
+    show(e.feedback, showFeedback);
+    if (showFeedback) {
+      const words = feedbackText(feedback);
+      setText(e.feedbackRating, words.rating);
+      e.feedbackRating.setAttribute('aria-label', words.ratingLabel);
+      setText(e.feedbackComment, words.comment);
+      show(e.feedbackComment, !!words.comment);
+    }
+    const history = detail ? detail.history : [];
+    show(e.history, history.length > 0);
+    e.historyList.replaceChildren(...history.map((o) => h('li', {},
+      h('button', { type: 'button', className: 'link-button', dataset: { id: o.id }, onclick: () => this.onOpenId(o.id) }, handleOf(o)),
+      ' ', h('span', { className: 'muted', text: historyWhen(o) }))));
   }
 
   /** renderRisk shows the open conversation's level in its header (and how long an unclaimed urgent one has waited). */
@@ -539,4 +611,11 @@ export class ConversationView {
     return h('li', { className: classes.join(' '), dataset: { id: m.id } }, meta, body,
       read ? h('p', { className: 'msg-read', text: 'Read' }) : null);
   }
+}
+
+/** historyWhen says when an earlier conversation took place: "12 Nov 2026" (and "still open"). */
+function historyWhen(o) {
+  const d = new Date(o.createdAt);
+  const day = Number.isNaN(d.getTime()) ? '' : d.toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' });
+  return o.closedAt ? day : day + ' · still open';
 }

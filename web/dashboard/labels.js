@@ -1,8 +1,9 @@
 // Words the dashboard shows for protocol values. Colleagues are named from
 // the staff directory (staff.js): nameOf(id) is their name, or null when
 // the directory does not know them, who are then "a colleague", never an
-// id. Clients have no names: they are shown by a short form of their
-// opaque id.
+// id. Clients have no names: they are shown by their conversation's handle
+// ("Client · Blue Heron"), a short name the server derives from the
+// conversation, never their id.
 
 import { Role } from '../shared/frames.js';
 
@@ -13,6 +14,34 @@ import { Role } from '../shared/frames.js';
  */
 export function shortId(id) {
   return String(id || '').slice(-8);
+}
+
+/**
+ * handleOf is what to call the client of a conversation: its handle (staff
+ * views carry one, e.g. "Blue Heron"), else the short form of the
+ * conversation's id.
+ */
+export function handleOf(c) {
+  return (c && c.handle) || shortId(c && c.id);
+}
+
+/** clientText names the client of a conversation: "Client · Blue Heron". */
+export function clientText(c) {
+  return 'Client · ' + handleOf(c);
+}
+
+/**
+ * feedbackText writes a client's feedback for staff: the rating as stars
+ * with its number ("★★★★☆ 4 / 5"), a label for screen readers, and the
+ * comment ('' when none).
+ */
+export function feedbackText(f) {
+  const n = Math.max(0, Math.min(5, Math.round(Number(f && f.rating) || 0)));
+  return {
+    rating: '★'.repeat(n) + '☆'.repeat(5 - n) + ` ${n} / 5`,
+    ratingLabel: `Rated ${n} out of 5`,
+    comment: String((f && f.comment) || '').trim(),
+  };
 }
 
 /** noNames is a nameOf that knows nobody. */
@@ -108,6 +137,8 @@ const auditWords = {
   'message.edited': 'message edited',
   'message.deleted': 'message deleted',
   'user.erased': "client's data erased",
+  'staff.display_name_set': 'changed the name clients see',
+  'conversation.risk_changed': 'risk level changed',
 };
 
 /** staffActions are the actions only staff take (others are a client's, or confidectl's). */
@@ -154,8 +185,32 @@ export function auditActorText(e, meId, nameOf = noNames) {
   return staffActions.has(e.action) ? 'a colleague' : 'client ' + shortId(e.actor);
 }
 
-/** auditSubjectText is the entry's conversation (or, for an erasure, client) in short. */
+/**
+ * auditConversationId is the conversation an entry is about ('' when none:
+ * an erasure names a client, a display name its member of staff).
+ */
+export function auditConversationId(e) {
+  if (e.conversationId) return e.conversationId;
+  return /^(conversation|message)\./.test(e.action) ? auditTarget(e).conversation : '';
+}
+
+/** auditMessageId is the message of an edit or delete ('' for other entries). */
+export function auditMessageId(e) {
+  if (e.messageId) return e.messageId;
+  return e.action.startsWith('message.') ? auditTarget(e).rest : '';
+}
+
+/**
+ * auditSubjectText is the entry's conversation by its handle (or the short
+ * form of its id), or for an erasure the client, in short.
+ */
 export function auditSubjectText(e) {
-  const id = shortId(auditTarget(e).conversation);
-  return e.action === 'user.erased' ? 'client ' + id : id;
+  if (e.action === 'user.erased') return 'client ' + shortId(auditTarget(e).conversation);
+  const id = auditConversationId(e);
+  return id ? e.handle || shortId(id) : '';
+}
+
+/** auditMessageText is the message of an edit or delete, in short ('' for other entries). */
+export function auditMessageText(e) {
+  return shortId(auditMessageId(e));
 }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assigneeText, auditActionText, auditActorText, auditStaff, auditSubjectText, closedText, forgetLastMatch, previewText, reassignedText, restrictedText,
+  assigneeText, auditActionText, auditActorText, auditConversationId, auditMessageText, auditStaff, auditSubjectText, clientText, closedText, forgetLastMatch, previewText, reassignedText, restrictedText,
   retentionText, senderText,
 } from './labels.js';
 
@@ -39,6 +39,11 @@ describe('restrictedText', () => {
     'This conversation closed before anyone claimed it; only a supervisor can read it.'));
 });
 
+test('clientText: the handle, else the short form of the conversation id', () => {
+  assert.equal(clientText({ id: '01JCONVERSATION1', handle: 'Blue Heron', userId: 'client-sub-12345678' }), 'Client · Blue Heron');
+  assert.equal(clientText({ id: '01JCONVERSATION1', userId: 'client-sub-12345678' }), 'Client · RSATION1');
+});
+
 describe('audit entries in words', () => {
   const at = '2026-11-26T10:00:00.000Z';
   const cases = [
@@ -67,6 +72,17 @@ describe('audit entries in words', () => {
       assert.deepEqual([auditActorText(e, 'me', nameOf), auditActionText(e, 'me', nameOf), auditSubjectText(e)], c.want);
     });
   }
+  test('conversation and message apart: the handle, the message of an edit, none for a display name', () => {
+    const edit = { action: 'message.edited', actor: 'c', target: '01JCONVERSATION1/01JMESSAGE000001',
+      conversationId: '01JCONVERSATION1', messageId: '01JMESSAGE000001', handle: 'Blue Heron' };
+    assert.deepEqual([auditConversationId(edit), auditSubjectText(edit), auditMessageText(edit)], ['01JCONVERSATION1', 'Blue Heron', 'GE000001']);
+    const older = { action: 'message.deleted', actor: 'c', target: '01JCONVERSATION1/01JMESSAGE000001' };
+    assert.deepEqual([auditConversationId(older), auditSubjectText(older), auditMessageText(older)], ['01JCONVERSATION1', 'RSATION1', 'GE000001']);
+    const named = { action: 'staff.display_name_set', actor: 'sub-sam', target: 'sub-sam' };
+    assert.deepEqual([auditConversationId(named), auditSubjectText(named), auditMessageText(named)], ['', '', '']);
+    const assigned = { action: 'conversation.assigned', actor: 'sub-kai', target: '01JCONVERSATION1/sub-sam' };
+    assert.equal(auditMessageText(assigned), '');
+  });
   test('the staff an entry names, to learn their names', () => {
     assert.deepEqual(auditStaff({ action: 'conversation.assigned', actor: 'sub-kai', target: 'c/sub-new' }), ['sub-kai', 'sub-new']);
     assert.deepEqual(auditStaff({ action: 'conversation.created', actor: 'client-sub', target: 'c' }), []);

@@ -11,7 +11,7 @@
 import { h, setText, show } from '../shared/dom.js';
 import { Frame, Role } from '../shared/frames.js';
 import { waitingText } from './time.js';
-import { assigneeText, forgetLastMatch, previewText, shortId } from './labels.js';
+import { assigneeText, clientText, forgetLastMatch, previewText } from './labels.js';
 import { answers, canRead, isMine, queueReads, waitingForCounsellor } from './access.js';
 import { Risk, answerOrder, riskOf, urgentWaiting, waitingOf } from './triage.js';
 import { riskLine } from './risk.js';
@@ -396,7 +396,7 @@ export class Queue {
       onclick: () => this.onOpen(row.conv),
     },
     h('span', { className: 'row-line' },
-      h('span', { className: 'row-who', text: 'Client ' + shortId(c.userId) }),
+      h('span', { className: 'row-who', text: clientText(c) }),
       row.unread ? h('span', { className: 'row-unread', text: String(row.unread), 'aria-label': row.unread + ' unread' }) : null),
     riskLine(c, this.clock),
     waiting ? h('span', { className: 'row-wait', text: waiting }) : null,

@@ -1,8 +1,9 @@
 // The stats strip at the top of the dashboard (GET /stats), refreshed on
 // the feed's news (throttled) and every 30 seconds.
 
-import { setText } from '../shared/dom.js';
-import { formatDuration } from './time.js';
+import { h, setText, show } from '../shared/dom.js';
+import { formatDuration, clockTime } from './time.js';
+import { feedbackText } from './labels.js';
 
 /** refreshEvery is the periodic refresh (ms). */
 const refreshEvery = 30000;
@@ -45,10 +46,17 @@ function roughDuration(seconds) {
 
 /** StatsStrip keeps the stats elements up to date. */
 export class StatsStrip {
-  /** els: {active, waiting, online, firstResponse, session, satisfaction, ratings, urgentToClaim, urgentWaiting, status}. */
-  constructor({ api, els }) {
+  /**
+   * els: {active, waiting, online, firstResponse, session, satisfaction,
+   * ratings, urgentToClaim, urgentWaiting, status}; feedback: {box,
+   * summary, list}, the recent feedback comments; onOpenId(id) opens a
+   * comment's conversation.
+   */
+  constructor({ api, els, feedback, onOpenId = () => {} }) {
     this.api = api;
     this.els = els;
+    this.feedback = feedback;
+    this.onOpenId = onOpenId;
     this.timer = null;
     this.pending = null;
     this.last = 0;
@@ -67,6 +75,10 @@ export class StatsStrip {
     clearTimeout(this.pending);
     this.pending = null;
     for (const e of Object.values(this.els)) setText(e, '');
+    if (this.feedback) {
+      this.feedback.list.replaceChildren();
+      show(this.feedback.box, false);
+    }
   }
 
   /** soon refreshes after a relevant frame, at most once every 2 s. */
@@ -90,5 +102,28 @@ export class StatsStrip {
     const text = statText(s);
     for (const [k, v] of Object.entries(text)) setText(this.els[k], v);
     setText(this.els.status, '');
+    this.renderFeedback(s.recentFeedback || []);
+  }
+
+  /**
+   * renderFeedback lists the newest feedback comments (those of the
+   * conversations the reader may read), folded away under a summary: the
+   * strip stays calm; each names its conversation by handle, a link.
+   */
+  renderFeedback(entries) {
+    if (!this.feedback) return;
+    const { box, summary, list } = this.feedback;
+    show(box, entries.length > 0);
+    setText(summary, `Recent feedback comments (${entries.length})`);
+    list.replaceChildren(...entries.map((f) => {
+      const words = feedbackText(f);
+      return h('li', { className: 'feedback-item' },
+        h('p', { className: 'feedback-meta' },
+          h('span', { className: 'feedback-stars', text: words.rating, 'aria-label': words.ratingLabel }), ' ',
+          h('button', { type: 'button', className: 'link-button', dataset: { id: f.conversationId }, onclick: () => this.onOpenId(f.conversationId) },
+            'Client · ' + (f.handle || '')), ' ',
+          h('time', { className: 'muted', datetime: f.at, text: clockTime(f.at) })),
+        h('p', { className: 'feedback-comment', text: words.comment }));
+    }));
   }
 }

@@ -166,6 +166,12 @@ func (s *Store) UpdateConversation(_ context.Context, id string, u chat.Conversa
 	if u.Assignee != nil {
 		c.Assignee = stringCopy(u.Assignee)
 	}
+	if u.AssigneeName != nil {
+		c.AssigneeName = nil
+		if *u.AssigneeName != "" {
+			c.AssigneeName = stringCopy(u.AssigneeName)
+		}
+	}
 	if u.UserDeleted != nil {
 		c.Deleted = *u.UserDeleted
 	}
@@ -173,7 +179,7 @@ func (s *Store) UpdateConversation(_ context.Context, id string, u chat.Conversa
 		c.ExpiresAt = timeCopy(u.ExpiresAt)
 	}
 	if f := u.Feedback; f != nil {
-		c.Rating = f.Rating
+		c.Rating, c.RatedAt = f.Rating, timeCopy(&f.At)
 		if f.Comment != "" {
 			c.Comment = f.Comment
 		}

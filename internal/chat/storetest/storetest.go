@@ -69,6 +69,8 @@ var contract = []struct {
 	{"Revocation", testRevocation},
 	{"ReaderConditions", testReaderConditions},
 	{"StaffDirectory", testStaffDirectory},
+	{"StaffPostsOnlyWhenAssigned", testStaffPostsOnlyWhenAssigned},
+	{"AssigneeNameAndFeedbackMarks", testAssigneeNameAndFeedbackMarks},
 }
 
 // factory makes a test's environment: a fresh store on a clock of its own.

@@ -156,7 +156,7 @@ func TestHTTPResponsesAreWrittenBack(t *testing.T) {
 			wantStatus: 404, wantBody: `{"message":"Not Found"}`,
 		},
 		{
-			name: "UnknownMethodIsNotFound", method: "PUT", path: "/me",
+			name: "UnknownMethodIsNotFound", method: "PATCH", path: "/me",
 			wantStatus: 404, wantBody: `{"message":"Not Found"}`,
 		},
 		{

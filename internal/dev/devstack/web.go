@@ -36,6 +36,7 @@ func (s *Stack) webHandler(dir string, theme webconfig.Theme) http.Handler {
 			UserPoolClientID: s.Endpoints.UserPoolClientID,
 			Limits:           webconfig.LimitsOf(s.App.Config.Limits),
 			Theme:            theme,
+			CannedReplies:    webconfig.DefaultCannedReplies(),
 		})
 	})
 	mux.HandleFunc("POST /_devstack/clock", func(w http.ResponseWriter, r *http.Request) {
