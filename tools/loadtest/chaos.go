@@ -204,6 +204,7 @@ type chaosRun struct {
 	clients    []*chaosClient
 	feeds      []*client.Socket
 	feedsSeen  atomic.Int64
+	feedSeen   sync.Map // "<feed>/<message id>" of the frames feedsSeen counted
 	attempts   atomic.Int64
 	reconnects atomic.Int64
 	catchUps   atomic.Int64
@@ -314,7 +315,7 @@ func (r *chaosRun) setUp(ctx context.Context) error {
 	}
 	r.feeds = make([]*client.Socket, c.Counsellors*c.FeedsPerCounsellor)
 	err = parallel(ctx, len(r.feeds), c.ConnectConcurrency, func(ctx context.Context, i int) error {
-		s, err := dialFunc(ctx, r.ep.WebSocket, counsellors[i%c.Counsellors], "", r.onFeedFrame)
+		s, err := dialFunc(ctx, r.ep.WebSocket, counsellors[i%c.Counsellors], "", r.onFeedFrame(i))
 		r.feeds[i] = s
 		return err
 	})
@@ -340,9 +341,17 @@ func dialFunc(ctx context.Context, wsURL string, p *person, conversationID strin
 	return client.DialFunc(ctx, wsURL, ticket, conversationID, p.api.Origin, handle)
 }
 
-func (r *chaosRun) onFeedFrame(f client.Frame) {
-	if f.Type == chat.EventMessageCreated && f.Message != nil && strings.HasPrefix(f.Message.ClientMessageID, "ch-"+r.runID) {
-		r.feedsSeen.Add(1)
+// onFeedFrame counts the run's messages dashboard feed got, each once: a
+// resend's message comes again (delivery is at least once) and a
+// dashboard shows it once.
+func (r *chaosRun) onFeedFrame(feed int) func(client.Frame) {
+	return func(f client.Frame) {
+		if f.Type != chat.EventMessageCreated || f.Message == nil || !strings.HasPrefix(f.Message.ClientMessageID, "ch-"+r.runID) {
+			return
+		}
+		if _, seen := r.feedSeen.LoadOrStore(fmt.Sprintf("%d/%s", feed, f.Message.ID), true); !seen {
+			r.feedsSeen.Add(1)
+		}
 	}
 }
 

@@ -51,6 +51,8 @@ type entry struct {
 	acks    int
 	ackAt   time.Time
 	ackLast time.Time
+	// ackIDs are the message ids the acknowledgements carried.
+	ackIDs map[string]bool
 	errCode chat.Code
 	got     map[int]*receipt
 	stored  int
@@ -59,6 +61,9 @@ type entry struct {
 type receipt struct {
 	first, last time.Time
 	n           int
+	// ids are the message ids the copies carried: more than one means the
+	// message was stored, and shown, twice.
+	ids map[string]bool
 }
 
 // NewLedger returns an empty ledger.
@@ -75,10 +80,10 @@ func (l *Ledger) Sent(s Send) {
 	l.order = append(l.order, e)
 }
 
-// Received records a message.created frame with clientMessageID that
-// connection conn received at at: the acknowledgement when conn sent it, a
-// delivery otherwise.
-func (l *Ledger) Received(conn int, clientMessageID string, at time.Time) {
+// Received records a message.created frame with clientMessageID and
+// messageID that connection conn received at at: the acknowledgement when
+// conn sent it, a delivery otherwise.
+func (l *Ledger) Received(conn int, clientMessageID, messageID string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.messages[clientMessageID]
@@ -89,14 +94,15 @@ func (l *Ledger) Received(conn int, clientMessageID string, at time.Time) {
 	if conn == e.Sender {
 		e.acks++
 		if e.acks == 1 {
-			e.ackAt = at
+			e.ackAt, e.ackIDs = at, map[string]bool{}
 		}
 		e.ackLast = at
+		e.ackIDs[messageID] = true
 		return
 	}
 	r := e.got[conn]
 	if r == nil {
-		r = &receipt{first: at}
+		r = &receipt{first: at, ids: map[string]bool{}}
 		e.got[conn] = r
 		if e.otherSide(conn) {
 			l.recent = append(l.recent, at.Sub(e.At))
@@ -104,6 +110,7 @@ func (l *Ledger) Received(conn int, clientMessageID string, at time.Time) {
 	}
 	r.n++
 	r.last = at
+	r.ids[messageID] = true
 }
 
 // otherSide reports whether conn is a recipient of the other role than the
@@ -248,9 +255,14 @@ type Accounting struct {
 	// DuplicatedStored: clientMessageIds the HTTP API returns more than once
 	// (each extra copy counts).
 	DuplicatedStored int `json:"duplicatedStored"`
-	// DuplicatedDeliveries: a message received again by a connection that
-	// already had it, acknowledgements included (each extra copy counts).
+	// DuplicatedDeliveries: a clientMessageId received by one connection
+	// as more than one message (stored twice, shown twice),
+	// acknowledgements included (each extra message counts).
 	DuplicatedDeliveries int `json:"duplicatedDeliveries"`
+	// Redelivered: the same message received again by a connection that
+	// had it (a resend is delivered again to its audience: at least once;
+	// clients drop a message.created whose id they hold). Not a duplicate.
+	Redelivered int `json:"redelivered"`
 	// Lost and Duplicated are the totals of the two kinds above.
 	Lost       int `json:"lost"`
 	Duplicated int `json:"duplicated"`
@@ -295,7 +307,10 @@ type DuplicateSample struct {
 	Conn            int    `json:"conn"`
 	// Sender is set when the copies were the sender's acknowledgement.
 	Sender bool `json:"sender"`
-	Copies int  `json:"copies"`
+	// Copies are the frames received, Messages the distinct message ids
+	// among them.
+	Copies   int `json:"copies"`
+	Messages int `json:"messages"`
 	// SentToFirst and FirstToLast are how long after the send the first
 	// copy came, and how long after it the last.
 	SentToFirst time.Duration `json:"sentToFirst"`
@@ -320,15 +335,19 @@ func (l *Ledger) Account() Accounting {
 			a.Stored++
 			a.DuplicatedStored += e.stored - 1
 		}
-		if e.acks > 1 {
-			a.DuplicatedDeliveries += e.acks - 1
-			a.sample(DuplicateSample{ClientMessageID: e.ClientMessageID, Conn: e.Sender, Sender: true, Copies: e.acks,
-				SentToFirst: e.ackAt.Sub(e.At), FirstToLast: e.ackLast.Sub(e.ackAt)})
+		if ids := len(e.ackIDs); e.acks > 1 {
+			a.DuplicatedDeliveries += ids - 1
+			a.Redelivered += e.acks - ids
+			if ids > 1 {
+				a.sample(DuplicateSample{ClientMessageID: e.ClientMessageID, Conn: e.Sender, Sender: true, Copies: e.acks, Messages: ids,
+					SentToFirst: e.ackAt.Sub(e.At), FirstToLast: e.ackLast.Sub(e.ackAt)})
+			}
 		}
 		for conn, r := range e.got {
-			a.DuplicatedDeliveries += r.n - 1
-			if r.n > 1 {
-				a.sample(DuplicateSample{ClientMessageID: e.ClientMessageID, Conn: conn, Copies: r.n,
+			a.DuplicatedDeliveries += len(r.ids) - 1
+			a.Redelivered += r.n - len(r.ids)
+			if len(r.ids) > 1 {
+				a.sample(DuplicateSample{ClientMessageID: e.ClientMessageID, Conn: conn, Copies: r.n, Messages: len(r.ids),
 					SentToFirst: r.first.Sub(e.At), FirstToLast: r.last.Sub(r.first)})
 			}
 		}

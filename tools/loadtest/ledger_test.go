@@ -47,9 +47,9 @@ func TestLedgerAccount(t *testing.T) {
 			name: "DeliveredAndStoredOnceIsNeitherLostNorDuplicated",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0.Add(5*ms))
-				l.Received(staffConn, "a", t0.Add(6*ms))
-				l.Received(feedConn, "a", t0.Add(7*ms))
+				l.Received(clientConn, "a", "m-a", t0.Add(5*ms))
+				l.Received(staffConn, "a", "m-a", t0.Add(6*ms))
+				l.Received(feedConn, "a", "m-a", t0.Add(7*ms))
 				l.Stored(stored("a"))
 			},
 			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2},
@@ -58,9 +58,9 @@ func TestLedgerAccount(t *testing.T) {
 			name: "AcknowledgedButNotStoredIsLost",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0)
-				l.Received(staffConn, "a", t0)
-				l.Received(feedConn, "a", t0)
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(feedConn, "a", "m-a", t0)
 			},
 			want: Accounting{Sent: 1, Acknowledged: 1, Deliveries: 2, Delivered: 2, LostStored: 1, Lost: 1},
 		},
@@ -68,8 +68,8 @@ func TestLedgerAccount(t *testing.T) {
 			name: "StoredButNeverDeliveredToARecipientIsLost",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0)
-				l.Received(staffConn, "a", t0)
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
 				l.Stored(stored("a"))
 			},
 			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 1, LostDeliveries: 1, Lost: 1,
@@ -79,38 +79,52 @@ func TestLedgerAccount(t *testing.T) {
 			name: "ARecipientThatDisconnectedIsNotCounted",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0)
-				l.Received(staffConn, "a", t0)
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
 				l.Gone(feedConn)
 				l.Stored(stored("a"))
 			},
 			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 1, Delivered: 1},
 		},
 		{
-			name: "ReceivedTwiceIsDuplicated",
+			name: "ReceivedAgainIsRedeliveredNotDuplicated",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0)
-				l.Received(clientConn, "a", t0.Add(time.Second))
-				l.Received(staffConn, "a", t0)
-				l.Received(staffConn, "a", t0)
-				l.Received(staffConn, "a", t0.Add(2*time.Second))
-				l.Received(feedConn, "a", t0)
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(clientConn, "a", "m-a", t0.Add(time.Second))
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0.Add(2*time.Second))
+				l.Received(feedConn, "a", "m-a", t0)
 				l.Stored(stored("a"))
 			},
-			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2, DuplicatedDeliveries: 3, Duplicated: 3,
+			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2, Redelivered: 3},
+		},
+		{
+			name: "ReceivedAsTwoMessagesIsDuplicated",
+			play: func(l *Ledger) {
+				l.Sent(fromClient("a"))
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(clientConn, "a", "m-a2", t0.Add(time.Second))
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a2", t0.Add(2*time.Second))
+				l.Received(feedConn, "a", "m-a", t0)
+				l.Stored(stored("a"))
+			},
+			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2, DuplicatedDeliveries: 2, Duplicated: 2, Redelivered: 1,
 				Duplicates: []DuplicateSample{
-					{ClientMessageID: "a", Conn: clientConn, Sender: true, Copies: 2, FirstToLast: time.Second},
-					{ClientMessageID: "a", Conn: staffConn, Copies: 3, FirstToLast: 2 * time.Second},
+					{ClientMessageID: "a", Conn: clientConn, Sender: true, Copies: 2, Messages: 2, FirstToLast: time.Second},
+					{ClientMessageID: "a", Conn: staffConn, Copies: 3, Messages: 2, FirstToLast: 2 * time.Second},
 				}},
 		},
 		{
 			name: "StoredTwiceIsDuplicated",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0)
-				l.Received(staffConn, "a", t0)
-				l.Received(feedConn, "a", t0)
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(feedConn, "a", "m-a", t0)
 				l.Stored(stored("a", "a"))
 			},
 			want: Accounting{Sent: 1, Acknowledged: 1, Stored: 1, Deliveries: 2, Delivered: 2, DuplicatedStored: 1, Duplicated: 1},
@@ -145,9 +159,9 @@ func TestLedgerAccount(t *testing.T) {
 			name: "AMessageOfAnUnreadConversationIsUnverifiedNotLost",
 			play: func(l *Ledger) {
 				l.Sent(fromClient("a"))
-				l.Received(clientConn, "a", t0)
-				l.Received(staffConn, "a", t0)
-				l.Received(feedConn, "a", t0)
+				l.Received(clientConn, "a", "m-a", t0)
+				l.Received(staffConn, "a", "m-a", t0)
+				l.Received(feedConn, "a", "m-a", t0)
 				l.Unread(testConv)
 			},
 			want: Accounting{Sent: 1, Acknowledged: 1, Unverified: 1, Deliveries: 2, Delivered: 2},
@@ -155,7 +169,7 @@ func TestLedgerAccount(t *testing.T) {
 		{
 			name: "FramesAndMessagesOfOtherRunsAreSetApart",
 			play: func(l *Ledger) {
-				l.Received(staffConn, "other", t0)
+				l.Received(staffConn, "other", "m-other", t0)
 				l.Stored([]chat.Message{{ConversationID: testConv, ClientMessageID: "other"}})
 				l.Sent(fromClient("a"))
 				// The same clientMessageId in another conversation is
@@ -191,11 +205,11 @@ func TestLedgerOutstanding(t *testing.T) {
 		want int
 	}{
 		{"EachUnacknowledgedMessageAwaitsItsAck", func() {}, 3},
-		{"AnAcknowledgedMessageAwaitsEachRecipient", func() { l.Received(clientConn, "a", t0) }, 4},
-		{"ADeliveryIsNoLongerAwaited", func() { l.Received(staffConn, "a", t0) }, 3},
+		{"AnAcknowledgedMessageAwaitsEachRecipient", func() { l.Received(clientConn, "a", "m-a", t0) }, 4},
+		{"ADeliveryIsNoLongerAwaited", func() { l.Received(staffConn, "a", "m-a", t0) }, 3},
 		{"ADisconnectedRecipientIsNotAwaited", func() { l.Gone(feedConn) }, 2},
 		{"ARefusedMessageAwaitsNothing", func() { l.Failed("b", chat.CodeRateLimited) }, 1},
-		{"NothingIsOutstandingOnceAllArrived", func() { l.Received(clientConn, "c", t0); l.Received(staffConn, "c", t0) }, 0},
+		{"NothingIsOutstandingOnceAllArrived", func() { l.Received(clientConn, "c", "m-c", t0); l.Received(staffConn, "c", "m-c", t0) }, 0},
 	}
 	for _, s := range steps {
 		s.do()
@@ -215,13 +229,13 @@ func TestLedgerLatencies(t *testing.T) {
 	l.Sent(s)
 	l.Sent(reply)
 	l.Sent(fromClient("unanswered"))
-	l.Received(clientConn, "a", t0.Add(4*ms))
-	l.Received(staffConn, "a", t0.Add(6*ms))
-	l.Received(staffConn, "a", t0.Add(50*ms)) // a duplicate: the first arrival counts
-	l.Received(feedConn, "a", t0.Add(8*ms))
-	l.Received(staffConn, "b", t0.Add(103*ms))
-	l.Received(clientConn, "b", t0.Add(110*ms))
-	l.Received(feedConn, "b", t0.Add(111*ms))
+	l.Received(clientConn, "a", "m-a", t0.Add(4*ms))
+	l.Received(staffConn, "a", "m-a", t0.Add(6*ms))
+	l.Received(staffConn, "a", "m-a", t0.Add(50*ms)) // a duplicate: the first arrival counts
+	l.Received(feedConn, "a", "m-a", t0.Add(8*ms))
+	l.Received(staffConn, "b", "m-b", t0.Add(103*ms))
+	l.Received(clientConn, "b", "m-b", t0.Add(110*ms))
+	l.Received(feedConn, "b", "m-b", t0.Add(111*ms))
 
 	inDB := map[string]time.Duration{"a": 5 * ms}
 	got := l.Latencies(func(cmid string) (time.Duration, bool) { d, ok := inDB[cmid]; return d, ok })

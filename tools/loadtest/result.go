@@ -201,14 +201,14 @@ func (r *Result) Print(w io.Writer) {
 	a := r.Accounting
 	fmt.Fprintf(w, "messages: %d sent, %d acknowledged, %d refused, %d unanswered (%d of them stored), %d stored, %d unverified; deliveries %d/%d\n",
 		a.Sent, a.Acknowledged, a.Refused, a.Unanswered, a.StoredUnanswered, a.Stored, a.Unverified, a.Delivered, a.Deliveries)
-	fmt.Fprintf(w, "lost %d (not stored %d, not delivered %d); duplicated %d (stored %d, delivered %d)\n",
-		a.Lost, a.LostStored, a.LostDeliveries, a.Duplicated, a.DuplicatedStored, a.DuplicatedDeliveries)
+	fmt.Fprintf(w, "lost %d (not stored %d, not delivered %d); duplicated %d (stored %d, delivered %d); delivered again %d (the same message, dropped by clients)\n",
+		a.Lost, a.LostStored, a.LostDeliveries, a.Duplicated, a.DuplicatedStored, a.DuplicatedDeliveries, a.Redelivered)
 	for _, l := range a.LostSamples {
 		fmt.Fprintf(w, "  lost: %s to connection %d (%s); %d of its %d recipients got it\n", l.ClientMessageID, l.Conn, l.Role, l.Received, l.Recipients)
 	}
 	for _, d := range a.Duplicates {
-		fmt.Fprintf(w, "  duplicate: %s to connection %d (sender %t): %d copies, first %.1f ms after the send, last %.1f ms after the first\n",
-			d.ClientMessageID, d.Conn, d.Sender, d.Copies, ms(d.SentToFirst), ms(d.FirstToLast))
+		fmt.Fprintf(w, "  duplicate: %s to connection %d (sender %t): %d copies of %d messages, first %.1f ms after the send, last %.1f ms after the first\n",
+			d.ClientMessageID, d.Conn, d.Sender, d.Copies, d.Messages, ms(d.SentToFirst), ms(d.FirstToLast))
 	}
 	if len(r.Errors) > 0 {
 		keys := make([]string, 0, len(r.Errors))

@@ -288,7 +288,7 @@ func (r *runner) onFrame(c *conn) func(client.Frame) {
 		switch f.Type {
 		case chat.EventMessageCreated:
 			if f.Message != nil {
-				r.ledger.Received(c.idx, f.Message.ClientMessageID, f.At)
+				r.ledger.Received(c.idx, f.Message.ClientMessageID, f.Message.ID, f.At)
 			}
 		case "error":
 			r.errs.add("frame:" + string(f.Code))

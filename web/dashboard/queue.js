@@ -283,6 +283,7 @@ export class Queue {
         return { row: null, alert: null };
       }
     }
+    if (!isNews(row, m)) return { row, alert: null };
     this.clock.observe(m.createdAt);
     // The record's waitingSince follows the feed (frames of messages carry no record).
     if (m.senderRole === Role.Client) {
@@ -299,7 +300,6 @@ export class Queue {
       if (!this.isBeingRead(conversationId)) row.unread++;
       return { row, alert: 'message' };
     }
-    if (row.last && row.last.id >= m.id) return { row, alert: null };
     row.last = m;
     row.conv = { ...row.conv, lastMessageAt: m.createdAt };
     if (m.senderRole === Role.Client) {
@@ -404,6 +404,19 @@ export class Queue {
     h('span', { className: 'row-meta', text: meta.join(' · ') }));
     return h('li', { className: 'row-item' }, button);
   }
+}
+
+/**
+ * isNews says whether message m is news to queue row row, and remembers
+ * it: a message.created may come again (a resend is delivered again, at
+ * least once), and one the row has seen, or one older than the newest it
+ * has, changes nothing (no unread, no alert, no waiting since).
+ */
+export function isNews(row, m) {
+  const seen = row.seenId || (row.last && row.last.id) || '';
+  if (seen && m.id <= seen) return false;
+  row.seenId = m.id;
+  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Unit tests of queue.js's pure functions, run by Node's own test runner (make test-web).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { orderRows, summarize, urgentNews } from './queue.js';
+import { isNews, orderRows, summarize, urgentNews } from './queue.js';
 
 const msg = (id, role, at) => ({ id, senderRole: role, createdAt: at, body: 'm' + id });
 const row = (id, last, waitingSince) => ({ conv: { id, status: 'active', createdAt: '2026-11-26T08:00:00.000Z', lastMessageAt: last }, waitingSince });
@@ -53,5 +53,20 @@ describe('urgentNews', () => {
     assert.equal(urgentNews(me, c({}), true), null);
     assert.equal(urgentNews(me, c({ risk: 'concern' }), false), null);
     assert.equal(urgentNews(me, c({ status: 'closed' }), false), null);
+  });
+});
+
+describe('isNews', () => {
+  test('a message delivered again, or older than the newest seen, is no news', () => {
+    const r = row('c1', null, null);
+    assert.equal(isNews(r, msg('01B', 'client')), true);
+    assert.equal(isNews(r, msg('01B', 'client')), false, 'the same message again');
+    assert.equal(isNews(r, msg('01A', 'client')), false, 'an older one');
+    assert.equal(isNews(r, msg('01C', 'staff')), true);
+  });
+  test("a row loaded with its last message knows it already", () => {
+    const r = { ...row('c1', null, null), last: msg('01B', 'client') };
+    assert.equal(isNews(r, msg('01B', 'client')), false);
+    assert.equal(isNews(r, msg('01C', 'client')), true);
   });
 });
