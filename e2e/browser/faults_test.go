@@ -131,6 +131,7 @@ func TestDashboardSendsThroughADynamoDBOutage(t *testing.T) {
 	d.signIn(staff)
 	d.openConversation(conv.ID)
 	d.waitFor("alice's message", `document.querySelectorAll('#messages .msg').length === 1`, 10*time.Second)
+	d.claimToReply() // before the outage: a counsellor replies in a conversation they claimed
 
 	injectFaults(t, dynamoDBDown)
 	d.reply(reply)
