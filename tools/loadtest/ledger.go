@@ -52,7 +52,7 @@ type entry struct {
 	ackAt   time.Time
 	ackLast time.Time
 	// ackIDs are the message ids the acknowledgements carried.
-	ackIDs map[string]bool
+	ackIDs  map[string]bool
 	errCode chat.Code
 	got     map[int]*receipt
 	stored  int
