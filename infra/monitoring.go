@@ -5,11 +5,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/confidechat/confide/internal/app/metric"
+	"github.com/confidechat/confide/internal/chat"
 	"github.com/confidechat/confide/internal/routes"
 )
 
@@ -20,6 +22,13 @@ const (
 	// http5xxPercent is the share of HTTP API answers that may be 5xx
 	// before the alarm fires (in 2 of 3 periods).
 	http5xxPercent = 1
+	// tableSystemErrors, deliveryFailures and unavailableAnswers are how
+	// many DynamoDB 500s, failed posts and unavailable answers a period may
+	// hold before their alarms fire (in 2 of 3 periods): the SDK retries
+	// each, and clients resend, so a few are expected.
+	tableSystemErrors  = 5
+	deliveryFailures   = 10
+	unavailableAnswers = 10
 )
 
 // throttledOperations are the DynamoDB operations the functions use; the
@@ -76,6 +85,46 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 		table.MetricThrottledRequestsForOperations(&awsdynamodb.OperationsMetricOptions{
 			Operations: &throttledOperations, Period: period,
 		}), 1, 1, 1)
+	// DynamoDB's own 500s: the functions retry them, so a few are noise; a
+	// run of them is an AWS-side failure clients feel as "unavailable".
+	systemErrors := table.MetricSystemErrorsForOperations(&awsdynamodb.SystemErrorsForOperationsMetricOptions{
+		Operations: &throttledOperations, Period: period,
+	})
+	alarm("TableSystemErrors", "DynamoDB answered Confide's requests with 500s (InternalServerError)",
+		systemErrors, tableSystemErrors, 3, 2)
+
+	// What the functions' JSON log lines say, counted by metric filters on
+	// every function's log group: posts that failed after their retries,
+	// and answers of unavailable (AWS failed in a way retrying fixes: the
+	// client resends) and internal (something unexpected).
+	logCount := func(id, name, label string, pattern awslogs.IFilterPattern) awscloudwatch.IMetric {
+		for _, spec := range routes.Functions {
+			awslogs.NewMetricFilter(stack, jsii.String(construct(string(spec.Name))+id+"Filter"), &awslogs.MetricFilterProps{
+				LogGroup:        fns[spec.Name].LogGroup(),
+				FilterPattern:   pattern,
+				MetricNamespace: jsii.String(metric.Namespace),
+				MetricName:      jsii.String(name),
+				MetricValue:     jsii.String("1"),
+				DefaultValue:    jsii.Number(0),
+			})
+		}
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(metric.Namespace), MetricName: jsii.String(name),
+			Period: period, Statistic: jsii.String("Sum"), Label: jsii.String(label),
+		})
+	}
+	failedPosts := logCount("DeliveryFailures", metric.DeliveryFailures, "failed posts",
+		awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(metric.DeliveryFailed)))
+	alarm("DeliveryFailures", "Posts to WebSocket connections failed after their retries (management API 429 or 5xx): live frames missed",
+		failedPosts, deliveryFailures, 3, 2)
+	unavailable := logCount("Unavailable", metric.UnavailableAnswers, "unavailable answers",
+		awslogs.FilterPattern_StringValue(jsii.String("$."+metric.CodeField), jsii.String("="), jsii.String(string(chat.CodeUnavailable))))
+	alarm("UnavailableAnswers", "Confide answered 'unavailable' (DynamoDB, KMS or Cognito failing in a way retrying fixes): clients are resending",
+		unavailable, unavailableAnswers, 3, 2)
+	internal := logCount("Internal", metric.InternalAnswers, "internal errors",
+		awslogs.FilterPattern_StringValue(jsii.String("$."+metric.CodeField), jsii.String("="), jsii.String(string(chat.CodeInternal))))
+	alarm("InternalAnswers", "Confide answered 'internal': something unexpected failed (the log line has the error)",
+		internal, 1, 1, 1)
 
 	wsMetric := func(name, label string) awscloudwatch.Metric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
@@ -138,7 +187,9 @@ func newMonitoring(stack awscdk.Stack, cfg settings, fns functions, table awsdyn
 		graph("HTTP API 5xx %", errorRate),
 		graph("DynamoDB throttled requests", table.MetricThrottledRequestsForOperations(
 			&awsdynamodb.OperationsMetricOptions{Operations: &throttledOperations, Period: period})),
+		graph("DynamoDB 500s", systemErrors),
 	)
+	dashboard.AddWidgets(graph("Failed posts, unavailable and internal answers", failedPosts, unavailable, internal))
 	return jsii.String("https://console.aws.amazon.com/cloudwatch/home?region=" + *stack.Region() +
 		"#dashboards:name=" + *dashboard.DashboardName())
 }

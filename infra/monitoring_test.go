@@ -27,7 +27,7 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 				tpl = synth(t, c.context, false)
 			}
 			alarms := tpl.ofType("AWS::CloudWatch::Alarm")
-			if want := 2*len(routes.Functions) + 4; len(alarms) != want {
+			if want := 2*len(routes.Functions) + 8; len(alarms) != want {
 				t.Errorf("alarms: got %d, want %d", len(alarms), want)
 			}
 			count := map[string]int{}
@@ -57,14 +57,15 @@ func TestAlarmsWatchFunctionsTableAndAPIs(t *testing.T) {
 			want := map[string]int{
 				"Errors": len(routes.Functions), "Throttles": len(routes.Functions),
 				"ConnectCount": 1, "5xx": 1, "Count": 1, metric.OpenConnections: 1,
+				metric.DeliveryFailures: 1, metric.UnavailableAnswers: 1, metric.InternalAnswers: 1,
 			}
 			for name, n := range want {
 				if count[name] != n {
 					t.Errorf("alarms on %s: got %d, want %d", name, count[name], n)
 				}
 			}
-			if count["ThrottledRequests"] == 0 {
-				t.Errorf("no alarm on DynamoDB ThrottledRequests: %v", count)
+			if count["ThrottledRequests"] == 0 || count["SystemErrors"] == 0 {
+				t.Errorf("no alarm on DynamoDB ThrottledRequests or SystemErrors: %v", count)
 			}
 		})
 	}
@@ -154,5 +155,39 @@ func TestEveryAlarmNotifiesTheAlarmTopic(t *testing.T) {
 				t.Errorf("subscribed: got %v, want %v", emails, c.emails)
 			}
 		})
+	}
+}
+
+// TestLogLinesBecomeMetrics: every function's log group counts the lines
+// the alarms watch, each filter matching the line the code writes
+// (internal/app/metric names both), into Confide's namespace.
+func TestLogLinesBecomeMetrics(t *testing.T) {
+	tpl := standard(t)
+	want := map[string]string{
+		metric.DeliveryFailures:   `{ $.msg = "` + metric.DeliveryFailed + `" }`,
+		metric.UnavailableAnswers: `{ $.` + metric.CodeField + ` = "unavailable" }`,
+		metric.InternalAnswers:    `{ $.` + metric.CodeField + ` = "internal" }`,
+	}
+	got := map[string][]string{}
+	for _, id := range tpl.ofType("AWS::Logs::MetricFilter") {
+		p := tpl.Resources[id].Properties
+		transforms := list(p["MetricTransformations"])
+		if len(transforms) != 1 {
+			t.Fatalf("filter %s has %d transformations", id, len(transforms))
+		}
+		tr := transforms[0].(map[string]any)
+		name := render(tr["MetricName"])
+		if render(tr["MetricNamespace"]) != metric.Namespace || render(tr["MetricValue"]) != "1" {
+			t.Errorf("filter %s: %s", id, render(tr))
+		}
+		if p["FilterPattern"] != want[name] {
+			t.Errorf("filter %s of %s: pattern %v, want %s", id, name, p["FilterPattern"], want[name])
+		}
+		got[name] = append(got[name], render(p["LogGroupName"]))
+	}
+	for name := range want {
+		if len(got[name]) != len(routes.Functions) {
+			t.Errorf("%s is counted in %d log groups %v, want every function's %d", name, len(got[name]), got[name], len(routes.Functions))
+		}
 	}
 }

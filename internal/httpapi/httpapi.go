@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/confidechat/confide/internal/apierr"
+	"github.com/confidechat/confide/internal/app/metric"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
 )
@@ -216,6 +217,9 @@ func (a *API) logOutcome(ctx context.Context, ev events.APIGatewayV2HTTPRequest,
 	}
 	if caller.UserID != "" {
 		attrs = append(attrs, "userId", caller.UserID, "role", string(caller.Role))
+	}
+	if err != nil {
+		attrs = append(attrs, metric.CodeField, string(chat.CodeOf(err)))
 	}
 	if status >= http.StatusInternalServerError {
 		a.Log.ErrorContext(ctx, "http", append(attrs, "err", err)...)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 
+	"github.com/confidechat/confide/internal/app/metric"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -89,7 +90,7 @@ func (f *Fanout) post(ctx context.Context, d chat.Delivery) bool {
 	case errors.As(err, &gone):
 		return true
 	default:
-		f.log.WarnContext(ctx, "delivery failed", "connectionId", d.ConnectionID, "err", err)
+		f.log.WarnContext(ctx, metric.DeliveryFailed, "connectionId", d.ConnectionID, "err", err)
 		return false
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/confidechat/confide/internal/apierr"
+	"github.com/confidechat/confide/internal/app/metric"
 	"github.com/confidechat/confide/internal/chat"
 )
 
@@ -122,7 +123,7 @@ func (h *Handlers) logResult(ctx context.Context, attrs []any, err error) {
 		return
 	}
 	code := chat.CodeOf(err)
-	attrs = append(attrs, "code", string(code))
+	attrs = append(attrs, metric.CodeField, string(code))
 	switch code {
 	case chat.CodeInternal:
 		h.Log.ErrorContext(ctx, "websocket", append(attrs, "err", err)...)
