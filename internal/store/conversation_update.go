@@ -89,11 +89,9 @@ func conversationChanges(id string, u chat.ConversationUpdate, sealedComment []b
 		set("assignee", *u.Assignee)
 	}
 	if u.AssigneeName != nil {
-		if *u.AssigneeName == "" {
-			upd, changes = upd.Remove(expression.Name("assigneeName")), true
-		} else {
-			set("assigneeName", *u.AssigneeName)
-		}
+		// No name is stored as an empty one, read back as none: minidyn
+		// ignores REMOVE (keys.go).
+		set("assigneeName", *u.AssigneeName)
 	}
 	if u.UserDeleted != nil {
 		set("userDeleted", *u.UserDeleted)

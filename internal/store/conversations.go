@@ -110,7 +110,7 @@ func (it conversationItem) conversation() chat.Conversation {
 		ClosedAt:        parseStampPtr(it.ClosedAt),
 		ClosedBy:        it.ClosedBy,
 		Assignee:        it.Assignee,
-		AssigneeName:    it.AssigneeName,
+		AssigneeName:    named(it.AssigneeName),
 		Deleted:         it.UserDeleted,
 		LastSenderRole:  it.LastSenderRole,
 		FirstResponseAt: parseStampPtr(it.FirstResponseAt),
@@ -154,6 +154,14 @@ func instantPtr(t time.Time) *string {
 func parseStamp(s string) chat.Time {
 	t, _ := chat.ParseTime(s)
 	return t
+}
+
+// named is a stored name, none when it is empty.
+func named(s *string) *string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return s
 }
 
 func parseStampPtr(s *string) *chat.Time {
