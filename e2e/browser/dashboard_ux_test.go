@@ -215,9 +215,15 @@ func TestDashboardStacksOnAPhone(t *testing.T) {
 	if conversation["top"] < queue["bottom"]-1 {
 		t.Errorf("the conversation (top %.0f) is beside the queue (bottom %.0f), want it below", conversation["top"], queue["bottom"])
 	}
+	// The figures and controls above it leave the queue most of the screen.
+	t.Logf("the queue starts %.0f px down an 844 px screen", queue["top"])
+	if queue["top"] > 300 {
+		t.Errorf("the queue starts %.0f px down an 844 px screen, want within its top 300 px (it was 430)", queue["top"])
+	}
 	if w := eval[float64](d.page, `document.querySelector('#messages .msg-client').getBoundingClientRect().width`); w < 250 {
 		t.Errorf("a message is %.0f px wide at 390 px, want a readable width", w)
 	}
+	d.screenshot("dashboard-phone-top")
 	d.do("scroll to the conversation", chromedp.ScrollIntoView(chromedp.ID("conv-heading")))
 	d.screenshot("dashboard-phone")
 	_ = conv
