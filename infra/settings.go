@@ -12,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/confidechat/confide/internal/app/envvar"
+	"github.com/confidechat/confide/internal/textlist"
 	"github.com/confidechat/confide/internal/webconfig"
 )
 
@@ -157,7 +158,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		staffGroup:        c.str(ctxStaffGroup, "staff"),
 		supervisorGroup:   c.str(ctxSupervisorGroup, "supervisors"),
 		selfSignUp:        c.boolean(ctxSelfSignUp, true),
-		allowedOrigins:    splitList(c.str(ctxAllowedOrigins, "")),
+		allowedOrigins:    textlist.Split(c.str(ctxAllowedOrigins, "")),
 		wsStage:           c.str(ctxWSStage, "prod"),
 		wsRate:            c.number(ctxWSThrottleRate, 500),
 		wsBurst:           c.number(ctxWSThrottleBurst, 1000),
@@ -165,8 +166,8 @@ func readSettings(node constructs.Node) (settings, error) {
 		httpBurst:         c.number(ctxHTTPThrottleBurst, 1000),
 		connectionCeiling: c.number(ctxConnectionCeiling, 9000),
 		openCeiling:       c.number(ctxOpenConnectionCeiling, 5000),
-		alarmEmails:       splitList(c.str(ctxAlarmEmails, "")),
-		urgentAlertEmails: splitList(c.str(ctxUrgentAlertEmails, "")),
+		alarmEmails:       textlist.Split(c.str(ctxAlarmEmails, "")),
+		urgentAlertEmails: textlist.Split(c.str(ctxUrgentAlertEmails, "")),
 		limits:            map[string]string{},
 		cannedReplies:     c.jsonText(ctxCannedReplies),
 	}
@@ -318,15 +319,4 @@ func (c *contextReader) boolean(key string, def bool) bool {
 		return def
 	}
 	return b
-}
-
-// splitList splits a comma-separated list, dropping empty entries.
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, strings.TrimSuffix(p, "/"))
-		}
-	}
-	return out
 }

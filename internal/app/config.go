@@ -13,6 +13,7 @@ import (
 	"github.com/confidechat/confide/internal/app/envvar"
 	"github.com/confidechat/confide/internal/auth"
 	"github.com/confidechat/confide/internal/chat"
+	"github.com/confidechat/confide/internal/textlist"
 )
 
 // Config is the configuration of every function, read from the environment
@@ -63,7 +64,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		ClientID:           getenv(envvar.ClientID),
 		StaffGroup:         getenv(envvar.StaffGroup),
 		SupervisorGroup:    getenv(envvar.SupervisorGroup),
-		AllowedOrigins:     splitList(getenv(envvar.AllowedOrigins)),
+		AllowedOrigins:     textlist.Split(getenv(envvar.AllowedOrigins)),
 		ManagementEndpoint: getenv(envvar.ManagementEndpoint),
 		DynamoDBEndpoint:   getenv(envvar.DynamoDBEndpoint),
 		UserPoolID:         getenv(envvar.UserPoolID),
@@ -87,7 +88,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if err := c.checkSealing(); err != nil {
 		return c, err
 	}
-	for _, s := range splitList(getenv(envvar.StaffCIDRs)) {
+	for _, s := range textlist.Split(getenv(envvar.StaffCIDRs)) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			return c, fmt.Errorf("%s: %w", envvar.StaffCIDRs, err)
@@ -168,16 +169,6 @@ func (c Config) checkSealing() error {
 		return fmt.Errorf("%s is set and %s is not: message encryption needs both", envvar.KMSKeyID, envvar.KeyTableName)
 	}
 	return nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func intEnv(getenv func(string) string, name string) (int, error) {

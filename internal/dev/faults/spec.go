@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/confidechat/confide/internal/textlist"
 )
 
 // SpecHelp describes the syntax ParseSpec reads, for a flag's usage.
@@ -21,7 +23,7 @@ const SpecHelp = `comma-separated faults: dynamodb.{throttle,throughput,error500
 // See SpecHelp. The empty string is the empty plan.
 func ParseSpec(spec string) (Plan, error) {
 	var p Plan
-	for _, item := range items(spec) {
+	for _, item := range textlist.Split(spec) {
 		key, value, ok := strings.Cut(item, "=")
 		if !ok {
 			return Plan{}, fmt.Errorf("faults: %q: want key=value", item)
@@ -156,7 +158,7 @@ const OutageHelp = `comma-separated outages SERVICE:FOR@AFTER (dynamodb:10s@60s:
 // "dynamodb:10s@60s,jwks:5s@0s".
 func ParseOutages(spec string) ([]Outage, error) {
 	var out []Outage
-	for _, item := range items(spec) {
+	for _, item := range textlist.Split(spec) {
 		service, rest, ok := strings.Cut(item, ":")
 		if !ok {
 			return nil, fmt.Errorf("faults: outage %q: want SERVICE:FOR@AFTER", item)
@@ -175,15 +177,4 @@ func ParseOutages(spec string) ([]Outage, error) {
 		out = append(out, o)
 	}
 	return out, Plan{Outages: out}.Validate()
-}
-
-// items splits a comma-separated list, trimmed, without empty items.
-func items(spec string) []string {
-	var out []string
-	for _, item := range strings.Split(spec, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
 }

@@ -23,11 +23,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/confidechat/confide/internal/endpoints"
+	"github.com/confidechat/confide/internal/textlist"
 	"github.com/confidechat/confide/tools/loadtest"
 )
 
@@ -111,8 +111,8 @@ func main() {
 // to out.
 func curve(ctx context.Context, cfg loadtest.Config, target loadtest.Target, list, out string) error {
 	var rates []float64
-	for _, f := range strings.Split(list, ",") {
-		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+	for _, f := range textlist.Split(list) {
+		r, err := strconv.ParseFloat(f, 64)
 		if err != nil {
 			return fmt.Errorf("-rates: %q: %w", f, err)
 		}
