@@ -158,7 +158,7 @@ func readSettings(node constructs.Node) (settings, error) {
 		staffGroup:        c.str(ctxStaffGroup, "staff"),
 		supervisorGroup:   c.str(ctxSupervisorGroup, "supervisors"),
 		selfSignUp:        c.boolean(ctxSelfSignUp, true),
-		allowedOrigins:    textlist.Split(c.str(ctxAllowedOrigins, "")),
+		allowedOrigins:    originList(c.str(ctxAllowedOrigins, "")),
 		wsStage:           c.str(ctxWSStage, "prod"),
 		wsRate:            c.number(ctxWSThrottleRate, 500),
 		wsBurst:           c.number(ctxWSThrottleBurst, 1000),
@@ -319,4 +319,14 @@ func (c *contextReader) boolean(key string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+// originList reads a comma-separated list of origins, each without the
+// trailing slash people copy from an address bar (an Origin has no path).
+func originList(s string) []string {
+	out := textlist.Split(s)
+	for i, o := range out {
+		out[i] = strings.TrimSuffix(o, "/")
+	}
+	return out
 }
