@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
+	"time"
 )
 
 // Availability is what GET /availability tells the caller: how many
@@ -90,11 +92,48 @@ func (s *Service) Availability(ctx context.Context, caller Identity) (Availabili
 	if err != nil || !mine.Unassigned() || mine.UserID != caller.UserID {
 		return Availability{CounsellorsOnline: online}, ignoreNotFound(err)
 	}
-	active, closed, err := s.store.StatsSample(ctx, statsSample, now)
+	active, err := s.store.ListConversations(ctx, StatusActive, "", statsSample, now)
 	if err != nil {
 		return Availability{}, err
 	}
-	return Availability{CounsellorsOnline: online, QueuePlace: PlaceInQueue(mine, active, slices.Concat(active, closed), online)}, nil
+	closed, err := s.closedSample(ctx, now)
+	if err != nil {
+		return Availability{}, err
+	}
+	return Availability{CounsellorsOnline: online, QueuePlace: PlaceInQueue(mine, active.Items, slices.Concat(active.Items, closed), online)}, nil
+}
+
+// closedSampleTTL is how long an instance reuses the closed conversations
+// it read for expected waits.
+const closedSampleTTL = time.Minute
+
+// closedSample is the closed conversations of the stats sample, as an
+// instance last read them.
+type closedSample struct {
+	mu    sync.Mutex
+	at    time.Time
+	convs []Conversation
+}
+
+// closedSample returns the most recently active closed conversations (the
+// stats sample's), read at most once per closedSampleTTL: every waiting
+// client's widget asks for its place every 15 seconds, the place comes from
+// the active conversations (read on every ask), and the times to claim of
+// the closed ones move slowly. Reading them on every ask cost each one up
+// to a thousand conversation records.
+func (s *Service) closedSample(ctx context.Context, now time.Time) ([]Conversation, error) {
+	c := &s.recentClosed
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.convs != nil && !now.Before(c.at) && now.Sub(c.at) < closedSampleTTL {
+		return c.convs, nil
+	}
+	page, err := s.store.ListConversations(ctx, StatusClosed, "", statsSample, now)
+	if err != nil {
+		return nil, err
+	}
+	c.at, c.convs = now, append([]Conversation{}, page.Items...)
+	return c.convs, nil
 }
 
 // ignoreNotFound is err unless it says not_found (a conversation gone

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -126,5 +127,61 @@ func TestAvailability(t *testing.T) {
 				t.Errorf("QueuePlace = %+v, want position %d", got.QueuePlace, tt.wantPos)
 			}
 		})
+	}
+}
+
+// TestExpectedWaitReadsClosedConversationsOnceAMinute: an instance reads
+// the closed conversations expected waits come from at most once a minute
+// (every waiting widget asks every 15 s), while the active ones are read
+// on every ask: conversations that close within the minute are, until the
+// next read, in neither list.
+func TestExpectedWaitReadsClosedConversationsOnceAMinute(t *testing.T) {
+	w := newWorld(t, chat.Limits{})
+	w.connect(t, sam, "sam-feed", "")
+	ctx := t.Context()
+	claimAfter := func(name string, after time.Duration, close bool) chat.Conversation {
+		t.Helper()
+		who := chat.Identity{UserID: name + "-sub", Username: name, Role: chat.RoleClient}
+		c := w.open(t, who, chat.Retention24h)
+		w.clock.Advance(after)
+		if _, err := w.svc.Claim(ctx, sam, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if close {
+			if _, err := w.svc.Close(ctx, sam, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c
+	}
+	for i := range 3 {
+		claimAfter(fmt.Sprintf("quick%d", i), time.Minute, true)
+	}
+	var slow []chat.Conversation
+	for i := range 3 {
+		slow = append(slow, claimAfter(fmt.Sprintf("slow%d", i), 10*time.Minute, false))
+	}
+	a := w.open(t, alice, chat.Retention24h)
+	w.send(t, alice, a.ID, "hello")
+	wait := func() int {
+		t.Helper()
+		got, err := w.svc.Availability(ctx, alice)
+		if err != nil || got.QueuePlace == nil || got.ExpectedWaitSeconds == nil {
+			t.Fatalf("Availability = %+v, %v; want a place with a wait", got, err)
+		}
+		return *got.ExpectedWaitSeconds
+	}
+	all := wait() // three claims of a minute, three of ten
+	for _, c := range slow {
+		if _, err := w.svc.Close(ctx, sam, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := wait(); got >= all {
+		t.Errorf("within the minute: expected wait %d s, want less than %d s (the slow ones closed since the closed were read)", got, all)
+	}
+	w.clock.Advance(time.Minute)
+	if got := wait(); got != all {
+		t.Errorf("a minute later: expected wait %d s, want %d s (the closed read again)", got, all)
 	}
 }

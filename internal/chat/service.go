@@ -108,6 +108,9 @@ type Service struct {
 	// even when now is moved.
 	tokenNow func() time.Time
 	log      *slog.Logger
+	// recentClosed caches the closed conversations expected waits are
+	// measured from (Availability).
+	recentClosed closedSample
 }
 
 // Options configures a Service.
