@@ -3,7 +3,8 @@ package chat
 import (
 	"context"
 	"encoding/json"
-	"sync"
+	"slices"
+	"time"
 )
 
 // The types of the server-to-client frames of docs/protocol.md.
@@ -119,30 +120,53 @@ func (s *Service) publish(ctx context.Context, a audience, render frames) {
 }
 
 // audienceConnections finds the connections of an audience: one Query for
-// the conversation and one for the feed, run side by side.
+// the conversation and the feeds' lookup (feedsOf), run side by side.
 func (s *Service) audienceConnections(ctx context.Context, a audience) ([]Connection, error) {
 	now := s.now()
 	var (
-		wg             sync.WaitGroup
 		inConv, inFeed []Connection
 		errConv, errFd error
 	)
-	if a.conversation {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			inConv, errConv = s.store.ConversationConnections(ctx, a.conversationID, now)
-		}()
-	}
-	if a.feed {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			inFeed, errFd = s.store.FeedConnections(ctx, now)
-		}()
-	}
-	wg.Wait()
+	parallel(
+		func() {
+			if a.conversation {
+				inConv, errConv = s.store.ConversationConnections(ctx, a.conversationID, now)
+			}
+		},
+		func() {
+			if a.feed {
+				inFeed, errFd = s.feedsOf(ctx, a.readersOf, now)
+			}
+		},
+	)
 	return a.pick(inConv, inFeed), joinErr(errConv, errFd)
+}
+
+// feedsOf returns the staff feeds that may hear conversation c's words: a
+// conversation waiting for a counsellor (or any event of the queue, c nil)
+// every feed; an assigned one only its assignee's and the supervisors',
+// read as two small Queries side by side rather than every counsellor's
+// feed (which grew with the counsellors online: at 500, 25 read units a
+// message). pick still keeps only those who may read it.
+func (s *Service) feedsOf(ctx context.Context, c *Conversation, now time.Time) ([]Connection, error) {
+	if c == nil || c.Unassigned() {
+		return s.store.FeedConnections(ctx, now)
+	}
+	var (
+		mine, supervisors []Connection
+		errMine, errSup   error
+	)
+	parallel(
+		func() { mine, errMine = s.store.UserConnections(ctx, *c.Assignee, now) },
+		func() { supervisors, errSup = s.store.SupervisorFeedConnections(ctx, now) },
+	)
+	feeds := slices.DeleteFunc(mine, func(k Connection) bool { return !k.IsFeed() })
+	for _, k := range supervisors {
+		if k.UserID != *c.Assignee {
+			feeds = append(feeds, k)
+		}
+	}
+	return feeds, joinErr(errMine, errSup)
 }
 
 // pick keeps the connections of inConv and inFeed the audience addresses.

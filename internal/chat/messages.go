@@ -27,9 +27,11 @@ func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput
 // send is SendMessage with a check, already running, that must pass before
 // anything is stored (nil: none). It makes two DynamoDB round trips before
 // the first delivery: the reads that do not depend on each other side by
-// side (the conversation, the sender's rate window, the fan-out audience,
-// the keys its body may be sealed under, beside the check), then the write, whose conditions hold access and
-// "active" again.
+// side (the conversation, the sender's rate window, the conversation's
+// connections, the keys its body may be sealed under, beside the check),
+// then the write, whose conditions hold access and "active" again, beside
+// the staff feeds that may hear it (feedsOf: which depends on the
+// conversation).
 func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check guard) (Message, bool, error) {
 	body, err := NormalizeBody(in.Body, s.limits.MaxMessageChars)
 	if err != nil {
@@ -44,20 +46,20 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 	now := s.now()
 
 	var (
-		conv     Conversation
-		convErr  error
-		allowed  bool
-		rateErr  error
-		audConns []Connection
-		audErr   error
+		conv      Conversation
+		convErr   error
+		allowed   bool
+		rateErr   error
+		convConns []Connection
+		connsErr  error
 	)
-	aud := audience{conversationID: in.ConversationID, conversation: true, feed: true}
-	// The audience is read beside the conversation; who among it may read
-	// the words is decided once the conversation is known.
+	// The conversation's own connections are read beside it; which staff
+	// feeds may hear it depends on the conversation, so they are read once
+	// it is known, beside the write.
 	parallel(
 		func() { conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) },
 		func() { allowed, rateErr = s.hitRate(ctx, caller.UserID, now) },
-		func() { audConns, audErr = s.audienceConnections(ctx, aud) },
+		func() { convConns, connsErr = s.store.ConversationConnections(ctx, in.ConversationID, now) },
 		func() { s.keys.PrepareMessage(ctx, caller, in.ConversationID, now) },
 	)
 	// The check was started before these reads and ran beside them.
@@ -70,8 +72,6 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 	if err := CanPost(caller, conv); err != nil {
 		return Message{}, false, err
 	}
-	aud.readersOf = &conv
-	audConns = aud.pick(audConns, nil)
 	if rateErr != nil {
 		return Message{}, false, rateErr
 	}
@@ -91,10 +91,21 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		Owner:           conv.UserID,
 		StartsWait:      !caller.IsStaff() && conv.LastSenderRole != RoleClient,
 	}
-	stored, created, err := s.putMessage(ctx, caller, m, conv)
+	var (
+		stored  Message
+		created bool
+		feeds   []Connection
+		feedErr error
+	)
+	parallel(
+		func() { stored, created, err = s.putMessage(ctx, caller, m, conv) },
+		func() { feeds, feedErr = s.feedsOf(ctx, &conv, now) },
+	)
 	if err != nil {
 		return Message{}, false, err
 	}
+	aud := wordsOf(conv)
+	audConns, audErr := aud.pick(convConns, feeds), joinErr(connsErr, feedErr)
 	if !created {
 		s.redeliver(ctx, caller, in.Connection, audConns, audErr, conv.ID, stored)
 		return stored, false, nil

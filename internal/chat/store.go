@@ -174,6 +174,10 @@ type ConnectionStore interface {
 	ConversationConnections(ctx context.Context, conversationID string, now time.Time) ([]Connection, error)
 	// FeedConnections returns the staff feed connections.
 	FeedConnections(ctx context.Context, now time.Time) ([]Connection, error)
+	// SupervisorFeedConnections returns the supervisors' staff feed
+	// connections: with an assignee's own, the feeds that hear an assigned
+	// conversation's words.
+	SupervisorFeedConnections(ctx context.Context, now time.Time) ([]Connection, error)
 	// UserConnections returns every connection of a user.
 	UserConnections(ctx context.Context, userID string, now time.Time) ([]Connection, error)
 	// OnlineStaff counts distinct staff users with an open connection.

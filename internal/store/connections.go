@@ -62,12 +62,16 @@ func connectionKeys(c chat.Connection) [][2]string {
 	}
 	if c.IsFeed() {
 		keys = append(keys, [2]string{feedPK, member})
+		if c.Supervisor {
+			keys = append(keys, [2]string{supervisorFeedPK, member})
+		}
 	}
 	return keys
 }
 
 // PutConnection stores c and its memberships (its conversation, the staff
-// feed, its user, the online presence of its role) in one transaction.
+// feed and, for a supervisor's, the supervisors' feed, its user, the online
+// presence of its role) in one transaction.
 func (s *Store) PutConnection(ctx context.Context, c chat.Connection) error {
 	var writes []types.TransactWriteItem
 	for _, k := range connectionKeys(c) {
@@ -132,6 +136,12 @@ func (s *Store) ConversationConnections(ctx context.Context, conversationID stri
 // FeedConnections returns the open staff feed connections.
 func (s *Store) FeedConnections(ctx context.Context, now time.Time) ([]chat.Connection, error) {
 	return s.members(ctx, feedPK, now)
+}
+
+// SupervisorFeedConnections returns the supervisors' open staff feed
+// connections.
+func (s *Store) SupervisorFeedConnections(ctx context.Context, now time.Time) ([]chat.Connection, error) {
+	return s.members(ctx, supervisorFeedPK, now)
 }
 
 // UserConnections returns every open connection of a user.

@@ -28,6 +28,10 @@ const (
 	skMeta   = "META"
 	skActive = "ACTIVE"
 	feedPK   = "FEED#staff"
+	// supervisorFeedPK holds the supervisors' feed connections again, so
+	// that an assigned conversation's fan-out reads them without every
+	// counsellor's.
+	supervisorFeedPK = "FEED#supervisors"
 
 	// msgEnd sorts after every MSG#<id> sort key ('$' follows '#').
 	msgEnd = "MSG$"

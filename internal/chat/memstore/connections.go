@@ -87,6 +87,14 @@ func (s *Store) FeedConnections(_ context.Context, now time.Time) ([]chat.Connec
 	return s.open(now, func(k *connection) bool { return k.c.IsFeed() }), nil
 }
 
+// SupervisorFeedConnections returns the supervisors' open staff feed
+// connections.
+func (s *Store) SupervisorFeedConnections(_ context.Context, now time.Time) ([]chat.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open(now, func(k *connection) bool { return k.c.IsFeed() && k.c.Supervisor }), nil
+}
+
 // UserConnections returns every open connection of a user.
 func (s *Store) UserConnections(_ context.Context, userID string, now time.Time) ([]chat.Connection, error) {
 	s.mu.Lock()

@@ -21,7 +21,8 @@ func connIDs(conns []chat.Connection) []string {
 // SeedConnections stores the connections the contract's Connections test
 // reads, and returns the instant to read them at: client u1 twice and u2
 // in conversations c1 and c2, counsellor s1 twice on the staff feed, s2 in
-// c1, and s3 in c1 on a connection that has expired by then.
+// c1, supervisor v1 on the staff feed, and s3 in c1 on a connection that
+// has expired by then.
 func SeedConnections(t *testing.T, s chat.Store) (now time.Time) {
 	t.Helper()
 	conns := seededConnections()
@@ -39,7 +40,9 @@ func seededConnections() []chat.Connection {
 		connection("f1", "s1", chat.RoleStaff, ""),
 		connection("f2", "s1", chat.RoleStaff, ""),
 		connection("s2", "s2", chat.RoleStaff, "c1"),
+		connection("v1", "v1", chat.RoleStaff, ""),
 	}
+	conns[len(conns)-1].Supervisor = true
 	tokenExp, tokenIssued := chat.At(t0.Add(time.Hour)), chat.At(t0.Add(-time.Minute))
 	conns[0].TokenExpiresAt, conns[0].TokenIssuedAt = &tokenExp, &tokenIssued
 	short := connection("old", "s3", chat.RoleStaff, "c1")
@@ -67,7 +70,10 @@ var ConnectionListings = []ConnectionListing{
 	}, []string{"k3"}},
 	{"Feed", func(ctx context.Context, s chat.Store, now time.Time) ([]chat.Connection, error) {
 		return s.FeedConnections(ctx, now)
-	}, []string{"f1", "f2"}},
+	}, []string{"f1", "f2", "v1"}},
+	{"SupervisorFeeds", func(ctx context.Context, s chat.Store, now time.Time) ([]chat.Connection, error) {
+		return s.SupervisorFeedConnections(ctx, now)
+	}, []string{"v1"}},
 	{"User", func(ctx context.Context, s chat.Store, now time.Time) ([]chat.Connection, error) {
 		return s.UserConnections(ctx, "u1", now)
 	}, []string{"k1", "k2"}},
@@ -111,21 +117,21 @@ func testConnections(t *testing.T, f factory) {
 
 	t.Run("Presence", func(t *testing.T) {
 		online, err := e.OnlineStaff(t.Context(), now)
-		if err != nil || online != 2 {
-			t.Errorf("OnlineStaff = %d, %v; want 2 (s1, s2; s3 expired)", online, err)
+		if err != nil || online != 3 {
+			t.Errorf("OnlineStaff = %d, %v; want 3 (s1, s2, v1; s3 expired)", online, err)
 		}
 		n, err := e.CountConnections(t.Context(), now)
-		if err != nil || n != 6 {
-			t.Errorf("CountConnections = %d, %v; want 6", n, err)
+		if err != nil || n != 7 {
+			t.Errorf("CountConnections = %d, %v; want 7", n, err)
 		}
 		open, err := e.OpenConnections(t.Context(), now)
-		if want := []string{"f1", "f2", "k1", "k2", "k3", "s2"}; err != nil || !slices.Equal(connIDs(open), want) {
+		if want := []string{"f1", "f2", "k1", "k2", "k3", "s2", "v1"}; err != nil || !slices.Equal(connIDs(open), want) {
 			t.Errorf("OpenConnections = %v, %v; want %v (every open one, old expired)", connIDs(open), err, want)
 		}
 	})
 
 	t.Run("DeleteRemovesEveryMembership", func(t *testing.T) {
-		for _, id := range []string{"s2", "s2", "never-existed"} {
+		for _, id := range []string{"s2", "s2", "v1", "never-existed"} {
 			if err := e.DeleteConnection(t.Context(), id); err != nil {
 				t.Fatalf("DeleteConnection(%s) error = %v", id, err)
 			}
@@ -142,9 +148,11 @@ func testConnections(t *testing.T, f factory) {
 		for _, list := range [][]chat.Connection{
 			listed(e.ConversationConnections(t.Context(), "c1", t0)),
 			listed(e.UserConnections(t.Context(), "s2", t0)),
+			listed(e.FeedConnections(t.Context(), t0)),
+			listed(e.SupervisorFeedConnections(t.Context(), t0)),
 		} {
-			if slices.Contains(connIDs(list), "s2") {
-				t.Errorf("s2 still listed: %v", connIDs(list))
+			if ids := connIDs(list); slices.Contains(ids, "s2") || slices.Contains(ids, "v1") {
+				t.Errorf("s2 or v1 still listed: %v", ids)
 			}
 		}
 		if n, _ := e.OnlineStaff(t.Context(), now); n != 1 {
