@@ -149,19 +149,22 @@ func TestSendMessageRoundTripsOnAColdInstance(t *testing.T) {
 // TestSendMessageRoundTripsForANewHour: the first message of a
 // service-wide new hour of expiry finds its key made ahead by the retention
 // sweep, so it makes two sequential round trips and only a Decrypt, like
-// any other; were the sweep not to have run for hours, that message looks
-// the key up, has KMS make it and stores it (GetItem, GenerateDataKey, a
-// conditional PutItem) beside the conversation's read: three round trips,
-// once an hour for the whole service, and the message is still stored.
+// any other; were the sweep not to have run for hours, that message has
+// KMS make the key and stores it (GenerateDataKey, a conditional PutItem)
+// before its write: three round trips on the write's path, once an hour for
+// the whole service, and the message is still stored. The staff feeds'
+// lookup runs beside the key's making, so the recorder, which cannot tell
+// which calls waited on which, counts it in the chain too when it happens
+// to end before the key's PutItem starts: 3 or 4.
 func TestSendMessageRoundTripsForANewHour(t *testing.T) {
 	tests := []struct {
-		name      string
-		sweep     bool
-		wantDepth int
-		wantKMS   string
+		name               string
+		sweep              bool
+		minDepth, maxDepth int
+		wantKMS            string
 	}{
-		{"AfterTheSweep", true, 2, "Decrypt"},
-		{"WithoutASweep", false, 3, "GenerateDataKey"},
+		{"AfterTheSweep", true, 2, 2, "Decrypt"},
+		{"WithoutASweep", false, 3, 4, "GenerateDataKey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,8 +183,8 @@ func TestSendMessageRoundTripsForANewHour(t *testing.T) {
 			before, kms, depth := s.measureSend(t, sender, conv, 1)
 			t.Logf("new hour, %s: %d DynamoDB calls and %d KMS calls before the first post, %d sequential DynamoDB round trips",
 				tt.name, len(before), len(kms), depth)
-			if depth != tt.wantDepth || len(kms) != 1 || kms[0].Operation != tt.wantKMS {
-				t.Errorf("%d sequential round trips and KMS calls %v, want %d and one %s", depth, kms, tt.wantDepth, tt.wantKMS)
+			if depth < tt.minDepth || depth > tt.maxDepth || len(kms) != 1 || kms[0].Operation != tt.wantKMS {
+				t.Errorf("%d sequential round trips and KMS calls %v, want %d to %d and one %s", depth, kms, tt.minDepth, tt.maxDepth, tt.wantKMS)
 			}
 		})
 	}
