@@ -140,6 +140,19 @@ func (d *dashboard) reply(text string) {
 	d.do("type a reply", chromedp.SendKeys(chromedp.ID("composer-input"), text), chromedp.SendKeys(chromedp.ID("composer-input"), "\r"))
 }
 
+// openAudit opens the audit trail's tab once the page shows it (a
+// supervisor's, once the page knows who signed in), clicking again until
+// its panel shows: a click before the page is ready is lost.
+func (d *dashboard) openAudit() {
+	d.t.Helper()
+	d.waitFor("the audit trail, open", `(() => {
+	  if (!document.getElementById('panel-audit').hidden) return true;
+	  const tab = document.getElementById('tab-audit');
+	  if (!tab.hidden) tab.click();
+	  return false;
+	})()`, 10*time.Second)
+}
+
 // findAuditRow waits for the audit row the expression finds, loading
 // later pages of the trail (oldest first) while it is not there yet.
 func (d *dashboard) findAuditRow(what, rowExpr string) {

@@ -116,7 +116,7 @@ func TestDashboardStatsMatchSeededData(t *testing.T) {
 	if len(entries) <= 25 {
 		t.Fatalf("seeded %d audit entries, want more than one page of 25", len(entries))
 	}
-	d.do("open the audit tab", chromedp.Click(chromedp.ID("tab-audit")))
+	d.openAudit()
 	d.waitFor("the first page", `document.querySelectorAll('#audit-rows tr').length === 25 && !document.getElementById('audit-more').hidden`, 10*time.Second)
 	for !eval[bool](d.page, `document.getElementById('audit-more').hidden`) {
 		n := eval[int](d.page, `document.querySelectorAll('#audit-rows tr').length`)
@@ -173,7 +173,7 @@ func TestDashboardStatsMatchSeededData(t *testing.T) {
 	if n := eval[int](d.page, fmt.Sprintf(`document.querySelectorAll('#queue-list [data-id=%s], #queue-list [data-id=%s]').length`, js(answered.ID), js(waiting.ID))); n != 0 {
 		t.Errorf("active conversations are listed under the closed filter")
 	}
-	d.do("back to the audit tab", chromedp.Click(chromedp.ID("tab-audit")))
+	d.openAudit()
 
 	// An empty range says so.
 	d.do("choose a range without entries",

@@ -177,7 +177,7 @@ func TestDashboardAuditTrailReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := openDashboard(t, sup)
-	d.do("open the audit trail", chromedp.Click(chromedp.ID("tab-audit")))
+	d.openAudit()
 	edited := fmt.Sprintf(`[...document.querySelectorAll('#audit-rows tr[data-action="message.edited"]')].find((r) => r.querySelector('.audit-conversation')?.dataset.id === %s)`, js(conv.ID))
 	d.findAuditRow("the edit's row", edited)
 	if got := eval[[]string](d.page, `[...document.querySelectorAll('.audit-table thead th')].map((e) => e.textContent)`); fmt.Sprint(got) != "[When Who Action Conversation Message]" {

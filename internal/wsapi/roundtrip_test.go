@@ -171,13 +171,15 @@ func TestSendMessageRoundTripsForANewHour(t *testing.T) {
 			s := newStack(t, apptest.WithCalls(roundTripLatency))
 			alice := client("alice-sub")
 			conv := s.open(t, alice)
-			sender := s.connected(t, alice, conv)
 			if tt.sweep {
 				if _, err := s.App.Retention(context.Background(), events.EventBridgeEvent{}); err != nil {
 					t.Fatalf("retention sweep: %v", err)
 				}
 			}
+			// Connected in the new hour: a token from before the move
+			// could have expired by then (up to an hour later).
 			s.Clock.Set(s.Clock.Now().Truncate(time.Hour).Add(time.Hour + time.Minute))
+			sender := s.connected(t, alice, conv)
 			s.App = s.NewInstance(t)
 
 			before, kms, depth := s.measureSend(t, sender, conv, 1)
