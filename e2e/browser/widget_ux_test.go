@@ -93,20 +93,12 @@ func TestWidgetWhereTheyStandIsLive(t *testing.T) {
 }
 
 // TestWidgetJoinedShowsTheCounsellorsName: the joined line names the
-// counsellor by the display name they chose (PUT /me, from the ux-dash
-// branch; the test skips, saying so, where that route is missing).
+// counsellor by the display name they chose (PUT /me).
 func TestWidgetJoinedShowsTheCounsellorsName(t *testing.T) {
 	sam := newAccount(t, true)
 	staff := sam.api(t)
-	res, err := staff.Do(ctxT(t), http.MethodPut, "/me", map[string]string{"displayName": "Sam"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Status == http.StatusNotFound || res.Status == http.StatusMethodNotAllowed {
-		t.Skipf("PUT /me answers %d: display names come with the ux-dash branch; run this test after merging it", res.Status)
-	}
-	if res.Status != http.StatusOK && res.Status != http.StatusNoContent {
-		t.Fatalf("PUT /me: %d %s", res.Status, res.Body)
+	if _, err := staff.SetDisplayName(ctxT(t), "Sam"); err != nil {
+		t.Fatalf("PUT /me: %v", err)
 	}
 	a := newAccount(t, false)
 	p := clientBrowser(t, a, "")

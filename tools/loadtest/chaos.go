@@ -683,7 +683,13 @@ func (c *chaosClient) watch(sock *client.Socket) {
 	c.redialing = true
 	c.mu.Unlock()
 	for n := 0; !c.r.closing.Load(); n++ {
-		time.Sleep(retryWait(n, 500*time.Millisecond, 10*time.Second))
+		wait := time.NewTimer(retryWait(n, 500*time.Millisecond, 10*time.Second))
+		select {
+		case <-wait.C:
+		case <-c.r.ctx.Done():
+			wait.Stop()
+			return
+		}
 		ctx, cancel := context.WithTimeout(c.r.ctx, 30*time.Second)
 		next, err := dialFunc(ctx, c.r.ep.WebSocket, c.who, c.conv, c.onFrame)
 		if err != nil {

@@ -281,10 +281,10 @@ type Accounting struct {
 	// not send; ForeignStored are such messages in the HTTP API's answers.
 	UnexpectedFrames int `json:"unexpectedFrames"`
 	ForeignStored    int `json:"foreignStored"`
-	// Duplicates are the first maxDuplicateSamples duplicated deliveries,
+	// Duplicates are the first maxSamples duplicated deliveries,
 	// to tell where they come from.
 	Duplicates []DuplicateSample `json:"duplicates,omitempty"`
-	// LostSamples are the first maxDuplicateSamples deliveries that never
+	// LostSamples are the first maxSamples deliveries that never
 	// came, to tell where they go missing.
 	LostSamples []LostSample `json:"lostSamples,omitempty"`
 }
@@ -317,8 +317,8 @@ type DuplicateSample struct {
 	FirstToLast time.Duration `json:"firstToLast"`
 }
 
-// maxDuplicateSamples bounds Accounting.Duplicates.
-const maxDuplicateSamples = 20
+// maxSamples bounds Accounting.Duplicates and Accounting.LostSamples.
+const maxSamples = 20
 
 // Account returns the verdict on every message, once the run is over and
 // Stored has been given every conversation's messages.
@@ -379,7 +379,7 @@ func (l *Ledger) Account() Accounting {
 				a.Delivered++
 			} else {
 				a.LostDeliveries++
-				if len(a.LostSamples) < maxDuplicateSamples {
+				if len(a.LostSamples) < maxSamples {
 					a.LostSamples = append(a.LostSamples, LostSample{ClientMessageID: e.ClientMessageID, Conn: r.Conn, Role: r.Role,
 						Received: len(e.got), Recipients: len(e.Recipients)})
 				}
@@ -391,9 +391,9 @@ func (l *Ledger) Account() Accounting {
 	return a
 }
 
-// sample keeps d among the first maxDuplicateSamples duplicates.
+// sample keeps d among the first maxSamples duplicates.
 func (a *Accounting) sample(d DuplicateSample) {
-	if len(a.Duplicates) < maxDuplicateSamples {
+	if len(a.Duplicates) < maxSamples {
 		a.Duplicates = append(a.Duplicates, d)
 	}
 }
