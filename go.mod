@@ -22,9 +22,10 @@ require (
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/nsmithuk/local-kms v0.0.0-20260228092603-2a5e92d09ab6
 	github.com/oklog/ulid/v2 v2.1.2
+	github.com/panjf2000/ants/v2 v2.12.1
 	github.com/sirupsen/logrus v1.9.4
 	github.com/truora/minidyn v0.8.2
-	golang.org/x/sync v0.0.0-20220722155255-886fb9371eb4
+	golang.org/x/sync v0.11.0
 )
 
 require (

@@ -182,7 +182,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		Screener: screener,
 		Alerter:  alerter,
 		Store:    st,
-		Pusher:   push.New(mgmt, 0, o.log),
+		Pusher:   push.New(mgmt, 0, o.log, push.OnGoroutines(runPooled)),
 		Typing:   st,
 		Accounts: accounts,
 		Keys:     st,
@@ -190,6 +190,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 		Now:      o.now,
 		TokenNow: o.tokenNow,
 		Logger:   o.log,
+		Go:       runPooled,
 	})
 	// Tokens and tickets live in real time even when the service clock is
 	// moved (the local stack moves it to test retention).

@@ -316,10 +316,10 @@ func (s *Service) fillUnread(ctx context.Context, caller Identity, cs []Conversa
 		}
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(i int) {
+		s.run(func() {
 			defer func() { <-sem; wg.Done() }()
 			cs[i].Unread, errs[i] = s.store.Unread(ctx, cs[i].ID, caller.UserID, caller.Role, now)
-		}(i)
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

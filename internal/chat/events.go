@@ -127,7 +127,7 @@ func (s *Service) audienceConnections(ctx context.Context, a audience) ([]Connec
 		inConv, inFeed []Connection
 		errConv, errFd error
 	)
-	parallel(
+	s.parallel(
 		func() {
 			if a.conversation {
 				inConv, errConv = s.store.ConversationConnections(ctx, a.conversationID, now)
@@ -156,7 +156,7 @@ func (s *Service) feedsOf(ctx context.Context, c *Conversation, now time.Time) (
 		mine, supervisors []Connection
 		errMine, errSup   error
 	)
-	parallel(
+	s.parallel(
 		func() { mine, errMine = s.store.UserConnections(ctx, *c.Assignee, now) },
 		func() { supervisors, errSup = s.store.SupervisorFeedConnections(ctx, now) },
 	)

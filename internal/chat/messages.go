@@ -27,8 +27,8 @@ func (s *Service) SendMessage(ctx context.Context, caller Identity, in SendInput
 // send is SendMessage with a check, already running, that must pass before
 // anything is stored (nil: none). It makes two DynamoDB round trips before
 // the first delivery: the reads that do not depend on each other side by
-// side (the conversation, the sender's rate window, the conversation's
-// connections, the keys its body may be sealed under, beside the check),
+// side (the conversation with its connections in one read, the sender's
+// rate window, the keys its body may be sealed under, beside the check),
 // then the write, whose conditions hold access and "active" again, beside
 // the staff feeds that may hear it (feedsOf: which depends on the
 // conversation).
@@ -51,15 +51,13 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		allowed   bool
 		rateErr   error
 		convConns []Connection
-		connsErr  error
 	)
-	// The conversation's own connections are read beside it; which staff
+	// The conversation's own connections are read with it; which staff
 	// feeds may hear it depends on the conversation, so they are read once
 	// it is known, beside the write.
-	parallel(
-		func() { conv, convErr = s.store.GetConversation(ctx, in.ConversationID, now) },
+	s.parallel(
+		func() { conv, convConns, convErr = s.store.ConversationAndConnections(ctx, in.ConversationID, now) },
 		func() { allowed, rateErr = s.hitRate(ctx, caller.UserID, now) },
-		func() { convConns, connsErr = s.store.ConversationConnections(ctx, in.ConversationID, now) },
 		func() { s.keys.PrepareMessage(ctx, caller, in.ConversationID, now) },
 	)
 	// The check was started before these reads and ran beside them.
@@ -97,7 +95,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		feeds   []Connection
 		feedErr error
 	)
-	parallel(
+	s.parallel(
 		func() { stored, created, err = s.putMessage(ctx, caller, m, conv) },
 		func() { feeds, feedErr = s.feedsOf(ctx, &conv, now) },
 	)
@@ -105,7 +103,7 @@ func (s *Service) send(ctx context.Context, caller Identity, in SendInput, check
 		return Message{}, false, err
 	}
 	aud := wordsOf(conv)
-	audConns, audErr := aud.pick(convConns, feeds), joinErr(connsErr, feedErr)
+	audConns, audErr := aud.pick(convConns, feeds), feedErr
 	if !created {
 		s.redeliver(ctx, caller, in.Connection, audConns, audErr, conv.ID, stored)
 		return stored, false, nil

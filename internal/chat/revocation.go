@@ -82,10 +82,10 @@ func (g guard) ok() error {
 func (s *Service) revocationGuard(ctx context.Context, id Identity) guard {
 	done := make(chan struct{})
 	var err error
-	go func() {
+	s.run(func() {
 		defer close(done)
 		err = s.checkRevoked(ctx, id)
-	}()
+	})
 	return func() error {
 		<-done
 		return err

@@ -108,6 +108,8 @@ type Service struct {
 	// even when now is moved.
 	tokenNow func() time.Time
 	log      *slog.Logger
+	// run runs a function on another goroutine (Options.Go).
+	run func(func())
 	// recentClosed caches the closed conversations expected waits are
 	// measured from (Availability).
 	recentClosed closedSample
@@ -141,6 +143,11 @@ type Options struct {
 	// in real time even where the service clock is moved.
 	TokenNow func() time.Time
 	Logger   *slog.Logger
+	// Go runs fn on another goroutine (default: a new one each time). A
+	// function passes a pool whose goroutines outlive one call, so that the
+	// deep stacks an AWS SDK call grows are grown once, not on every read
+	// made side by side.
+	Go func(fn func())
 }
 
 // NewService returns a Service.
@@ -157,6 +164,9 @@ func NewService(o Options) *Service {
 	if o.Keys == nil {
 		o.Keys = noKeys{}
 	}
+	if o.Go == nil {
+		o.Go = func(fn func()) { go fn() }
+	}
 	return &Service{
 		store:    o.Store,
 		pusher:   o.Pusher,
@@ -169,6 +179,7 @@ func NewService(o Options) *Service {
 		now:      o.Now,
 		tokenNow: o.TokenNow,
 		log:      o.Logger,
+		run:      o.Go,
 	}
 }
 
@@ -204,10 +215,14 @@ func (s *Service) auditDetail(ctx context.Context, actor, action, target, detail
 }
 
 // parallel runs fns side by side and returns when all have returned.
-func parallel(fns ...func()) {
+func (s *Service) parallel(fns ...func()) {
 	var wg sync.WaitGroup
+	wg.Add(len(fns))
 	for _, fn := range fns {
-		wg.Go(fn)
+		s.run(func() {
+			defer wg.Done()
+			fn()
+		})
 	}
 	wg.Wait()
 }

@@ -68,16 +68,15 @@ func (s *Service) Stats(ctx context.Context, caller Identity) (Stats, error) {
 	}
 	now := s.now()
 	var (
-		wg             sync.WaitGroup
 		active, closed []Conversation
 		conns, online  int
 		errs           [3]error
 	)
-	wg.Add(3)
-	go func() { defer wg.Done(); active, closed, errs[0] = s.store.StatsSample(ctx, statsSample, now) }()
-	go func() { defer wg.Done(); conns, errs[1] = s.store.CountConnections(ctx, now) }()
-	go func() { defer wg.Done(); online, errs[2] = s.store.OnlineStaff(ctx, now) }()
-	wg.Wait()
+	s.parallel(
+		func() { active, closed, errs[0] = s.store.StatsSample(ctx, statsSample, now) },
+		func() { conns, errs[1] = s.store.CountConnections(ctx, now) },
+		func() { online, errs[2] = s.store.OnlineStaff(ctx, now) },
+	)
 	for _, err := range errs {
 		if err != nil {
 			return Stats{}, err

@@ -30,20 +30,35 @@ type Fanout struct {
 	api         ManagementAPI
 	concurrency int
 	log         *slog.Logger
+	run         func(func())
 }
 
 var _ chat.Pusher = (*Fanout)(nil)
 
+// Option configures a Fanout.
+type Option func(*Fanout)
+
+// OnGoroutines makes the Fanout post on goroutines run gives it rather
+// than a new one per post: a function passes a pool whose goroutines keep
+// the stacks an SDK call grows.
+func OnGoroutines(run func(fn func())) Option {
+	return func(f *Fanout) { f.run = run }
+}
+
 // New returns a Fanout over api with at most concurrency posts in flight
 // (DefaultConcurrency when 0).
-func New(api ManagementAPI, concurrency int, log *slog.Logger) *Fanout {
+func New(api ManagementAPI, concurrency int, log *slog.Logger, opts ...Option) *Fanout {
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Fanout{api: api, concurrency: concurrency, log: log}
+	f := &Fanout{api: api, concurrency: concurrency, log: log, run: func(fn func()) { go fn() }}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // Deliver posts every delivery and returns the connections that are gone
@@ -64,14 +79,14 @@ func (f *Fanout) Deliver(ctx context.Context, ds []chat.Delivery) []string {
 	for _, d := range ds {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func() {
+		f.run(func() {
 			defer func() { <-sem; wg.Done() }()
 			if f.post(ctx, d) {
 				mu.Lock()
 				gone = append(gone, d.ConnectionID)
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return gone

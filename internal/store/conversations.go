@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -280,14 +281,82 @@ func (s *Store) GetConversation(ctx context.Context, id string, now time.Time) (
 	if !found || it.expiredAt(now) {
 		return chat.Conversation{}, chat.NotFound()
 	}
+	return s.openConversation(ctx, it)
+}
+
+// openConversation is the conversation of it with its feedback comment
+// opened.
+func (s *Store) openConversation(ctx context.Context, it conversationItem) (chat.Conversation, error) {
 	c := it.conversation()
 	if len(it.SealedComment) > 0 {
+		var err error
 		// A comment whose key is gone reads as none.
 		if c.Comment, _, err = s.openText(ctx, it.SealedComment, it.PK, it.SK); err != nil {
-			return chat.Conversation{}, fmt.Errorf("get conversation %s: comment: %w", id, err)
+			return chat.Conversation{}, fmt.Errorf("get conversation %s: comment: %w", c.ID, err)
 		}
 	}
 	return c, nil
+}
+
+// ConversationAndConnections returns a conversation and its open
+// connections with one strongly consistent Query of the conversation's
+// partition: its connections' memberships (CONN#…) sort just before its
+// record (META), and nothing else of the partition sorts between them
+// (CMID# before, MSG# and READ# after). It reads as GetConversation does:
+// not found when the record does not exist or has expired.
+func (s *Store) ConversationAndConnections(ctx context.Context, id string, now time.Time) (chat.Conversation, []chat.Connection, error) {
+	expr, err := expression.NewBuilder().
+		WithKeyCondition(expression.Key(attrPK).Equal(expression.Value(convPK(id))).
+			And(expression.Key(attrSK).Between(expression.Value(prefixConn), expression.Value(skMeta)))).
+		WithFilter(notExpired(now)).
+		Build()
+	if err != nil {
+		return chat.Conversation{}, nil, fmt.Errorf("build conversation query: %w", err)
+	}
+	var (
+		conv  *conversationItem
+		conns = []chat.Connection{}
+	)
+	err = s.eachPage(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    expr.KeyCondition(),
+		FilterExpression:          expr.Filter(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	}, 0, func(items []item) (bool, error) {
+		for _, raw := range items {
+			sk, _ := raw[attrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+				continue
+			case sk.Value == skMeta:
+				conv = &conversationItem{}
+				if err := attributevalue.UnmarshalMap(raw, conv); err != nil {
+					return false, fmt.Errorf("decode conversation: %w", err)
+				}
+				continue
+			case !strings.HasPrefix(sk.Value, prefixConn):
+				continue // an item of a kind added between them later
+			}
+			var it connectionItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return false, fmt.Errorf("decode connection: %w", err)
+			}
+			conns = append(conns, it.connection())
+		}
+		return true, nil
+	})
+	if err != nil {
+		return chat.Conversation{}, nil, fmt.Errorf("get conversation %s with its connections: %w", id, err)
+	}
+	if conv == nil {
+		return chat.Conversation{}, nil, chat.NotFound()
+	}
+	c, err := s.openConversation(ctx, *conv)
+	if err != nil {
+		return chat.Conversation{}, nil, err
+	}
+	return c, conns, nil
 }
 
 // ActiveConversationID returns the client's active conversation id, or "".

@@ -28,17 +28,17 @@ import (
 )
 
 // instantAWS answers DynamoDB and the management API at once with canned
-// responses: a conversation of benchClient, a rate window with room, no
-// revocation, recipients connections in the conversation and one staff
-// feed, every write accepted and every post delivered. It counts the posts
+// responses: a conversation of benchClient (alone, or with its
+// connections), a rate window with room, no revocation, recipients
+// connections in the conversation and one staff feed, every write accepted and every post delivered. It counts the posts
 // and tells the count at GET /posts.
 type instantAWS struct {
 	conversation string
 	recipients   int
 	now          time.Time
 
-	conv, conn, feed, connItem []byte
-	posts                      atomic.Int64
+	conv, conn, convConns, feed, connItem []byte
+	posts                                 atomic.Int64
 }
 
 const benchClient = "bench-client-sub"
@@ -72,6 +72,12 @@ func newInstantAWS(recipients int, conversation string, now time.Time) *instantA
 		items = append(items, item("CONV#"+a.conversation, fmt.Sprintf("Conn%011dA=", i), fmt.Sprintf("user-%d", i), role, a.conversation))
 	}
 	a.conn = mustMarshal(map[string]any{"Items": items, "Count": len(items), "ScannedCount": len(items)})
+	var conv map[string]any
+	if err := json.Unmarshal(a.conv, &conv); err != nil {
+		panic(err)
+	}
+	withConv := append(items, conv)
+	a.convConns = mustMarshal(map[string]any{"Items": withConv, "Count": len(withConv), "ScannedCount": len(withConv)})
 	a.feed = mustMarshal(map[string]any{"Items": []any{item("FEED#staff", "FeedConn0000A=", "feed-staff", "staff", "")}, "Count": 1, "ScannedCount": 1})
 	first := item("CONN#Conn00000000000A=", "Conn00000000000A=", benchClient, "client", a.conversation)
 	first["sk"] = s("META")
@@ -120,11 +126,14 @@ func (a *instantAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{}`)) //nolint:errcheck // test server
 		}
 	case "Query":
-		if strings.Contains(string(body), "FEED#staff") {
+		switch {
+		case strings.Contains(string(body), "FEED#staff"):
 			w.Write(a.feed) //nolint:errcheck // test server
-			return
+		case strings.Contains(string(body), "BETWEEN"): // the conversation with its connections
+			w.Write(a.convConns) //nolint:errcheck // test server
+		default:
+			w.Write(a.conn) //nolint:errcheck // test server
 		}
-		w.Write(a.conn) //nolint:errcheck // test server
 	default: // UpdateItem, TransactWriteItems, PutItem
 		w.Write([]byte(`{}`)) //nolint:errcheck // test server
 	}

@@ -71,6 +71,17 @@ func (s *Store) open(now time.Time, keep func(*connection) bool) []chat.Connecti
 	return out
 }
 
+// ConversationAndConnections returns a conversation and its open
+// connections.
+func (s *Store) ConversationAndConnections(ctx context.Context, conversationID string, now time.Time) (chat.Conversation, []chat.Connection, error) {
+	c, err := s.GetConversation(ctx, conversationID, now)
+	if err != nil {
+		return chat.Conversation{}, nil, err
+	}
+	conns, err := s.ConversationConnections(ctx, conversationID, now)
+	return c, conns, err
+}
+
 // ConversationConnections returns the open connections of a conversation.
 func (s *Store) ConversationConnections(_ context.Context, conversationID string, now time.Time) ([]chat.Connection, error) {
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -159,4 +160,59 @@ func testConnections(t *testing.T, f factory) {
 			t.Errorf("OnlineStaff after delete = %d, want 1", n)
 		}
 	})
+}
+
+// testConversationAndConnections checks the one read of a message's
+// conversation with its connections: the same answers as GetConversation
+// and ConversationConnections, whatever else its partition holds.
+func testConversationAndConnections(t *testing.T, f factory) {
+	e := f.new(t)
+	now := SeedConnections(t, e) // "old" in c1 has expired
+	e.mustCreate(t, conversation("c1", "u1", chat.Retention24h, t0))
+	// Messages, their client ids and a read marker share the partition.
+	g := newIDs()
+	m := e.mustPut(t, message(g.at(t0), "c1", "u1", chat.RoleClient, t0), chat.Retention24h)
+	if err := e.PutReadMarker(t.Context(), "c1", "s2", m.ID, m.ExpiresAt); err != nil {
+		t.Fatal(err)
+	}
+	expires := now.Add(time.Hour)
+	e.mustCreate(t, conversation("c3", "u3", chat.Retention24h, t0))
+	e.mustConnect(t, connection("k4", "u3", chat.RoleClient, "c3"))
+	e.mustClose(t, "c3", t0.Add(time.Minute), &expires)
+
+	tests := []struct {
+		name      string
+		id        string
+		now       time.Time
+		wantConns []string // nil with wantErr
+		wantErr   bool
+	}{
+		{"WithItsOpenConnections", "c1", now, []string{"k1", "k2", "s2"}, false},
+		{"ConnectionsWithoutAConversation", "c2", now, nil, true},
+		{"Missing", "c9", now, nil, true},
+		{"ClosedBeforeExpiry", "c3", expires.Add(-time.Millisecond), []string{"k4"}, false},
+		{"Expired", "c3", expires, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conv, conns, err := e.ConversationAndConnections(t.Context(), tt.id, tt.now)
+			if tt.wantErr {
+				wantCode(t, err, chat.CodeNotFound)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			single, err := e.GetConversation(t.Context(), tt.id, tt.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conv.ID != tt.id || !reflect.DeepEqual(conv, single) {
+				t.Errorf("conversation = %+v, want %+v (GetConversation's)", conv, single)
+			}
+			if ids := connIDs(conns); !slices.Equal(ids, tt.wantConns) {
+				t.Errorf("connections = %v, want %v", ids, tt.wantConns)
+			}
+		})
+	}
 }

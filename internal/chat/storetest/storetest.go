@@ -62,6 +62,7 @@ var contract = []struct {
 	{"DeleteExpired", testDeleteExpired},
 	{"EraseUser", testEraseUser},
 	{"Connections", testConnections},
+	{"ConversationAndConnections", testConversationAndConnections},
 	{"Tickets", testTickets},
 	{"RateHit", testRateHit},
 	{"PassTyping", testPassTyping},
