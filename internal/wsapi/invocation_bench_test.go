@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/confidechat/confide/internal/app"
@@ -141,37 +143,48 @@ func (a *instantAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // fakeAWSEnv, set in the environment of this test binary, makes it serve
 // instantAWS instead of running tests: "<recipients> <conversation id>
-// <unix ms>". It prints its URL and serves until its stdin closes.
+// <unix ms> <socket>", where socket is "tcp" (a loopback port) or the path
+// of a Unix socket. It prints its URL and serves until its stdin closes.
 const fakeAWSEnv = "CONFIDE_BENCH_INSTANT_AWS"
 
 // serveInstantAWS is the fake's process: it returns the exit code.
 func serveInstantAWS(spec string) int {
 	var (
-		recipients int
-		conv       string
-		ms         int64
+		recipients   int
+		conv, socket string
+		ms           int64
 	)
-	if _, err := fmt.Sscan(spec, &recipients, &conv, &ms); err != nil {
+	if _, err := fmt.Sscan(spec, &recipients, &conv, &ms, &socket); err != nil {
 		fmt.Fprintln(os.Stderr, "instant AWS:", err)
 		return 2
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	network, address := "unix", socket
+	if socket == "tcp" {
+		network, address = "tcp", "127.0.0.1:0"
+	}
+	ln, err := net.Listen(network, address)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "instant AWS:", err)
 		return 1
 	}
 	go http.Serve(ln, newInstantAWS(recipients, conv, time.UnixMilli(ms))) //nolint:errcheck // ends with the process
-	fmt.Println("http://" + ln.Addr().String())
+	if network == "unix" {
+		// The host is a name only: every connection goes to the socket.
+		fmt.Println("http://instant-aws.invalid")
+	} else {
+		fmt.Println("http://" + ln.Addr().String())
+	}
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	return 0
 }
 
 // startInstantAWS runs instantAWS in a child process, so that the CPU the
-// benchmark's process uses is the handler's alone, and returns its URL.
-func startInstantAWS(b *testing.B, recipients int, conversation string, now time.Time) string {
+// benchmark's process uses is the handler's alone, listening on socket
+// ("tcp" or a Unix socket's path), and returns its URL.
+func startInstantAWS(b *testing.B, recipients int, conversation string, now time.Time, socket string) string {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %s %d", fakeAWSEnv, recipients, conversation, now.UnixMilli()))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %s %d %s", fakeAWSEnv, recipients, conversation, now.UnixMilli(), socket))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -195,10 +208,11 @@ func startInstantAWS(b *testing.B, recipients int, conversation string, now time
 	return strings.TrimSpace(url)
 }
 
-// postsAt asks the instant AWS at url how many frames it was posted.
-func postsAt(b *testing.B, url string) int64 {
+// postsAt asks the instant AWS at url, through client, how many frames it
+// was posted.
+func postsAt(b *testing.B, client *http.Client, url string) int64 {
 	b.Helper()
-	res, err := http.Get(url + "/posts")
+	res, err := client.Get(url + "/posts")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -239,47 +253,70 @@ func benchEvent(conversation string, now time.Time, i int) []byte {
 // invocation of a sendMessage frame (event JSON in, response JSON out, the
 // pushes made) against DynamoDB and a management API that answer at once
 // from another process, so what it measures is the handler's own cost:
-// ns/op is wall time, cpu-ns/op the CPU the handler's process used.
+// ns/op is wall time, cpu-ns/op the CPU the handler's process used. The
+// answers come over loopback TCP (socket=tcp: the kernel's TCP stack runs
+// both ends of every call in the sender's system call, which a function
+// on AWS does not pay) or over a Unix socket (socket=unix: the same HTTP
+// client and connection pool, the least the kernel can do).
 func BenchmarkSendMessageInvocation(b *testing.B) {
 	for _, recipients := range []int{2, 10, 100} {
-		b.Run(fmt.Sprintf("recipients=%d", recipients), func(b *testing.B) {
-			now := time.Now()
-			conversation := chat.NewID(now)
-			url := startInstantAWS(b, recipients, conversation, now)
-			a, err := app.New(context.Background(), app.Config{
-				TableName: "confide", AllowedOrigins: []string{"https://allowed.example"},
-				DynamoDBEndpoint: url, ManagementEndpoint: url,
-			},
-				// The SDK's own HTTP client, as in a function.
-				app.WithAWSConfig(aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}),
-				app.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := lambda.NewHandler(a.WebSocket.Frame)
-			payloads := make([][]byte, 64)
-			for i := range payloads {
-				payloads[i] = benchEvent(conversation, now, i)
-			}
-			ctx := context.Background()
-			posted := postsAt(b, url)
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := processCPU()
-			for i := range b.N {
-				out, err := h.Invoke(ctx, payloads[i%len(payloads)])
-				if err != nil {
-					b.Fatal(err)
-				}
-				if !strings.Contains(string(out), `"statusCode":200`) || strings.Contains(string(out), `\"error\"`) {
-					b.Fatalf("response %s", out)
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
-			if got, want := postsAt(b, url)-posted, int64(b.N*(recipients+1)); got != want {
-				b.Fatalf("posted %d frames, want %d (every recipient and the feed, each invocation)", got, want)
+		for _, socket := range []string{"tcp", "unix"} {
+			b.Run(fmt.Sprintf("recipients=%d/socket=%s", recipients, socket), func(b *testing.B) {
+				benchSendMessageInvocation(b, recipients, socket)
+			})
+		}
+	}
+}
+
+// benchSendMessageInvocation is BenchmarkSendMessageInvocation with
+// recipients in the conversation, over socket ("tcp" or "unix").
+func benchSendMessageInvocation(b *testing.B, recipients int, socket string) {
+	now := time.Now()
+	conversation := chat.NewID(now)
+	// The SDK's own HTTP client, as in a function.
+	sdkHTTP := awshttp.NewBuildableClient()
+	if socket == "unix" {
+		socket = filepath.Join(b.TempDir(), "aws.sock")
+		path := socket
+		sdkHTTP = sdkHTTP.WithTransportOptions(func(t *http.Transport) {
+			t.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, "unix", path)
 			}
 		})
+	}
+	url := startInstantAWS(b, recipients, conversation, now, socket)
+	a, err := app.New(context.Background(), app.Config{
+		TableName: "confide", AllowedOrigins: []string{"https://allowed.example"},
+		DynamoDBEndpoint: url, ManagementEndpoint: url,
+	},
+		app.WithAWSConfig(aws.Config{Region: "eu-west-1", HTTPClient: sdkHTTP, Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}),
+		app.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := lambda.NewHandler(a.WebSocket.Frame)
+	payloads := make([][]byte, 64)
+	for i := range payloads {
+		payloads[i] = benchEvent(conversation, now, i)
+	}
+	ctx := context.Background()
+	counter := &http.Client{Transport: sdkHTTP.GetTransport()}
+	posted := postsAt(b, counter, url)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for i := range b.N {
+		out, err := h.Invoke(ctx, payloads[i%len(payloads)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !strings.Contains(string(out), `"statusCode":200`) || strings.Contains(string(out), `\"error\"`) {
+			b.Fatalf("response %s", out)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	if got, want := postsAt(b, counter, url)-posted, int64(b.N*(recipients+1)); got != want {
+		b.Fatalf("posted %d frames, want %d (every recipient and the feed, each invocation)", got, want)
 	}
 }
