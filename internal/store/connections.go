@@ -227,11 +227,11 @@ func (s *Store) members(ctx context.Context, pk string, now time.Time) ([]chat.C
 	conns := []chat.Connection{}
 	err = s.eachPage(ctx, in, 0, func(items []item) (bool, error) {
 		for _, raw := range items {
-			var it connectionItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return false, fmt.Errorf("decode connection: %w", err)
+			c, err := decodeConnection(raw)
+			if err != nil {
+				return false, err
 			}
-			conns = append(conns, it.connection())
+			conns = append(conns, c)
 		}
 		return true, nil
 	})
@@ -239,4 +239,13 @@ func (s *Store) members(ctx context.Context, pk string, now time.Time) ([]chat.C
 		return nil, fmt.Errorf("connections of %s: %w", pk, err)
 	}
 	return conns, nil
+}
+
+// decodeConnection is the connection of a connection's item or membership.
+func decodeConnection(raw item) (chat.Connection, error) {
+	var it connectionItem
+	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+		return chat.Connection{}, fmt.Errorf("decode connection: %w", err)
+	}
+	return it.connection(), nil
 }

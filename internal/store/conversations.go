@@ -338,11 +338,11 @@ func (s *Store) ConversationAndConnections(ctx context.Context, id string, now t
 			case !strings.HasPrefix(sk.Value, prefixConn):
 				continue // an item of a kind added between them later
 			}
-			var it connectionItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return false, fmt.Errorf("decode connection: %w", err)
+			c, err := decodeConnection(raw)
+			if err != nil {
+				return false, err
 			}
-			conns = append(conns, it.connection())
+			conns = append(conns, c)
 		}
 		return true, nil
 	})
