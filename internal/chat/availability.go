@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,14 +37,34 @@ type QueuePlace struct {
 const MinWaitSamples = 3
 
 // QueueOrder compares two active conversations in the order counsellors
-// answer them (GET /queue): urgent first, then concern, then the rest;
-// within a level, the one active longest ago (oldest last message, or
-// creation) first.
+// answer them (GET /queue, the widget's place in it, and the dashboard's
+// answerOrder): urgent first, then concern, then the rest; within a level
+// the conversations whose client waits first, the one waiting longest on
+// top (queuedFrom: from its opening while it has no counsellor, else from
+// the client's first unanswered message; writing again while waiting never
+// costs a client their place), then the others, most recently active
+// first.
 func QueueOrder(a, b Conversation) int {
 	if d := b.Risk.Rank() - a.Risk.Rank(); d != 0 {
 		return d
 	}
-	return a.ActivityAt().Compare(b.ActivityAt())
+	wa, wb := a.queuedFrom(), b.queuedFrom()
+	switch {
+	case (wa == nil) != (wb == nil):
+		if wa != nil {
+			return -1
+		}
+		return 1
+	case wa != nil:
+		if d := wa.Compare(wb.Time); d != 0 {
+			return d
+		}
+		return strings.Compare(a.ID, b.ID)
+	}
+	if d := b.ActivityAt().Compare(a.ActivityAt()); d != 0 {
+		return d
+	}
+	return strings.Compare(b.ID, a.ID)
 }
 
 // PlaceInQueue is where conversation mine stands among active (every active

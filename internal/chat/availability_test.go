@@ -27,6 +27,11 @@ func TestPlaceInQueue(t *testing.T) {
 	closedClaim := claimed("c4", 4*time.Minute)
 	closedClaim.Status = chat.StatusClosed
 	seconds := func(n int) *int { return &n }
+	// wroteAgain is mine after its client wrote at 12 and again at 30
+	// minutes, still without a counsellor.
+	wroteAgain := mine
+	first, last := chat.At(t0.Add(12*time.Minute)), chat.At(t0.Add(30*time.Minute))
+	wroteAgain.WaitingSince, wroteAgain.LastMessageAt, wroteAgain.LastSenderRole = &first, &last, chat.RoleClient
 	tests := []struct {
 		name     string
 		mine     chat.Conversation
@@ -40,6 +45,8 @@ func TestPlaceInQueue(t *testing.T) {
 		{name: "alone, nothing measured yet", mine: mine, active: []chat.Conversation{mine}, online: 2, wantPos: 1},
 		{name: "older waiting ones go first", mine: mine,
 			active: []chat.Conversation{queued("a", 1, 0, ""), queued("b", 5, 0, ""), mine, queued("later", 20, 0, "")}, online: 1, wantPos: 3},
+		{name: "writing again keeps the place", mine: wroteAgain,
+			active: []chat.Conversation{queued("a", 1, 0, ""), wroteAgain, queued("later", 20, 0, "")}, online: 1, wantPos: 2},
 		{name: "claimed ones are not ahead", mine: mine,
 			active: []chat.Conversation{queued("a", 1, time.Minute, ""), mine}, online: 1, wantPos: 1},
 		{name: "an urgent later one goes ahead, as /queue answers it", mine: mine,

@@ -172,6 +172,31 @@ func (c Conversation) Waiting() bool {
 	return c.Status == StatusActive && c.LastSenderRole == RoleClient
 }
 
+// queuedFrom is since when the conversation has waited in the queue
+// (QueueOrder): one without a counsellor since it was opened, whatever its
+// client writes meanwhile; one with a counsellor since its client's first
+// unanswered message (waitingFrom); nil when nobody waits.
+func (c Conversation) queuedFrom() *Time {
+	if c.Unassigned() {
+		return &c.CreatedAt
+	}
+	return c.waitingFrom()
+}
+
+// waitingFrom is since when the client has waited for an answer: their
+// first unanswered message (the last one, for a record from before the
+// store kept the first); nil when they do not wait.
+func (c Conversation) waitingFrom() *Time {
+	switch {
+	case !c.Waiting():
+		return nil
+	case c.WaitingSince != nil:
+		return c.WaitingSince
+	default:
+		return c.LastMessageAt
+	}
+}
+
 // Unassigned reports whether the conversation is active and no counsellor
 // has claimed it: it waits in the queue for one.
 func (c Conversation) Unassigned() bool {

@@ -134,13 +134,7 @@ func viewAs(r Role, c Conversation) Conversation {
 	if r == RoleStaff {
 		d := c.Deleted
 		c.UserDeleted = &d
-		switch {
-		case !c.Waiting():
-			c.WaitingSince = nil
-		case c.WaitingSince == nil:
-			// A record from before the store kept it: the last message.
-			c.WaitingSince = c.LastMessageAt
-		}
+		c.WaitingSince = c.waitingFrom()
 		c.Handle = Handle(c.ID)
 		return c
 	}

@@ -160,11 +160,14 @@ func TestSetRiskByHand(t *testing.T) {
 }
 
 // TestQueueOrdersByRiskThenWaiting: urgent first, then concern, then the
-// rest; within a level the longest waiting first.
+// rest; within a level the longest waiting first, counted from the first
+// unanswered message (a client who writes again keeps their place), and
+// conversations whose client has an answer after those who wait.
 func TestQueueOrdersByRiskThenWaiting(t *testing.T) {
 	w := screeningWorld(t)
-	clients := []chat.Identity{alice, bob, {UserID: "cleo-sub", Username: "cleo", Role: chat.RoleClient}, {UserID: "dan-sub", Username: "dan", Role: chat.RoleClient}}
-	bodies := []string{"hello, is anyone there?", "I feel hopeless, nothing will ever get better", "hi", "I'm going to end it tonight"}
+	eve := chat.Identity{UserID: "eve-sub", Username: "eve", Role: chat.RoleClient}
+	clients := []chat.Identity{eve, alice, bob, {UserID: "cleo-sub", Username: "cleo", Role: chat.RoleClient}, {UserID: "dan-sub", Username: "dan", Role: chat.RoleClient}}
+	bodies := []string{"can we talk?", "hello, is anyone there?", "I feel hopeless, nothing will ever get better", "hi", "I'm going to end it tonight"}
 	ids := make([]string, len(clients))
 	for i, who := range clients {
 		c := w.open(t, who, chat.Retention24h)
@@ -172,6 +175,12 @@ func TestQueueOrdersByRiskThenWaiting(t *testing.T) {
 		w.send(t, who, c.ID, bodies[i])
 		w.clock.Advance(time.Minute)
 	}
+	// Eve, the first to write, has had an answer; Alice writes again.
+	if _, err := w.svc.Claim(t.Context(), kim, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	w.send(t, kim, ids[0], "I'm here. What's on your mind?")
+	w.send(t, alice, ids[1], "please, I need to talk to someone")
 	q, err := w.svc.Queue(t.Context(), kim)
 	if err != nil {
 		t.Fatal(err)
@@ -180,9 +189,10 @@ func TestQueueOrdersByRiskThenWaiting(t *testing.T) {
 	for _, c := range q {
 		got = append(got, c.ID)
 	}
-	want := []string{ids[3], ids[1], ids[0], ids[2]}
+	want := []string{ids[4], ids[2], ids[1], ids[3], ids[0]}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("queue = %v, want urgent %s, concern %s, then the longest waiting %s, %s", got, ids[3], ids[1], ids[0], ids[2])
+		t.Errorf("queue = %v, want urgent %s, concern %s, then the longest waiting %s (who wrote again), %s, then the answered %s",
+			got, ids[4], ids[2], ids[1], ids[3], ids[0])
 	}
 	_, err = w.svc.Queue(t.Context(), alice)
 	wantError(t, err, chat.CodeForbidden, "")

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { isNews, orderRows, summarize, urgentNews } from './queue.js';
 
 const msg = (id, role, at) => ({ id, senderRole: role, createdAt: at, body: 'm' + id });
-const row = (id, last, waitingSince) => ({ conv: { id, status: 'active', createdAt: '2026-11-26T08:00:00.000Z', lastMessageAt: last }, waitingSince });
+// row is a conversation Kim has claimed (one without a counsellor waits
+// from its opening: triage.test.js).
+const row = (id, last, waitingSince) => ({ conv: { id, status: 'active', assignee: 'kim', createdAt: '2026-11-26T08:00:00.000Z', lastMessageAt: last }, waitingSince });
 
 describe('summarize', () => {
   test('waiting since the first unanswered client message', () => {

@@ -91,23 +91,34 @@ function time(iso) {
 
 /**
  * answerOrder is the queue's one order (a comparator of rows {conv,
- * waitingSince, theirs}), the rule GET /queue follows, with the dashboard's
- * own first step: the conversations the reader answers (waiting ones and
- * their own) before colleagues' (theirs). Then urgent, then concern, then
- * the rest; within a level the conversations whose client waits for an
- * answer first, the longest waiting on top (waitingSince, the row's or the
- * record's), then the others, most recently active first.
+ * waitingSince, theirs}), the rule GET /queue and the widget's place in the
+ * queue follow (chat.QueueOrder), with the dashboard's own first step: the
+ * conversations the reader answers (waiting ones and their own) before
+ * colleagues' (theirs). Then urgent, then concern, then the rest; within a
+ * level the conversations whose client waits first, the longest waiting on
+ * top (queuedOf: writing again never costs a client their place), then the
+ * others, most recently active first.
  */
 export function answerOrder(a, b) {
   if (!!a.theirs !== !!b.theirs) return a.theirs ? 1 : -1;
   const level = riskRank(b.conv.risk) - riskRank(a.conv.risk);
   if (level) return level;
-  const wa = waitingOf(a);
-  const wb = waitingOf(b);
+  const wa = queuedOf(a);
+  const wb = queuedOf(b);
   if (!!wa !== !!wb) return wa ? -1 : 1;
   if (wa) return time(wa) - time(wb) || (a.conv.id < b.conv.id ? -1 : 1);
   const activity = (r) => time(r.conv.lastMessageAt) || time(r.conv.createdAt);
   return activity(b) - activity(a) || (a.conv.id < b.conv.id ? 1 : -1);
+}
+
+/**
+ * queuedOf is since when a row has waited in the queue: a conversation
+ * without a counsellor since it was opened, one with a counsellor since its
+ * client's first unanswered message (waitingOf); null when nobody waits.
+ */
+export function queuedOf(row) {
+  if (row.conv.status === 'active' && !row.conv.assignee) return row.conv.createdAt;
+  return waitingOf(row);
 }
 
 /**

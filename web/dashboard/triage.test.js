@@ -7,36 +7,47 @@ const at = (min) => new Date(Date.UTC(2026, 10, 26, 9, min)).toISOString();
 const conv = (id, fields = {}) => ({ id, status: 'active', createdAt: at(0), lastMessageAt: null, assignee: null, ...fields });
 const row = (id, fields, rest = {}) => ({ conv: conv(id, fields), waitingSince: null, theirs: false, ...rest });
 const order = (rows) => rows.slice().sort(answerOrder).map((r) => r.conv.id);
+// kims is a row of a conversation Kim has claimed: it waits only while its
+// client's message is unanswered.
+const kims = (id, fields, rest) => row(id, { assignee: 'kim', ...fields }, rest);
 
 describe('answerOrder', () => {
   test('urgent first, then concern, then the rest, whatever the waiting', () => {
     assert.deepEqual(order([
-      row('none-long', { waitingSince: at(1) }),
-      row('concern', { risk: 'concern', waitingSince: at(30) }),
-      row('urgent-answered', { risk: 'urgent', lastMessageAt: at(40) }),
-      row('urgent', { risk: 'urgent', waitingSince: at(50) }),
+      kims('none-long', { waitingSince: at(1) }),
+      kims('concern', { risk: 'concern', waitingSince: at(30) }),
+      kims('urgent-answered', { risk: 'urgent', lastMessageAt: at(40) }),
+      kims('urgent', { risk: 'urgent', waitingSince: at(50) }),
     ]), ['urgent', 'urgent-answered', 'concern', 'none-long']);
   });
   test('within a level, the longest waiting on top, then the others most recently active first', () => {
     assert.deepEqual(order([
-      row('quiet-old', { lastMessageAt: at(2) }),
-      row('waits-short', { waitingSince: at(20) }),
-      row('quiet-new', { lastMessageAt: at(25) }),
-      row('waits-long', { waitingSince: at(5) }),
+      kims('quiet-old', { lastMessageAt: at(2) }),
+      kims('waits-short', { waitingSince: at(20) }),
+      kims('quiet-new', { lastMessageAt: at(25) }),
+      kims('waits-long', { waitingSince: at(5) }),
     ]), ['waits-long', 'waits-short', 'quiet-new', 'quiet-old']);
   });
+  test('a conversation without a counsellor waits from its opening, whatever its client writes since', () => {
+    assert.deepEqual(order([
+      row('opened-later', { createdAt: at(8) }),
+      kims('answer-awaited', { waitingSince: at(6) }),
+      row('opened-first-wrote-again', { createdAt: at(4), waitingSince: at(30), lastMessageAt: at(30) }),
+      kims('answered', { lastMessageAt: at(1) }),
+    ]), ['opened-first-wrote-again', 'answer-awaited', 'opened-later', 'answered']);
+  });
   test("the queue's own reading of a row's messages counts as its waiting", () => {
-    assert.deepEqual(order([row('record', { waitingSince: at(10) }), row('read', {}, { waitingSince: at(3) })]), ['read', 'record']);
+    assert.deepEqual(order([kims('record', { waitingSince: at(10) }), kims('read', {}, { waitingSince: at(3) })]), ['read', 'record']);
   });
   test("colleagues' conversations last, urgent or not", () => {
     assert.deepEqual(order([
       row('theirs-urgent', { risk: 'urgent', assignee: 'sam' }, { theirs: true }),
-      row('mine', { lastMessageAt: at(3) }),
+      kims('mine', { lastMessageAt: at(3) }),
       row('theirs', { assignee: 'sam', lastMessageAt: at(9) }, { theirs: true }),
     ]), ['mine', 'theirs-urgent', 'theirs']);
   });
   test('an unknown level is none', () => {
-    assert.deepEqual(order([row('odd', { risk: 'severe', waitingSince: at(9) }), row('plain', { waitingSince: at(1) })]), ['plain', 'odd']);
+    assert.deepEqual(order([kims('odd', { risk: 'severe', waitingSince: at(9) }), kims('plain', { waitingSince: at(1) })]), ['plain', 'odd']);
   });
 });
 
