@@ -136,10 +136,13 @@ func TestDashboardRiskSetByHandSeenLive(t *testing.T) {
 	d.openConversation(conv.ID)
 	other := openDashboard(t, newAccount(t, true))
 	other.waitFor("the row, without a badge", row(conv.ID)+` && `+riskOfRow(conv.ID)+` === ''`, 10*time.Second)
-	d.waitFor("the level control", `!document.getElementById('risk-form').hidden && document.getElementById('risk-level').value === 'none' && document.getElementById('conv-risk').hidden`, 10*time.Second)
+	d.waitFor("the level control, folded away", `!document.getElementById('risk-panel').hidden && !document.getElementById('risk-panel').open && document.getElementById('risk-level').value === 'none' && document.getElementById('conv-risk').hidden`, 10*time.Second)
 
-	// The keyboard: the level is chosen by typing into the focused select;
-	// with no reason the form says to choose one, and sends nothing.
+	// The keyboard: the control opens from its summary; the level is chosen
+	// by typing into the focused select; with no reason the form says to
+	// choose one, and sends nothing.
+	d.do("open the control", chromedp.Focus(chromedp.ID("risk-toggle")), chromedp.KeyEvent(kb.Enter))
+	d.waitFor("the control open", `document.getElementById('risk-panel').open`, 5*time.Second)
 	d.do("choose Urgent", chromedp.Focus(chromedp.ID("risk-level")), chromedp.SendKeys(chromedp.ID("risk-level"), "Urgent"))
 	d.waitFor("Urgent chosen", `document.getElementById('risk-level').value === 'urgent'`, 5*time.Second)
 	d.do("to the button, and press it", chromedp.Focus(chromedp.ID("risk-submit")), chromedp.KeyEvent(kb.Enter))
@@ -150,7 +153,7 @@ func TestDashboardRiskSetByHandSeenLive(t *testing.T) {
 	d.do("to the Set level button", chromedp.KeyEvent(kb.Tab))
 	d.waitFor("the button focused", `document.activeElement.id === 'risk-submit'`, 5*time.Second)
 	d.do("set the level", chromedp.KeyEvent(kb.Enter))
-	d.waitFor("the header's badge", `document.querySelector('#conv-risk .risk-label')?.textContent === 'Urgent' && document.getElementById('conv-error').textContent === ''`, 10*time.Second)
+	d.waitFor("the header's badge, the control folded away again", `document.querySelector('#conv-risk .risk-label')?.textContent === 'Urgent' && document.getElementById('conv-error').textContent === '' && !document.getElementById('risk-panel').open`, 10*time.Second)
 	if got := eval[string](d.page, `document.querySelector('#conv-risk .risk-why').textContent`); got != "set by staff" {
 		t.Errorf("the header's reason = %q, want set by staff", got)
 	}
@@ -163,6 +166,8 @@ func TestDashboardRiskSetByHandSeenLive(t *testing.T) {
 	}
 
 	// Set back: a false alarm.
+	d.do("open the control", chromedp.Click(chromedp.ID("risk-toggle")))
+	d.waitFor("the control open", `document.getElementById('risk-panel').open`, 5*time.Second)
 	d.do("choose No risk", chromedp.SendKeys(chromedp.ID("risk-level"), "No"))
 	d.do("choose the reason", chromedp.SendKeys(chromedp.ID("risk-reason"), "Screening"))
 	d.waitFor("the choices", `document.getElementById('risk-level').value === 'none' && document.getElementById('risk-reason').value === 'screening-false-alarm'`, 5*time.Second)
@@ -194,6 +199,8 @@ func TestDashboardRiskSetByHandSeenLive(t *testing.T) {
 	if err := json.Unmarshal(res.Body, &refusal); err != nil || refusal.Error.Message == "" {
 		t.Fatalf("the refusal %s: %v", res.Body, err)
 	}
+	d.do("open the control", chromedp.Click(chromedp.ID("risk-toggle")))
+	d.waitFor("the control open", `document.getElementById('risk-panel').open`, 5*time.Second)
 	d.do("choose Concern", chromedp.SendKeys(chromedp.ID("risk-level"), "Concern"), chromedp.SendKeys(chromedp.ID("risk-reason"), "Risk"))
 	d.do("set the level", chromedp.Click(chromedp.ID("risk-submit")))
 	d.waitFor("the server's refusal in words", fmt.Sprintf(`document.getElementById('conv-error').textContent === %s`, js("Could not set the level: "+refusal.Error.Message)), 10*time.Second)

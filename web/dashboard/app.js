@@ -82,7 +82,7 @@ class Dashboard {
         placeholder: byId('conv-placeholder'), body: byId('conv-body'), heading: byId('conv-heading'),
         retention: byId('conv-retention'), claimState: byId('conv-claim-state'), claim: byId('claim'),
         close: byId('close-session'), assignForm: byId('assign-form'), assignTo: byId('assign-to'),
-        risk: byId('conv-risk'), riskForm: byId('risk-form'), riskLevel: byId('risk-level'), riskReason: byId('risk-reason'),
+        risk: byId('conv-risk'), riskPanel: byId('risk-panel'), riskForm: byId('risk-form'), riskLevel: byId('risk-level'), riskReason: byId('risk-reason'),
         oversight: byId('conv-oversight'), oversightWhy: byId('conv-oversight-why'), restricted: byId('conv-restricted'),
         older: byId('older'), messages: byId('messages'), empty: byId('messages-empty'),
         typing: byId('typing'), closedNote: byId('conv-closed-note'), composer: byId('composer'),

@@ -71,7 +71,7 @@ export class ConversationView {
     els.close.addEventListener('click', () => this.closeSession());
     this.assignControl = new AssignControl({ els: { form: els.assignForm, select: els.assignTo }, onAssign: (to) => this.assign(to) });
     this.riskControl = new RiskControl({
-      els: { form: els.riskForm, level: els.riskLevel, reason: els.riskReason },
+      els: { panel: els.riskPanel, form: els.riskForm, level: els.riskLevel, reason: els.riskReason },
       onSet: (level, reason) => this.setRisk(level, reason),
       onMissingReason: () => this.error('Choose a reason for the new level.'),
     });

@@ -1,9 +1,11 @@
 // A conversation's safeguarding level shown (riskLine, in the queue and the
 // conversation's header), and the level control of the open conversation, for staff who may read it:
-// a select of the levels, a select of the reason codes (in words) and a
-// button, so it works from the keyboard as any form does; nothing is sent
-// on a mere change of a choice. PUT /conversations/{id}/risk does the rest;
-// the view shows the server's refusal in words.
+// folded away behind "Change risk level" (a details element: opened by
+// click or keyboard), a select of the levels, a select of the reason codes
+// (in words) and a button, so it works from the keyboard as any form does;
+// nothing is sent on a mere change of a choice. PUT
+// /conversations/{id}/risk does the rest; the view shows the server's
+// refusal in words.
 
 import { h, show } from '../shared/dom.js';
 import { Risk, categoryText, riskLabel, riskLevels, riskOf, riskReasons, urgentWaitText, urgentWaiting } from './triage.js';
@@ -11,7 +13,7 @@ import { Risk, categoryText, riskLabel, riskLevels, riskOf, riskReasons, urgentW
 /** RiskControl is the "Set level" form of the conversation view. */
 export class RiskControl {
   /**
-   * els: {form, level, reason}; onSet(level, reason) sets the open
+   * els: {panel, form, level, reason}; onSet(level, reason) sets the open
    * conversation's level; onMissingReason() says a reason is needed.
    */
   constructor({ els, onSet, onMissingReason }) {
@@ -32,17 +34,19 @@ export class RiskControl {
   }
 
   /**
-   * render shows the form when on (staff who may read an active
-   * conversation); the choices follow the conversation's level when it
-   * changes (another conversation, or the level moved), and are kept
-   * otherwise, so a choice being made survives a redraw.
+   * render shows the control when on (staff who may read an active
+   * conversation). When the conversation's level changes (another
+   * conversation, or the level moved: set here or elsewhere) the choices
+   * follow it and the control folds away; otherwise they are kept, open
+   * or not, so a choice being made survives a redraw.
    */
   render(on, conv) {
-    show(this.els.form, on);
+    show(this.els.panel, on);
     if (!on) return;
     const key = conv.id + ':' + riskOf(conv) + ':' + (conv.riskAt || '');
     if (key === this.key) return;
     this.key = key;
+    this.els.panel.open = false;
     this.els.level.value = riskOf(conv);
     this.els.reason.value = '';
   }
@@ -50,7 +54,8 @@ export class RiskControl {
   /** reset forgets the conversation shown (sign-out). */
   reset() {
     this.key = '';
-    show(this.els.form, false);
+    this.els.panel.open = false;
+    show(this.els.panel, false);
   }
 }
 
